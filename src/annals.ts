@@ -1,0 +1,55 @@
+// The composition root: one store, the services over it. The HTTP server and the CLI both start here.
+import { join } from 'node:path';
+import { ApiKeyService } from './auth/api-keys.js';
+import { ActionRegistry } from './catalogue/registry.js';
+import { GroupCommitter } from './ingest/group-commit.js';
+import { IngestService } from './ingest/ingest-service.js';
+import { CursorCodec } from './query/cursor.js';
+import { QueryService } from './query/query-service.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface AnnalsConfig {
+  /** Where the embedded store keeps its file (default `./annals-data`). */
+  dataDir: string;
+  /** Overrides the database file (`:memory:` for a throw-away instance). */
+  databasePath?: string;
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Most events accepted in one request. */
+  maxBatch?: number;
+}
+
+export interface Annals {
+  readonly config: AnnalsConfig;
+  readonly store: Store;
+  readonly actions: ActionRegistry;
+  readonly ingest: IngestService;
+  readonly query: QueryService;
+  readonly keys: ApiKeyService;
+  /** Waits for acknowledged work in flight, then closes the store. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATA_DIR = 'annals-data';
+
+export async function openAnnals(config: AnnalsConfig): Promise<Annals> {
+  const store: Store = new SqliteStore({
+    path: config.databasePath ?? join(config.dataDir, 'annals.db'),
+    synchronous: config.synchronous,
+  });
+  const actions = new ActionRegistry(store);
+  const committer = new GroupCommitter(store);
+  const cursors = new CursorCodec(await store.secret('cursor'));
+  return {
+    config,
+    store,
+    actions,
+    ingest: new IngestService(actions, committer, { maxBatch: config.maxBatch }),
+    query: new QueryService(store, actions, cursors),
+    keys: new ApiKeyService(store),
+    async close() {
+      await committer.drain();
+      await store.close();
+    },
+  };
+}

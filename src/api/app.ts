@@ -1,0 +1,82 @@
+// The HTTP API: a Fastify instance over the services. Thin: parse, call a service, shape the response.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Annals } from '../annals.js';
+import { AnnalsError } from '../domain/errors.js';
+import { registerAuth } from './auth.js';
+import { sendProblem } from './problem.js';
+import { actionRoutes } from './routes/actions.js';
+import { adminRoutes } from './routes/admin.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface AppOptions {
+  /** Largest request body accepted, in bytes (default 10 MiB). */
+  bodyLimit?: number;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
+
+export async function buildApp(annals: Annals, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    // Query strings: `action=a&action=b` and single values both arrive as arrays where the schema says array.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    return503OnClosing: true,
+  });
+
+  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    const items: unknown[] = [];
+    const lines = (body as string).split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (line === '') continue;
+      try {
+        items.push(JSON.parse(line));
+      } catch (error) {
+        done(new AnnalsError('ANN_ERR_REQUEST_MALFORMED_JSON', `line ${i + 1} is not valid JSON: ${(error as Error).message}`,
+          { line: i + 1 }), undefined);
+        return;
+      }
+    }
+    done(null, items);
+  });
+
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, new AnnalsError('ANN_ERR_REQUEST_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Annals API',
+        version: '1',
+        description: 'A tamper-evident audit log for organizations. Reads under /admin/v1 answer in the Atlassian '
+          + 'Organizations API shape, so connectors written for it work unchanged. Errors are RFC 9457 problem+json.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'ann_… API key' } } },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'events', description: 'Record and read audit events' },
+        { name: 'atlassian-compatible', description: 'The Atlassian Organizations events API, served by Annals' },
+        { name: 'actions', description: 'The action catalogue' },
+        { name: 'admin', description: 'Organizations and API keys' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+
+  registerAuth(app, annals);
+  healthRoutes(app, annals);
+  adminRoutes(app, annals);
+  eventRoutes(app, annals);
+  actionRoutes(app, annals);
+  return app;
+}

@@ -1,0 +1,16 @@
+// Liveness (the process answers) and readiness (the store answers).
+import type { FastifyInstance } from 'fastify';
+import type { Annals } from '../../annals.js';
+import { AnnalsError } from '../../domain/errors.js';
+
+export function healthRoutes(app: FastifyInstance, annals: Annals): void {
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: the store answers' } }, async () => {
+    try {
+      await annals.store.ping();
+    } catch (error) {
+      throw new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', 'the store does not answer', {}, { cause: error });
+    }
+    return { status: 'ready', store: annals.store.dialect };
+  });
+}

@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { type StoredEvent, toEnvelope } from '../../domain/event.js';
+import type { EventQuery } from '../../query/query-service.js';
+import { collect, withAnnals } from '../context.js';
+
+interface QueryOptions {
+  org: string;
+  from?: string;
+  to?: string;
+  action?: string[];
+  category?: string[];
+  product?: string[];
+  actor?: string[];
+  ip?: string[];
+  q?: string;
+  limit: number;
+  sortOrder?: 'asc' | 'desc';
+  format: 'table' | 'json' | 'ndjson';
+}
+
+function entityNames(e: StoredEvent): string {
+  return e.context.map((c) => {
+    const attrs = c.attributes ?? {};
+    const name = attrs.issueKey ?? attrs.name ?? attrs.displayName ?? attrs.title ?? c.id;
+    return `${c.type}:${String(name)}`;
+  }).join(' ');
+}
+
+const COLUMNS = ['time', 'action', 'actor', 'ip', 'outcome', 'context'] as const;
+
+function row(e: StoredEvent): string[] {
+  return [e.time, e.action, e.actor.email ?? e.actor.name ?? e.actor.id, e.location?.ip ?? '', e.outcome, entityNames(e)];
+}
+
+export function formatTable(events: StoredEvent[]): string {
+  const rows = [COLUMNS.map((c) => c.toUpperCase()), ...events.map(row)];
+  const widths = COLUMNS.map((_, i) => Math.min(60, Math.max(...rows.map((r) => r[i].length))));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.slice(0, widths[i]).padEnd(widths[i]))).join('  ').trimEnd())
+    .join('\n') + '\n';
+}
+
+export function queryCommand(): Command {
+  return new Command('query')
+    .description('search events (the same filters as GET /v1/orgs/{orgId}/events)')
+    .requiredOption('--org <id>', 'the organization')
+    .option('--from <time>', 'earliest event time, inclusive (epoch ms or ISO-8601)')
+    .option('--to <time>', 'latest event time, exclusive')
+    .option('--action <keys>', 'action keys (comma-separated or repeated)', collect)
+    .option('--category <names>', 'catalogue categories', collect)
+    .option('--product <names>', 'products (jira, confluence, admin, ...)', collect)
+    .option('--actor <id>', 'actor id, email or name (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--ip <addresses>', 'IP addresses', collect)
+    .option('-q, --q <text>', 'free text: every word or "quoted phrase" must match')
+    .option('-n, --limit <n>', 'how many events (newest first)', (v) => Number.parseInt(v, 10), 20)
+    .option('--sort-order <order>', 'desc (newest first) or asc')
+    .option('--format <format>', 'table, json or ndjson', 'table')
+    .action(async (opts: QueryOptions, command: Command) => {
+      await withAnnals(command, async (annals) => {
+        const query: EventQuery = {
+          from: opts.from, to: opts.to, action: opts.action, category: opts.category, product: opts.product,
+          actor: opts.actor, ip: opts.ip, q: opts.q, sortOrder: opts.sortOrder,
+        };
+        // Pages of up to 1000 until the limit is reached.
+        const events: StoredEvent[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await annals.query.search(opts.org, { ...query, cursor, limit: Math.min(1000, opts.limit - events.length) });
+          events.push(...page.events);
+          cursor = page.next;
+        } while (cursor && events.length < opts.limit);
+        const envelopes = () => events.map((e) => toEnvelope(e, `/v1/orgs/${opts.org}/events/${e.id}`));
+        if (opts.format === 'json') process.stdout.write(`${JSON.stringify(envelopes(), null, 2)}\n`);
+        else if (opts.format === 'ndjson') process.stdout.write(envelopes().map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''));
+        else process.stdout.write(formatTable(events));
+      });
+    });
+}

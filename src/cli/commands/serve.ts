@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { type Annals, openAnnals } from '../../annals.js';
+import { buildApp } from '../../api/app.js';
+import { dataDir } from '../context.js';
+import { runDemo } from './demo.js';
+
+/** On first start (no key at all) creates an instance admin key and prints it: the way in. */
+async function bootstrapKey(annals: Annals): Promise<string | undefined> {
+  if ((await annals.store.countApiKeys()) > 0) return undefined;
+  const created = await annals.keys.create(null, 'bootstrap admin', ['admin']);
+  return created.token;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the HTTP API (with the embedded store in the data directory)')
+    .option('-p, --port <port>', 'port to listen on (env ANNALS_PORT)', process.env.ANNALS_PORT ?? '8080')
+    .option('--host <host>', 'address to listen on (env ANNALS_HOST)', process.env.ANNALS_HOST ?? '127.0.0.1')
+    .option('--demo [events]', 'fill organization "demo" with demo events first, if it has none (default 100000)')
+    .option('--log-level <level>', 'pino log level', process.env.ANNALS_LOG_LEVEL ?? 'info')
+    .action(async (opts: { port: string; host: string; demo?: string | true; logLevel: string }, command: Command) => {
+      const annals = await openAnnals({ dataDir: dataDir(command) });
+      const token = await bootstrapKey(annals);
+      if (opts.demo !== undefined && !(await annals.store.getOrg('demo'))) {
+        const events = opts.demo === true ? 100_000 : Number.parseInt(opts.demo, 10);
+        process.stderr.write(`filling organization "demo" with ${events} events...\n`);
+        const { stored, ms } = await runDemo(annals, { org: 'demo', events });
+        process.stderr.write(`stored ${stored} demo events in ${(ms / 1000).toFixed(1)} s\n`);
+      }
+      const app = await buildApp(annals, { logger: { level: opts.logLevel } });
+      const address = await app.listen({ port: Number(opts.port), host: opts.host });
+      if (token) {
+        process.stdout.write(`\nFirst start: this is the admin API key (instance-wide; shown once, keep it safe):\n\n  ${token}\n\n`);
+      }
+      process.stdout.write(`Annals is listening on ${address}  (API reference: ${address}/docs)\n`);
+      let closing = false;
+      const shutdown = async () => {
+        if (closing) return;
+        closing = true;
+        // Stop taking requests, let acknowledged work finish, then close the store.
+        await app.close();
+        await annals.close();
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}

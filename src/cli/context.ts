@@ -1,0 +1,22 @@
+// What every CLI command shares: opening Annals on the data directory given by the global options.
+import type { Command } from 'commander';
+import { type Annals, openAnnals } from '../annals.js';
+
+export function dataDir(command: Command): string {
+  return (command.optsWithGlobals() as { dataDir: string }).dataDir;
+}
+
+/** Runs `fn` with Annals open on the command's data directory, and closes it afterwards (even on error). */
+export async function withAnnals<T>(command: Command, fn: (annals: Annals) => Promise<T>): Promise<T> {
+  const annals = await openAnnals({ dataDir: dataDir(command) });
+  try {
+    return await fn(annals);
+  } finally {
+    await annals.close();
+  }
+}
+
+/** `a,b` and repeated flags both mean "any of". */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}

@@ -1,0 +1,95 @@
+// Events in: validate every item, resolve its action, identify it, then hand the whole request to group commit.
+// A request is all-or-nothing: one bad item refuses the request before anything is written.
+import { createHash } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
+import type { ActionRegistry } from '../catalogue/registry.js';
+import { AnnalsError } from '../domain/errors.js';
+import { canonicalJson } from '../ledger/leaf.js';
+import type { EventInput } from '../domain/event.js';
+import type { AppendedEvent, PendingEvent } from '../store/store.js';
+import type { GroupCommitter } from './group-commit.js';
+import { searchText } from './search-text.js';
+import { validateEvent } from './validate.js';
+
+export interface IngestOptions {
+  /** The request's Idempotency-Key header: item i of a batch is keyed `<key>#<i>`, a single event `<key>`. */
+  idempotencyKey?: string;
+  /** true when the body was one event rather than a list. */
+  single?: boolean;
+}
+
+export interface IngestLimits {
+  maxBatch: number;
+}
+
+export class IngestService {
+  readonly #actions: ActionRegistry;
+  readonly #committer: GroupCommitter;
+  readonly limits: IngestLimits;
+
+  constructor(actions: ActionRegistry, committer: GroupCommitter, limits: Partial<IngestLimits> = {}) {
+    this.#actions = actions;
+    this.#committer = committer;
+    this.limits = { maxBatch: limits.maxBatch ?? 1000 };
+  }
+
+  /** Validates and stores one request's events: all of them, or none. Resolves once they are committed. */
+  async ingest(org: string, items: unknown[], options: IngestOptions = {}): Promise<AppendedEvent[]> {
+    return this.#committer.submit({ org, events: await this.prepare(org, items, options) });
+  }
+
+  /** Validates a request's events and makes them ready to append, without storing anything. */
+  async prepare(org: string, items: unknown[], options: IngestOptions = {}): Promise<PendingEvent[]> {
+    if (items.length === 0) throw new AnnalsError('ANN_ERR_EVENT_BATCH_EMPTY', 'the request holds no events');
+    if (items.length > this.limits.maxBatch) {
+      throw new AnnalsError('ANN_ERR_EVENT_BATCH_TOO_LARGE',
+        `the request holds ${items.length} events; at most ${this.limits.maxBatch} are allowed per request`);
+    }
+    const header = options.idempotencyKey;
+    if (header !== undefined && (header.length === 0 || header.length > 200 || /[^\x21-\x7e]/.test(header))) {
+      throw new AnnalsError('ANN_ERR_IDEMPOTENCY_KEY_INVALID',
+        'Idempotency-Key must be 1 to 200 printable ASCII characters without spaces', { parameter: 'Idempotency-Key' });
+    }
+    const now = Date.now();
+    const single = options.single === true;
+    const pending: PendingEvent[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const index = single ? undefined : i;
+      const input = validateEvent(items[i], index, now);
+      const action = await this.#actions.find(org, input.action);
+      if (!action) {
+        throw new AnnalsError('ANN_ERR_EVENT_UNKNOWN_ACTION',
+          `${index === undefined ? '' : `item ${index}: `}action '${input.action}' is neither built in nor registered for this organization`,
+          { pointer: `${index === undefined ? '' : `/${index}`}/action`, ...(index === undefined ? {} : { index }) });
+      }
+      if (input.idempotencyKey === undefined && header !== undefined) {
+        input.idempotencyKey = single ? header : `${header}#${i}`;
+      }
+      pending.push(toPending(input, searchText(input, action)));
+    }
+    return pending;
+  }
+}
+
+function toPending(input: EventInput, text: string): PendingEvent {
+  const event: PendingEvent['event'] = {
+    time: input.time,
+    action: input.action,
+    actor: input.actor,
+    context: input.context ?? [],
+    container: input.container ?? [],
+    outcome: input.outcome ?? 'success',
+  };
+  if (input.location !== undefined) event.location = input.location;
+  if (input.message !== undefined) event.message = input.message;
+  if (input.userAgent !== undefined) event.userAgent = input.userAgent;
+  if (input.metadata !== undefined) event.metadata = input.metadata;
+  const pending: PendingEvent = { event, id: uuidv7(), text };
+  if (input.idempotencyKey !== undefined) {
+    event.idempotencyKey = input.idempotencyKey;
+    // The fingerprint covers what the producer said, not the key itself: a retry matches, a reuse does not.
+    const { idempotencyKey: _key, ...said } = input;
+    pending.fingerprint = createHash('sha256').update(canonicalJson(said)).digest();
+  }
+  return pending;
+}

@@ -1,0 +1,99 @@
+// Turns untrusted producer input into an EventInput, or an AnnalsError that names the field (and batch index).
+import { isIP } from 'node:net';
+import { Compile } from 'typebox/compile';
+import { AnnalsError } from '../domain/errors.js';
+import type { EventInput } from '../domain/event.js';
+import { EventInputSchema, LIMITS } from './event-schema.js';
+
+// Compiled once: the check runs for every event on the ingest hot path.
+const checker = Compile(EventInputSchema);
+
+/** RFC 3339 date-time: a date, a time, optional fraction, and a zone (Z or ±hh:mm). */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+export interface FieldError {
+  pointer: string;
+  detail: string;
+}
+
+function prefix(index: number | undefined): string {
+  return index === undefined ? '' : `/${index}`;
+}
+
+function fail(index: number | undefined, errors: FieldError[]): never {
+  const first = errors[0];
+  const where = index === undefined ? first.pointer : `item ${index}, ${first.pointer}`;
+  throw new AnnalsError('ANN_ERR_EVENT_INVALID', `${where}: ${first.detail}`, {
+    pointer: prefix(index) + first.pointer,
+    ...(index === undefined ? {} : { index }),
+    errors: errors.map((e) => ({ pointer: prefix(index) + e.pointer, detail: e.detail })),
+  });
+}
+
+/**
+ * Validates one event. `index` is its position in a batch (for error messages), `now` the clock for the
+ * future-skew check. Returns a new object with the time normalised to UTC ISO-8601 with milliseconds.
+ */
+export function validateEvent(input: unknown, index: number | undefined, now: number): EventInput {
+  if (!checker.Check(input)) {
+    const errors: FieldError[] = [];
+    for (const e of checker.Errors(input)) {
+      // TypeBox reports unknown properties twice (as `schema is false` and `additionalProperties`): keep the one
+      // that names the property.
+      if (e.keyword === 'additionalProperties') continue;
+      if (e.keyword === 'required') {
+        // Point at the missing field itself, one error each.
+        for (const name of (e.params as { requiredProperties: string[] }).requiredProperties) {
+          errors.push({ pointer: `${e.instancePath}/${name}`, detail: 'is required' });
+        }
+        continue;
+      }
+      const detail = e.keyword === 'boolean' ? 'is not a known field' : e.message;
+      errors.push({ pointer: e.instancePath || '/', detail });
+      if (errors.length >= 10) break;
+    }
+    if (errors.length === 0) errors.push({ pointer: '/', detail: 'must be a JSON object' });
+    fail(index, errors);
+  }
+  const event = input as EventInput;
+  const errors: FieldError[] = [];
+  if (!DATE_TIME.test(event.time) || Number.isNaN(Date.parse(event.time))) {
+    errors.push({ pointer: '/time', detail: `'${clip(event.time)}' is not an ISO-8601 date-time with a zone (e.g. 2026-11-25T10:44:26.457Z)` });
+  } else if (Date.parse(event.time) > now + LIMITS.futureSkewMs) {
+    errors.push({ pointer: '/time', detail: 'is more than 24 hours in the future' });
+  }
+  const ip = event.location?.ip;
+  if (ip !== undefined && isIP(ip) === 0) {
+    errors.push({ pointer: '/location/ip', detail: `'${clip(ip)}' is not an IPv4 or IPv6 address` });
+  }
+  if (event.metadata !== undefined) {
+    const bytes = Buffer.byteLength(JSON.stringify(event.metadata));
+    if (bytes > LIMITS.metadataBytes) {
+      errors.push({ pointer: '/metadata', detail: `is ${bytes} bytes as JSON; at most ${LIMITS.metadataBytes} are allowed` });
+    } else if (depth(event.metadata) > LIMITS.metadataDepth) {
+      errors.push({ pointer: '/metadata', detail: `nests deeper than ${LIMITS.metadataDepth} levels` });
+    }
+  }
+  if (errors.length > 0) fail(index, errors);
+  const normalised: EventInput = { ...event, time: new Date(event.time).toISOString() };
+  if (ip !== undefined) normalised.location = { ...event.location, ip: normaliseIp(ip) };
+  return normalised;
+}
+
+/** One spelling per address, so `ip=` filters match: lower-case IPv6, IPv4-mapped IPv6 as IPv4. */
+function normaliseIp(ip: string): string {
+  const lower = ip.toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  return mapped ? mapped[1] : lower;
+}
+
+function depth(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let max = 0;
+  for (const v of Object.values(value)) max = Math.max(max, depth(v));
+  return max + 1;
+}
+
+function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+}

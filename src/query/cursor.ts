@@ -1,0 +1,52 @@
+// Opaque, tamper-evident page cursors. A cursor is the keyset position (sort key of the row it follows), the sort
+// it belongs to and the direction to read in, MACed with a per-store secret so a forged or edited cursor is
+// refused instead of silently jumping elsewhere.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AnnalsError } from '../domain/errors.js';
+import type { PageKey } from '../store/store.js';
+
+export interface CursorState {
+  key: PageKey;
+  order: 'asc' | 'desc';
+  by: 'time' | 'processed';
+  /** `next` reads on past the key in `order`; `prev` reads back towards the start. */
+  dir: 'next' | 'prev';
+}
+
+const MAC_BYTES = 16;
+
+export class CursorCodec {
+  readonly #secret: Buffer;
+
+  constructor(secret: Buffer) {
+    this.#secret = secret;
+  }
+
+  encode(state: CursorState): string {
+    const payload = Buffer.from(JSON.stringify([state.key.at, state.key.seq, state.order, state.by, state.dir]));
+    return `${payload.toString('base64url')}.${this.#mac(payload).toString('base64url')}`;
+  }
+
+  decode(cursor: string, parameter = 'cursor'): CursorState {
+    const bad = (why: string): never => {
+      throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `cursor ${why}; use a cursor exactly as Annals returned it`, { parameter });
+    };
+    if (cursor.length > 512) bad('is too long');
+    const [body, mac, extra] = cursor.split('.');
+    if (!body || !mac || extra !== undefined) bad('is not well-formed');
+    const payload = Buffer.from(body, 'base64url');
+    const given = Buffer.from(mac, 'base64url');
+    if (given.length !== MAC_BYTES || !timingSafeEqual(given, this.#mac(payload))) bad('was altered or was not issued by this server');
+    const [at, seq, order, by, dir] = JSON.parse(payload.toString('utf8')) as [number, number, string, string, string];
+    return {
+      key: { at, seq },
+      order: order === 'asc' ? 'asc' : 'desc',
+      by: by === 'processed' ? 'processed' : 'time',
+      dir: dir === 'prev' ? 'prev' : 'next',
+    };
+  }
+
+  #mac(payload: Buffer): Buffer {
+    return createHmac('sha256', this.#secret).update(payload).digest().subarray(0, MAC_BYTES);
+  }
+}

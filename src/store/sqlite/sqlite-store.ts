@@ -1,0 +1,366 @@
+// The embedded Store: one SQLite file through better-sqlite3 (synchronous; every call here is short and bounded).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ActionDefinition, Operation, Product } from '../../domain/action.js';
+import { AnnalsError } from '../../domain/errors.js';
+import type { StoredEvent } from '../../domain/event.js';
+import type { ApiKey, Org, Scope } from '../../domain/org.js';
+import { leafText } from '../../ledger/leaf.js';
+import type {
+  AppendGroup, AppendResult, AppendedEvent, EventFilter, EventPage, NewApiKey, PageRequest, Store, StoredApiKey,
+} from '../store.js';
+import { MIGRATIONS } from './sqlite-schema.js';
+
+export interface SqliteStoreConfig {
+  /** Path of the database file; `:memory:` for a throw-away store. */
+  path: string;
+  /**
+   * FULL (default) fsyncs the WAL on every commit, so an acknowledged event survives power loss; NORMAL survives a
+   * process crash only. Group commit amortises the fsync over every event waiting at that moment.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+interface OrgRow { no: number; id: string; name: string; created_ms: number }
+interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
+interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #orgNo = new Map<string, number>();
+  /** (org_no, alias, actor) triples known to be in actor_aliases: skips a write per event for known actors. */
+  readonly #aliases = new Set<string>();
+  /** Aliases written by the transaction in progress: remembered in #aliases only once it commits. */
+  #newAliases: string[] = [];
+  readonly #queries = new Map<string, Database.Statement>();
+  readonly #stmt;
+  readonly #appendAll;
+  readonly #appendGroup;
+
+  constructor(config: SqliteStoreConfig) {
+    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+    const db = new Database(config.path);
+    this.#db = db;
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${config.synchronous ?? 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // A large page cache and memory-mapped reads keep index pages hot (see the architecture guide's figures).
+    db.pragma('cache_size = -262144');
+    db.pragma('mmap_size = 17179869184');
+    db.pragma('temp_store = MEMORY');
+    this.#migrate();
+
+    this.#stmt = {
+      orgByNo: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
+      orgs: db.prepare<[], OrgRow>('SELECT no, id, name, created_ms FROM orgs ORDER BY id'),
+      insertOrg: db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)'),
+      head: db.prepare<[number], { next_seq: number; last_processed_ms: number }>(
+        'SELECT next_seq, last_processed_ms FROM orgs WHERE no = ?'),
+      setHead: db.prepare('UPDATE orgs SET next_seq = ?, last_processed_ms = ? WHERE no = ?'),
+      insertEvent: db.prepare(
+        `INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertText: db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)'),
+      insertAlias: db.prepare('INSERT OR IGNORE INTO actor_aliases (org_no, alias, actor_id) VALUES (?, ?, ?)'),
+      idempotency: db.prepare<[number, string], { seq: number; fingerprint: Buffer | null }>(
+        'SELECT seq, fingerprint FROM idempotency WHERE org_no = ? AND key = ?'),
+      insertIdempotency: db.prepare('INSERT INTO idempotency (org_no, key, seq, fingerprint) VALUES (?, ?, ?, ?)'),
+      eventBySeq: db.prepare<[number, number], { id: string; processed_ms: number }>(
+        'SELECT id, processed_ms FROM events WHERE org_no = ? AND seq = ?'),
+      eventById: db.prepare<[string, number], { body: string }>('SELECT body FROM events WHERE id = ? AND org_no = ?'),
+      insertKey: db.prepare(
+        'INSERT INTO api_keys (id, org_no, name, scopes, hash, created_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      key: db.prepare<[string], KeyRow>(
+        `SELECT k.id, o.id AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
+         FROM api_keys k LEFT JOIN orgs o ON o.no = k.org_no WHERE k.id = ?`),
+      keysAll: db.prepare<[], KeyRow>(
+        `SELECT k.id, o.id AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
+         FROM api_keys k LEFT JOIN orgs o ON o.no = k.org_no ORDER BY k.created_ms, k.id`),
+      keysOfOrg: db.prepare<[string], KeyRow>(
+        `SELECT k.id, o.id AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
+         FROM api_keys k JOIN orgs o ON o.no = k.org_no WHERE o.id = ? ORDER BY k.created_ms, k.id`),
+      keysInstance: db.prepare<[], KeyRow>(
+        `SELECT k.id, NULL AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
+         FROM api_keys k WHERE k.org_no IS NULL ORDER BY k.created_ms, k.id`),
+      revokeKey: db.prepare('UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL'),
+      countKeys: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM api_keys'),
+      insertAction: db.prepare(
+        `INSERT INTO actions (org_no, key, display_name, category, product, operation, created_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      action: db.prepare<[number, string], ActionRow>(
+        'SELECT key, display_name, category, product, operation FROM actions WHERE org_no = ? AND key = ?'),
+      actions: db.prepare<[number], ActionRow>(
+        'SELECT key, display_name, category, product, operation FROM actions WHERE org_no = ? ORDER BY key'),
+      getMeta: db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?'),
+      insertMeta: db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)'),
+      ping: db.prepare('SELECT 1'),
+    };
+
+    // Each group runs in its own savepoint (a nested better-sqlite3 transaction) inside one write transaction:
+    // one fsync for all of them, and a group that throws is rolled back alone.
+    this.#appendGroup = db.transaction((group: AppendGroup): AppendedEvent[] => this.#appendOne(group));
+    this.#appendAll = db.transaction((groups: AppendGroup[]): AppendResult[] =>
+      groups.map((group) => {
+        const mark = this.#newAliases.length;
+        try {
+          return { ok: true, events: this.#appendGroup(group) };
+        } catch (error) {
+          this.#newAliases.length = mark;
+          return { ok: false, error: error as Error };
+        }
+      }));
+  }
+
+  #migrate(): void {
+    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.#db.transaction(() => {
+        this.#db.exec(MIGRATIONS[v]);
+        this.#db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  }
+
+  #org(id: string): number {
+    let no = this.#orgNo.get(id);
+    if (no === undefined) {
+      const row = this.#stmt.orgByNo.get(id);
+      if (!row) throw new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${id}' does not exist`, { parameter: 'orgId' });
+      no = row.no;
+      this.#orgNo.set(id, no);
+    }
+    return no;
+  }
+
+  #appendOne(group: AppendGroup): AppendedEvent[] {
+    const s = this.#stmt;
+    const orgNo = this.#org(group.org);
+    const head = s.head.get(orgNo)!;
+    let seq = head.next_seq;
+    // processedAt never goes backwards within an org, even if the clock does: pollers resume from it.
+    const processedMs = Math.max(Date.now(), head.last_processed_ms);
+    const processedAt = iso(processedMs);
+    const out: AppendedEvent[] = [];
+    for (const pending of group.events) {
+      const key = pending.event.idempotencyKey;
+      if (key !== undefined) {
+        const seen = s.idempotency.get(orgNo, key);
+        if (seen) {
+          if (pending.fingerprint && seen.fingerprint && !pending.fingerprint.equals(seen.fingerprint)) {
+            throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT',
+              `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key });
+          }
+          const earlier = s.eventBySeq.get(orgNo, seen.seq)!;
+          out.push({ id: earlier.id, seq: seen.seq, processedAt: iso(earlier.processed_ms), duplicate: true });
+          continue;
+        }
+      }
+      const stored: StoredEvent = { ...pending.event, id: pending.id, org: group.org, seq, processedAt };
+      const info = s.insertEvent.run(orgNo, seq, pending.id, Date.parse(stored.time), processedMs, stored.action,
+        stored.actor.id, stored.location?.ip ?? null, leafText(stored));
+      s.insertText.run(info.lastInsertRowid, pending.text);
+      if (key !== undefined) s.insertIdempotency.run(orgNo, key, seq, pending.fingerprint ?? null);
+      this.#rememberActor(orgNo, stored.actor.id, stored.actor.email, stored.actor.name);
+      out.push({ id: pending.id, seq, processedAt, duplicate: false });
+      seq++;
+    }
+    s.setHead.run(seq, processedMs, orgNo);
+    return out;
+  }
+
+  /** Lets `actor=` filters find an actor by email or name as well as by id. */
+  #rememberActor(orgNo: number, actorId: string, email: unknown, name: unknown): void {
+    for (const alias of [email, name]) {
+      if (typeof alias !== 'string' || alias === '') continue;
+      const lower = alias.toLowerCase();
+      const k = `${orgNo}\u0000${lower}\u0000${actorId}`;
+      if (this.#aliases.has(k)) continue;
+      this.#stmt.insertAlias.run(orgNo, lower, actorId);
+      this.#newAliases.push(k);
+    }
+  }
+
+  async append(groups: AppendGroup[]): Promise<AppendResult[]> {
+    try {
+      const results = this.#appendAll.immediate(groups);
+      for (const k of this.#newAliases) this.#aliases.add(k);
+      return results;
+    } catch (error) {
+      // The outer transaction itself failed (disk full, I/O error): nothing of it was committed.
+      return groups.map(() => ({ ok: false, error: error as Error }));
+    } finally {
+      this.#newAliases = [];
+    }
+  }
+
+  async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
+    const row = this.#stmt.eventById.get(id, this.#org(org));
+    return row ? (JSON.parse(row.body) as StoredEvent) : undefined;
+  }
+
+  async queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage> {
+    const orgNo = this.#org(org);
+    const column = page.by === 'processed' ? 'processed_ms' : 'time_ms';
+    const where = ['org_no = ?'];
+    const params: unknown[] = [orgNo];
+    if (filter.from !== undefined) { where.push(`${column} >= ?`); params.push(filter.from); }
+    if (filter.to !== undefined) { where.push(`${column} < ?`); params.push(filter.to); }
+    if (filter.actions?.length) {
+      where.push('action IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(filter.actions));
+    }
+    if (filter.actors?.length) {
+      const list = JSON.stringify(filter.actors);
+      const lower = JSON.stringify(filter.actors.map((a) => a.toLowerCase()));
+      where.push(`actor_id IN (SELECT value FROM json_each(?) UNION
+        SELECT actor_id FROM actor_aliases WHERE org_no = ? AND alias IN (SELECT value FROM json_each(?)))`);
+      params.push(list, orgNo, lower);
+    }
+    if (filter.ips?.length) {
+      where.push('ip IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(filter.ips));
+    }
+    if (filter.terms?.length) {
+      where.push('rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)');
+      params.push(ftsQuery(filter.terms));
+    }
+    const cmp = page.order === 'desc' ? '<' : '>';
+    if (page.after) {
+      where.push(`(${column}, seq) ${cmp} (?, ?)`);
+      params.push(page.after.at, page.after.seq);
+    }
+    const dir = page.order === 'desc' ? 'DESC' : 'ASC';
+    const sql = `SELECT body, ${column} AS at, seq FROM events WHERE ${where.join(' AND ')}
+      ORDER BY ${column} ${dir}, seq ${dir} LIMIT ?`;
+    params.push(page.limit + 1);
+    let stmt = this.#queries.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#queries.set(sql, stmt);
+    }
+    const rows = stmt.all(...params) as { body: string; at: number; seq: number }[];
+    const more = rows.length > page.limit;
+    if (more) rows.pop();
+    const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
+    const last = rows[rows.length - 1];
+    return more ? { events, next: { at: last.at, seq: last.seq } } : { events };
+  }
+
+  async countEvents(org: string): Promise<number> {
+    return this.#stmt.head.get(this.#org(org))!.next_seq;
+  }
+
+  async createOrg(org: { id: string; name: string }): Promise<Org> {
+    const created = Date.now();
+    try {
+      this.#stmt.insertOrg.run(org.id, org.name, created);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new AnnalsError('ANN_ERR_ORG_EXISTS', `organization '${org.id}' already exists`, { pointer: '/id' });
+      }
+      throw error;
+    }
+    return { id: org.id, name: org.name, createdAt: iso(created) };
+  }
+
+  async getOrg(id: string): Promise<Org | undefined> {
+    const row = this.#stmt.orgByNo.get(id);
+    return row ? { id: row.id, name: row.name, createdAt: iso(row.created_ms) } : undefined;
+  }
+
+  async listOrgs(): Promise<Org[]> {
+    return this.#stmt.orgs.all().map((row) => ({ id: row.id, name: row.name, createdAt: iso(row.created_ms) }));
+  }
+
+  async createApiKey(key: NewApiKey): Promise<ApiKey> {
+    const created = Date.now();
+    const orgNo = key.org === null ? null : this.#org(key.org);
+    this.#stmt.insertKey.run(key.id, orgNo, key.name, key.scopes.join(' '), key.hash, created);
+    return { id: key.id, org: key.org, name: key.name, scopes: [...key.scopes], createdAt: iso(created) };
+  }
+
+  async getApiKey(id: string): Promise<StoredApiKey | undefined> {
+    const row = this.#stmt.key.get(id);
+    return row ? { ...keyFromRow(row), hash: row.hash } : undefined;
+  }
+
+  async listApiKeys(org: string | null): Promise<ApiKey[]> {
+    const rows = org === null ? this.#stmt.keysInstance.all() : (this.#org(org), this.#stmt.keysOfOrg.all(org));
+    return rows.map(keyFromRow);
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    return this.#stmt.revokeKey.run(Date.now(), id).changes === 1;
+  }
+
+  async countApiKeys(): Promise<number> {
+    return this.#stmt.countKeys.get()!.n;
+  }
+
+  async registerAction(org: string, action: Omit<ActionDefinition, 'builtIn'>): Promise<ActionDefinition> {
+    const orgNo = this.#org(org);
+    try {
+      this.#stmt.insertAction.run(orgNo, action.key, action.displayName, action.category, action.product,
+        action.operation, Date.now());
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new AnnalsError('ANN_ERR_ACTION_EXISTS', `action '${action.key}' is already registered`, { pointer: '/key' });
+      }
+      throw error;
+    }
+    return { ...action, builtIn: false };
+  }
+
+  async getAction(org: string, key: string): Promise<ActionDefinition | undefined> {
+    const row = this.#stmt.action.get(this.#org(org), key);
+    return row ? actionFromRow(row) : undefined;
+  }
+
+  async listActions(org: string): Promise<ActionDefinition[]> {
+    return this.#stmt.actions.all(this.#org(org)).map(actionFromRow);
+  }
+
+  async secret(name: string): Promise<Buffer> {
+    this.#stmt.insertMeta.run(`secret:${name}`, randomBytes(32));
+    return this.#stmt.getMeta.get(`secret:${name}`)!.value;
+  }
+
+  async ping(): Promise<void> {
+    this.#stmt.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.open) return;
+    this.#db.pragma('optimize');
+    this.#db.close();
+  }
+}
+
+/**
+ * FTS5 query for "every term, as a literal": each term becomes a quoted string (an FTS5 phrase), so no user input
+ * is ever read as FTS5 syntax (operators, column filters, NEAR).
+ */
+export function ftsQuery(terms: string[]): string {
+  return terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' ');
+}
+
+function keyFromRow(row: KeyRow): ApiKey {
+  const key: ApiKey = {
+    id: row.id, org: row.org_id, name: row.name, scopes: row.scopes.split(' ') as Scope[], createdAt: iso(row.created_ms),
+  };
+  if (row.revoked_ms !== null) key.revokedAt = iso(row.revoked_ms);
+  return key;
+}
+
+function actionFromRow(row: ActionRow): ActionDefinition {
+  return {
+    key: row.key, displayName: row.display_name, category: row.category,
+    product: row.product as Product, operation: row.operation as Operation, builtIn: false,
+  };
+}

@@ -1,0 +1,116 @@
+// The Store port: everything the services need from persistence, in domain types. One folder per adapter
+// (store/sqlite/, later store/postgres/) implements it; test/contract/ runs one suite over every adapter.
+import type { ActionDefinition } from '../domain/action.js';
+import type { StoredEvent } from '../domain/event.js';
+import type { ApiKey, Org, Scope } from '../domain/org.js';
+
+/** An event validated and identified by ingest, waiting to be sequenced. */
+export interface PendingEvent {
+  /** The event without id, org, seq and processedAt (the store assigns seq and processedAt inside the commit). */
+  event: Omit<StoredEvent, 'id' | 'org' | 'seq' | 'processedAt'>;
+  id: string;
+  /** SHA-256 of the producer's input; stored with the idempotency key to tell a retry from a key reused. */
+  fingerprint?: Buffer;
+  /** Searchable text for the free-text index. */
+  text: string;
+}
+
+/** One request's events: stored all together or not at all. */
+export interface AppendGroup {
+  org: string;
+  events: PendingEvent[];
+}
+
+export interface AppendedEvent {
+  id: string;
+  seq: number;
+  processedAt: string;
+  /** true when the idempotency key was seen before: nothing was stored, the earlier event is reported. */
+  duplicate: boolean;
+}
+
+export type AppendResult =
+  | { ok: true; events: AppendedEvent[] }
+  | { ok: false; error: Error };
+
+/** Keyset position: the sort key of the last row of the previous page. */
+export interface PageKey {
+  /** epoch ms of the sort column (event time, or processing time for `by: 'processed'`). */
+  at: number;
+  seq: number;
+}
+
+export interface EventFilter {
+  /** Inclusive lower bound, epoch ms, on the sort column. */
+  from?: number;
+  /** Exclusive upper bound, epoch ms, on the sort column. */
+  to?: number;
+  /** Any of these action keys (already expanded from categories/products by the caller). */
+  actions?: string[];
+  /** Any of these actor ids or emails. */
+  actors?: string[];
+  ips?: string[];
+  /** Free text: every term must match (already tokenised by the caller). */
+  terms?: string[];
+}
+
+export interface PageRequest {
+  limit: number;
+  order: 'asc' | 'desc';
+  /** `time`: event time (the default view); `processed`: commit order (the events-stream tail). */
+  by: 'time' | 'processed';
+  after?: PageKey;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  /** Set when another page may follow: the key of the last event returned. */
+  next?: PageKey;
+}
+
+export interface NewApiKey {
+  id: string;
+  org: string | null;
+  name: string;
+  scopes: Scope[];
+  /** SHA-256 of the secret; the secret itself is never stored. */
+  hash: Buffer;
+}
+
+export interface StoredApiKey extends ApiKey {
+  hash: Buffer;
+}
+
+export interface Store {
+  /** Human name of the adapter, e.g. `sqlite`. */
+  readonly dialect: string;
+
+  /** Appends every group in one commit; a group that fails leaves no trace and does not fail the others. */
+  append(groups: AppendGroup[]): Promise<AppendResult[]>;
+  getEvent(org: string, id: string): Promise<StoredEvent | undefined>;
+  queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage>;
+  /** Number of events in the org's log (= next seq). */
+  countEvents(org: string): Promise<number>;
+
+  createOrg(org: { id: string; name: string }): Promise<Org>;
+  getOrg(id: string): Promise<Org | undefined>;
+  listOrgs(): Promise<Org[]>;
+
+  createApiKey(key: NewApiKey): Promise<ApiKey>;
+  getApiKey(id: string): Promise<StoredApiKey | undefined>;
+  listApiKeys(org: string | null): Promise<ApiKey[]>;
+  /** Returns false when there was no such live key. */
+  revokeApiKey(id: string): Promise<boolean>;
+  countApiKeys(): Promise<number>;
+
+  registerAction(org: string, action: Omit<ActionDefinition, 'builtIn'>): Promise<ActionDefinition>;
+  getAction(org: string, key: string): Promise<ActionDefinition | undefined>;
+  listActions(org: string): Promise<ActionDefinition[]>;
+
+  /** A random 32-byte secret kept in the store under `name`, created on first use (e.g. the cursor MAC key). */
+  secret(name: string): Promise<Buffer>;
+
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

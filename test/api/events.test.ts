@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { bearer, event, startAnnals, type TestAnnals } from '../support/annals.js';
+
+let t: TestAnnals;
+let writer: string;
+let reader: string;
+
+before(async () => {
+  t = await startAnnals({ maxBatch: 50, bodyLimit: 64 * 1024 });
+  writer = await t.token('acme', ['write:events']);
+  reader = await t.token('acme', ['read:events']);
+});
+after(() => t.close());
+
+async function post(body: unknown, headers: Record<string, string> = {}, org = 'acme') {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  return t.app.inject({
+    method: 'POST', url: `/v1/orgs/${org}/events`, payload,
+    headers: { 'content-type': 'application/json', ...bearer(writer), ...headers },
+  });
+}
+
+async function get(url: string, token = reader) {
+  return t.app.inject({ method: 'GET', url, headers: bearer(token) });
+}
+
+async function count(org = 'acme'): Promise<number> {
+  return t.annals.store.countEvents(org);
+}
+
+function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {
+  assert.equal(res.statusCode, status, JSON.stringify(res.json()));
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const body = res.json();
+  assert.equal(body.status, status);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.title, 'string');
+  assert.equal(typeof body.detail, 'string');
+  assert.equal(body.type, `tag:annals.dev,2026:${code}`);
+  return body;
+}
+
+describe('recording events', () => {
+  test('one event is stored, sequenced and served back in the Atlassian envelope', async () => {
+    const before = await count();
+    const res = await post(event({ metadata: { ticket: 'SEC-1' }, userAgent: 'curl/8.0', outcome: 'failure' }));
+    assert.equal(res.statusCode, 201);
+    const [ack] = res.json().data;
+    assert.equal(ack.seq, before);
+    assert.equal(ack.duplicate, false);
+    assert.match(ack.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+    assert.ok(Date.parse(ack.processedAt) <= Date.now());
+
+    for (const prefix of ['/v1/orgs/acme', '/admin/v1/orgs/acme']) {
+      const one = await get(`${prefix}/events/${ack.id}`);
+      assert.equal(one.statusCode, 200);
+      const { data } = one.json();
+      assert.equal(data.id, ack.id);
+      assert.equal(data.type, 'events');
+      assert.equal(data.attributes.action, 'user_management.added_user_to_group');
+      assert.equal(data.attributes.processedAt, ack.processedAt);
+      assert.equal(data.attributes.actor.email, 'ana.silva@acme.example');
+      assert.equal(data.attributes.context[1].attributes.name, 'jira-admins');
+      assert.equal(data.attributes.container[0].type, 'sites');
+      assert.equal(data.attributes.location.city, 'Kyiv');
+      assert.equal(data.attributes.outcome, 'failure');
+      assert.equal(data.attributes.userAgent, 'curl/8.0');
+      assert.deepEqual(data.attributes.metadata, { ticket: 'SEC-1' });
+      assert.equal(data.attributes.seq, ack.seq);
+      assert.equal(data.message.content, 'Added Bob Jones to jira-admins');
+      assert.ok(data.links.self.endsWith(`${prefix}/events/${ack.id}`));
+    }
+  });
+
+  test('time is normalised to UTC milliseconds; outcome defaults to success', async () => {
+    const res = await post(event({ time: '2026-11-20T12:00:00+02:00' }));
+    const { data } = (await get(`/v1/orgs/acme/events/${res.json().data[0].id}`)).json();
+    assert.equal(data.attributes.time, '2026-11-20T10:00:00.000Z');
+    assert.equal(data.attributes.outcome, 'success');
+  });
+
+  test('a JSON array and NDJSON are batches, stored in order', async () => {
+    const before = await count();
+    const res = await post([event(), event(), event()]);
+    assert.equal(res.statusCode, 201);
+    assert.deepEqual(res.json().data.map((e: any) => e.seq), [before, before + 1, before + 2]);
+    const ndjson = [event(), event()].map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const res2 = await post(ndjson, { 'content-type': 'application/x-ndjson' });
+    assert.equal(res2.statusCode, 201);
+    assert.equal(res2.json().meta.stored, 2);
+    assert.equal(await count(), before + 5);
+  });
+
+  test('concurrent single events are all acknowledged with distinct, gap-free sequence numbers', async () => {
+    const before = await count();
+    const results = await Promise.all(Array.from({ length: 100 }, () => post(event())));
+    assert.ok(results.every((r) => r.statusCode === 201));
+    const seqs = results.map((r) => r.json().data[0].seq).sort((a, b) => a - b);
+    assert.deepEqual(seqs, Array.from({ length: 100 }, (_, i) => before + i));
+    assert.equal(await count(), before + 100);
+  });
+
+  test('processedAt never decreases along the sequence', async () => {
+    const res = await get('/v1/orgs/acme/events?limit=1000&sortOrder=asc');
+    const events = res.json().data.map((e: any) => e.attributes).sort((a: any, b: any) => a.seq - b.seq);
+    for (let i = 1; i < events.length; i++) assert.ok(events[i].processedAt >= events[i - 1].processedAt);
+  });
+});
+
+describe('idempotency', () => {
+  test('the same Idempotency-Key never stores twice and answers with the same events', async () => {
+    const batch = [event(), event()];
+    const first = await post(batch, { 'idempotency-key': 'req-1' });
+    assert.equal(first.statusCode, 201);
+    const before = await count();
+    const again = await post(batch, { 'idempotency-key': 'req-1' });
+    assert.equal(again.statusCode, 200);
+    assert.deepEqual(again.json().data.map((e: any) => e.id), first.json().data.map((e: any) => e.id));
+    assert.ok(again.json().data.every((e: any) => e.duplicate));
+    assert.equal(await count(), before);
+  });
+
+  test('a per-event idempotencyKey dedupes that event only; reuse with other content is a 409', async () => {
+    const e = event({ idempotencyKey: 'evt-42' });
+    const first = await post(e);
+    const before = await count();
+    const retry = await post([e, event()]);
+    assert.equal(retry.statusCode, 201);
+    assert.equal(retry.json().data[0].id, first.json().data[0].id);
+    assert.equal(retry.json().data[0].duplicate, true);
+    assert.equal(await count(), before + 1);
+    const reused = await post(event({ idempotencyKey: 'evt-42', action: 'user_management.created_group' }));
+    assertProblem(reused, 409, 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+    assert.equal(await count(), before + 1);
+  });
+
+  test('an Idempotency-Key with spaces is refused', async () => {
+    assertProblem(await post(event(), { 'idempotency-key': 'has space' }), 400, 'ANN_ERR_IDEMPOTENCY_KEY_INVALID');
+  });
+});
+
+describe('bad input gets a 4xx problem and writes nothing', () => {
+  const cases: [string, () => Promise<any>, number, string, string?][] = [
+    ['malformed JSON', () => post('{"time": '), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
+    ['malformed NDJSON line', () => post(`${JSON.stringify(event())}\n{oops\n`, { 'content-type': 'application/x-ndjson' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
+    ['a wrong content type', () => post('time=now', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE'],
+    ['a body over the size limit', () => post(Array.from({ length: 40 }, () => event({ message: { content: 'x'.repeat(4000) } }))), 413, 'ANN_ERR_REQUEST_TOO_LARGE'],
+    ['a batch over the item limit', () => post(Array.from({ length: 51 }, () => event())), 413, 'ANN_ERR_EVENT_BATCH_TOO_LARGE'],
+    ['an empty batch', () => post([]), 400, 'ANN_ERR_EVENT_BATCH_EMPTY'],
+    ['a body that is not an object', () => post('42'), 400, 'ANN_ERR_EVENT_INVALID'],
+    ['an unknown action', () => post(event({ action: 'jira_user_actions.made_coffee' })), 422, 'ANN_ERR_EVENT_UNKNOWN_ACTION', '/action'],
+    ['a missing actor', () => post(event({ actor: undefined })), 400, 'ANN_ERR_EVENT_INVALID', '/actor'],
+    ['an actor without id', () => post(event({ actor: { name: 'x' } as any })), 400, 'ANN_ERR_EVENT_INVALID', '/actor/id'],
+    ['a time that is not a time', () => post(event({ time: 'yesterday' })), 400, 'ANN_ERR_EVENT_INVALID', '/time'],
+    ['a time without a zone', () => post(event({ time: '2026-11-20T10:00:00' })), 400, 'ANN_ERR_EVENT_INVALID', '/time'],
+    ['a time far in the future', () => post(event({ time: '2099-01-01T00:00:00Z' })), 400, 'ANN_ERR_EVENT_INVALID', '/time'],
+    ['an invalid IPv4', () => post(event({ location: { ip: '300.1.1.1' } })), 400, 'ANN_ERR_EVENT_INVALID', '/location/ip'],
+    ['an invalid IPv6', () => post(event({ location: { ip: '2001:db8::g' } })), 400, 'ANN_ERR_EVENT_INVALID', '/location/ip'],
+    ['an unknown field', () => post(event({ colour: 'red' })), 400, 'ANN_ERR_EVENT_INVALID', '/colour'],
+    ['metadata over the size bound', () => post(event({ metadata: { blob: 'x'.repeat(9000) } })), 400, 'ANN_ERR_EVENT_INVALID', '/metadata'],
+    ['a bad outcome', () => post(event({ outcome: 'maybe' as any })), 400, 'ANN_ERR_EVENT_INVALID', '/outcome'],
+    ['an unknown org', () => t.app.inject({ method: 'POST', url: '/v1/orgs/nope/events', payload: event(), headers: bearer(t.admin) }), 404, 'ANN_ERR_ORG_NOT_FOUND'],
+  ];
+  for (const [name, send, status, code, pointer] of cases) {
+    test(name, async () => {
+      const before = await count();
+      const body = assertProblem(await send(), status, code);
+      if (pointer) assert.equal(body.pointer, pointer, body.detail);
+      assert.equal(await count(), before);
+    });
+  }
+
+  test('a bad item in a batch names its index and nothing of the batch is stored', async () => {
+    const before = await count();
+    const res = await post([event(), event(), event({ location: { ip: '1.2.3' } }), event()]);
+    const body = assertProblem(res, 400, 'ANN_ERR_EVENT_INVALID');
+    assert.equal(body.index, 2);
+    assert.equal(body.pointer, '/2/location/ip');
+    assert.match(body.detail, /item 2/);
+    assert.equal(await count(), before);
+  });
+
+  test('an unknown action deep in a batch names its index', async () => {
+    const body = assertProblem(await post([event(), event({ action: 'nope.nope' })]), 422, 'ANN_ERR_EVENT_UNKNOWN_ACTION');
+    assert.equal(body.index, 1);
+    assert.equal(body.pointer, '/1/action');
+  });
+
+  for (const [name, url, code, parameter] of [
+    ['a tampered cursor', '/v1/orgs/acme/events?cursor=eyJ4IjoxfQ.AAAAAAAAAAAAAAAAAAAAAA', 'ANN_ERR_QUERY_CURSOR', 'cursor'],
+    ['a garbage cursor', '/v1/orgs/acme/events?cursor=%F0%9F%92%A9', 'ANN_ERR_QUERY_CURSOR', 'cursor'],
+    ['a limit out of range', '/v1/orgs/acme/events?limit=5000', 'ANN_ERR_REQUEST_INVALID', 'limit'],
+    ['a limit that is not a number', '/v1/orgs/acme/events?limit=ten', 'ANN_ERR_REQUEST_INVALID', 'limit'],
+    ['a from that is not a time', '/v1/orgs/acme/events?from=tuesday', 'ANN_ERR_QUERY_INVALID', 'from'],
+    ['from after to', '/v1/orgs/acme/events?from=2000&to=1000', 'ANN_ERR_QUERY_INVALID', 'from'],
+    ['an unknown category', '/v1/orgs/acme/events?category=Cooking', 'ANN_ERR_QUERY_INVALID', 'category'],
+    ['an unknown query parameter', '/v1/orgs/acme/events?colour=red', 'ANN_ERR_REQUEST_INVALID', 'colour'],
+  ] as const) {
+    test(name, async () => {
+      const body = assertProblem(await get(url), 400, code);
+      assert.equal(body.parameter, parameter, body.detail);
+    });
+  }
+
+  test('an unknown event id and an unknown route are 404 problems', async () => {
+    assertProblem(await get('/v1/orgs/acme/events/0190a3b4-0000-7000-8000-000000000000'), 404, 'ANN_ERR_EVENT_NOT_FOUND');
+    assertProblem(await get('/v1/nothing-here'), 404, 'ANN_ERR_REQUEST_NOT_FOUND');
+  });
+});
+
+describe('auth', () => {
+  test('a missing or bad key is 401', async () => {
+    assertProblem(await t.app.inject({ method: 'GET', url: '/v1/orgs/acme/events' }), 401, 'ANN_ERR_AUTH_MISSING');
+    assertProblem(await get('/v1/orgs/acme/events', 'ann_0000000000000000_' + 'A'.repeat(43)), 401, 'ANN_ERR_AUTH_INVALID');
+    assertProblem(await get('/v1/orgs/acme/events', 'not-a-key'), 401, 'ANN_ERR_AUTH_INVALID');
+    // A real key id with a wrong secret.
+    const forged = reader.slice(0, 21) + (reader[21] === 'A' ? 'B' : 'A') + reader.slice(22);
+    assertProblem(await get('/v1/orgs/acme/events', forged), 401, 'ANN_ERR_AUTH_INVALID');
+  });
+
+  test('a key without the scope is 403, and writes nothing', async () => {
+    const before = await count();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', payload: event(), headers: bearer(reader) });
+    assertProblem(res, 403, 'ANN_ERR_AUTH_SCOPE');
+    assertProblem(await get('/v1/orgs/acme/events', writer), 403, 'ANN_ERR_AUTH_SCOPE');
+    assert.equal(await count(), before);
+  });
+
+  test("a key never sees another org's data", async () => {
+    const other = await t.token('globex', ['read:events', 'write:events']);
+    const mine = (await post(event())).json().data[0].id;
+    for (const url of ['/v1/orgs/acme/events', `/v1/orgs/acme/events/${mine}`, '/admin/v1/orgs/acme/events', '/v1/orgs/acme']) {
+      const res = await get(url, other);
+      assertProblem(res, 403, 'ANN_ERR_AUTH_ORG');
+      assert.ok(!res.body.includes('ana.silva'));
+    }
+    // Its own org is empty, and an event id of acme is not found there.
+    assert.equal((await get('/v1/orgs/globex/events', other)).json().data.length, 0);
+    assertProblem(await get(`/v1/orgs/globex/events/${mine}`, other), 404, 'ANN_ERR_EVENT_NOT_FOUND');
+  });
+
+  test('a revoked key is refused at once', async () => {
+    const token = await t.token('acme', ['read:events']);
+    assert.equal((await get('/v1/orgs/acme/events?limit=1', token)).statusCode, 200);
+    const keyId = token.split('_')[1];
+    const admin = await t.token('acme', ['admin']);
+    const del = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/acme/keys/${keyId}`, headers: bearer(admin) });
+    assert.equal(del.statusCode, 204);
+    assertProblem(await get('/v1/orgs/acme/events?limit=1', token), 401, 'ANN_ERR_AUTH_INVALID');
+  });
+});
