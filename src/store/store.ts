@@ -47,7 +47,7 @@ export interface EventFilter {
   to?: number;
   /** Any of these action keys (already expanded from categories/products by the caller). */
   actions?: string[];
-  /** Any of these actor ids or emails. */
+  /** Any of these actors, each named by id, or by an email or name (any case) the actor has used in this org. */
   actors?: string[];
   ips?: string[];
   /** Free text: every term must match (already tokenised by the caller). */

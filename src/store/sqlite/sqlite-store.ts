@@ -347,7 +347,8 @@ export class SqliteStore implements Store {
  * is ever read as FTS5 syntax (operators, column filters, NEAR).
  */
 export function ftsQuery(terms: string[]): string {
-  return terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' ');
+  // Control characters are never part of a token, and a NUL would end the FTS5 query string early.
+  return terms.map((t) => `"${t.replace(/[\u0000-\u001f\u007f]/g, ' ').replaceAll('"', '""')}"`).join(' ');
 }
 
 function keyFromRow(row: KeyRow): ApiKey {

@@ -1,0 +1,29 @@
+// Figures for `npm run bench`: percentiles and a plain-text table.
+
+export interface Row {
+  what: string;
+  baseline: string;
+  annals: string;
+  /** Annals as a fraction of the baseline's speed (1.00 = as fast; 0.50 = half as fast). */
+  ratio: string;
+  note: string;
+}
+
+export function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** `annalsSpeed / baselineSpeed`, for rates (higher is faster) or, given latencies, baseline/annals. */
+export function ratio(numerator: number, denominator: number): string {
+  return (numerator / denominator).toFixed(2);
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  const head: Row = { what: 'measure', baseline: 'baseline', annals: 'annals', ratio: 'ratio', note: 'note' };
+  const all = [head, ...rows];
+  const keys = ['what', 'baseline', 'annals', 'ratio', 'note'] as const;
+  const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
+  const line = (r: Row) => keys.map((k, i) => r[k].padEnd(widths[i])).join(' | ').trimEnd();
+  process.stdout.write(`\n${title}\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+}

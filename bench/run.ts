@@ -1,0 +1,218 @@
+// `npm run bench`: Annals' ingest and page-query figures, each beside a baseline measured in the same run on the
+// same rows. BENCH_EVENTS (default 1,000,000) sets the size; BENCH_DIR (default .bench/) where the files go.
+//
+//   ingest   baseline: raw better-sqlite3 inserts of the same rows into the same schema (same indexes, same
+//            full-text rows), one transaction per 1000-row batch, same pragmas;
+//            Annals: the ingest service in-process, and HTTP batches of 1000 against `annals serve` in a child
+//            process (validation, canonical JSON, ids, idempotency, group commit, fsync per commit).
+//   queries  baseline: the bare indexed SELECT for the same filter, in-process;
+//            Annals: GET /v1/orgs/{org}/events over HTTP with the filter and a cursor, 100 rows a page.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openAnnals } from '../src/annals.js';
+import { demoEvents } from '../src/demo/demo-events.js';
+import type { EventInput } from '../src/domain/event.js';
+import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
+import { percentile, printTable, ratio, type Row } from './report.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const DIR = process.env.BENCH_DIR ?? '.bench';
+const BATCH = 1000;
+/** Events generated (untimed) before each timed stretch: bounds memory at 1M events. */
+const CHUNK = 50_000;
+const ROOT = join(import.meta.dirname, '..');
+
+function* chunks(): Generator<EventInput[][]> {
+  let chunk: EventInput[][] = [];
+  let n = 0;
+  for (const batch of demoEvents({ events: N, seed: 7 }, BATCH)) {
+    chunk.push(batch);
+    n += batch.length;
+    if (n >= CHUNK) {
+      yield chunk;
+      chunk = [];
+      n = 0;
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function fresh(name: string): string {
+  const dir = join(DIR, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+interface IngestRun { rate: number; lastRate: number }
+
+/** Times `insert` over every chunk (generation is not timed) and returns events/s overall and over the last 10%. */
+async function timeIngest(label: string, insert: (chunk: EventInput[][]) => Promise<void> | void): Promise<IngestRun> {
+  let total = 0;
+  let done = 0;
+  let lastMs = 0;
+  let lastN = 0;
+  for (const chunk of chunks()) {
+    const n = chunk.reduce((s, b) => s + b.length, 0);
+    const t0 = performance.now();
+    await insert(chunk);
+    const ms = performance.now() - t0;
+    total += ms;
+    done += n;
+    if (done > N * 0.9) { lastMs += ms; lastN += n; }
+    process.stderr.write(`\r${label}: ${done}/${N} events, ${Math.round(done / (total / 1000))}/s   `);
+  }
+  process.stderr.write('\n');
+  return { rate: done / (total / 1000), lastRate: lastN / (lastMs / 1000) };
+}
+
+/** The baseline: the same rows into the same schema with prepared statements, nothing else. */
+async function rawInsert(): Promise<IngestRun> {
+  const db = new Database(join(fresh('raw'), 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('cache_size = -262144');
+  for (const m of MIGRATIONS) db.exec(m);
+  db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)').run('bench', 'bench', Date.now());
+  const insert = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body)
+    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const text = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
+  let seq = 0;
+  const tx = db.transaction((batch: EventInput[]) => {
+    const now = Date.now();
+    for (const e of batch) {
+      const body = JSON.stringify(e);
+      const info = insert.run(seq, `id-${seq}`, Date.parse(e.time), now, e.action, e.actor.id, e.location?.ip ?? null, body);
+      text.run(info.lastInsertRowid, `${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`);
+      seq++;
+    }
+  });
+  const run = await timeIngest('raw insert', (chunk) => { for (const b of chunk) tx(b); });
+  db.close();
+  return run;
+}
+
+async function inProcess(): Promise<IngestRun> {
+  const annals = await openAnnals({ dataDir: fresh('inproc') });
+  await annals.store.createOrg({ id: 'bench', name: 'bench' });
+  const run = await timeIngest('annals in-process', async (chunk) => {
+    // Four requests in flight, as concurrent producers would send them.
+    for (let i = 0; i < chunk.length; i += 4) {
+      await Promise.all(chunk.slice(i, i + 4).map((b) => annals.ingest.ingest('bench', b)));
+    }
+  });
+  await annals.close();
+  return run;
+}
+
+interface Server { url: string; token: string; child: ChildProcess; dir: string }
+
+async function startServer(): Promise<Server> {
+  const dir = fresh('http');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--data-dir', dir,
+    'serve', '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(out)![1];
+  const res = await fetch(`${url}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench' }) });
+  if (res.status !== 201) throw new Error(`create org: ${res.status}`);
+  return { url, token, child, dir };
+}
+
+async function overHttp(server: Server): Promise<IngestRun> {
+  const post = async (body: string) => {
+    const res = await fetch(`${server.url}/v1/orgs/bench/events`, {
+      method: 'POST', body, headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    });
+    if (res.status !== 201) throw new Error(`ingest: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  let bodies: string[] = [];
+  return timeIngest('annals HTTP', async (chunk) => {
+    bodies = chunk.map((b) => JSON.stringify(b));
+    for (let i = 0; i < bodies.length; i += 4) await Promise.all(bodies.slice(i, i + 4).map(post));
+  });
+}
+
+interface QueryCase { name: string; params: string; sql: string; args: unknown[] }
+
+async function queries(server: Server): Promise<Row[]> {
+  const db = new Database(join(server.dir, 'annals.db'), { readonly: true });
+  db.pragma('mmap_size = 17179869184');
+  const pick = db.prepare<[], { actor_id: string; action: string; ip: string }>(
+    'SELECT actor_id, action, ip FROM events WHERE ip IS NOT NULL ORDER BY rowid DESC LIMIT 1').get()!;
+  const cases: QueryCase[] = [
+    { name: 'newest page', params: '', sql: 'org_no = 1', args: [] },
+    { name: 'actor', params: `actor=${encodeURIComponent(pick.actor_id)}`, sql: 'org_no = 1 AND actor_id = ?', args: [pick.actor_id] },
+    { name: 'action', params: `action=${pick.action}`, sql: 'org_no = 1 AND action = ?', args: [pick.action] },
+    { name: 'ip', params: `ip=${encodeURIComponent(pick.ip)}`, sql: 'org_no = 1 AND ip = ?', args: [pick.ip] },
+  ];
+  const rows: Row[] = [];
+  const ROUNDS = 300;
+  for (const c of cases) {
+    // Baseline: the bare indexed SELECT, 100 rows, from a keyset position 10 pages deep.
+    const stmt = db.prepare(`SELECT body, time_ms, seq FROM events WHERE ${c.sql} ORDER BY time_ms DESC, seq DESC LIMIT 100`);
+    const deep = db.prepare(`SELECT body, time_ms, seq FROM events WHERE ${c.sql} AND (time_ms, seq) < (?, ?) ORDER BY time_ms DESC, seq DESC LIMIT 100`);
+    const base: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const t0 = performance.now();
+      const first = stmt.all(...c.args) as { time_ms: number; seq: number }[];
+      const last = first[first.length - 1];
+      if (last) deep.all(...c.args, last.time_ms, last.seq);
+      base.push((performance.now() - t0) / 2);
+    }
+    // Annals over HTTP: page 1, then follow the cursor (the same two pages each round).
+    const http: number[] = [];
+    const url = `${server.url}/v1/orgs/bench/events?limit=100${c.params ? `&${c.params}` : ''}`;
+    const headers = { authorization: `Bearer ${server.token}` };
+    for (let i = 0; i < ROUNDS; i++) {
+      let t0 = performance.now();
+      const page = await (await fetch(url, { headers })).json() as { meta: { next: string | null } };
+      http.push(performance.now() - t0);
+      if (page.meta.next) {
+        t0 = performance.now();
+        await (await fetch(`${url}&cursor=${encodeURIComponent(page.meta.next)}`, { headers })).arrayBuffer();
+        http.push(performance.now() - t0);
+      }
+    }
+    rows.push({
+      what: `page query: ${c.name} (100 rows)`,
+      baseline: `${percentile(base, 50).toFixed(2)} / ${percentile(base, 99).toFixed(2)} ms`,
+      annals: `${percentile(http, 50).toFixed(2)} / ${percentile(http, 99).toFixed(2)} ms`,
+      ratio: ratio(percentile(base, 99), percentile(http, 99)),
+      note: 'p50 / p99; baseline in-process SELECT, Annals over HTTP',
+    });
+  }
+  db.close();
+  return rows;
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`Annals bench: ${N} events, 2 runs of ingest beside a raw-insert baseline, then page queries\n`);
+  const raw = await rawInsert();
+  const inproc = await inProcess();
+  const server = await startServer();
+  try {
+    const http = await overHttp(server);
+    const rows: Row[] = [
+      { what: 'ingest: raw better-sqlite3 (baseline)', baseline: `${Math.round(raw.rate)}/s`, annals: '', ratio: '1.00', note: `last 10%: ${Math.round(raw.lastRate)}/s` },
+      { what: 'ingest: Annals in-process', baseline: `${Math.round(raw.rate)}/s`, annals: `${Math.round(inproc.rate)}/s`, ratio: ratio(inproc.rate, raw.rate), note: `last 10%: ${Math.round(inproc.lastRate)}/s` },
+      { what: 'ingest: Annals HTTP batches of 1000', baseline: `${Math.round(raw.rate)}/s`, annals: `${Math.round(http.rate)}/s`, ratio: ratio(http.rate, raw.rate), note: `last 10%: ${Math.round(http.lastRate)}/s` },
+      ...(await queries(server)),
+    ];
+    printTable(`Annals bench, ${N} events`, rows);
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+}
+
+await main();

@@ -1,0 +1,270 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
+import { bearer, startAnnals, type TestAnnals } from '../support/annals.js';
+
+let t: TestAnnals;
+let reader: string;
+let admin: string;
+
+const PEOPLE = [
+  { id: 'u-ana', name: 'Ana Silva', email: 'Ana.Silva@acme.example', ip: '91.225.122.155' },
+  { id: 'u-bob', name: 'Bob Jones', email: 'bob.jones@acme.example', ip: '2001:db8::7' },
+  { id: 'u-cy', name: 'Cy Twombly', email: 'cy@acme.example', ip: '203.0.113.9' },
+];
+const ACTIONS = [
+  'jira_user_actions.viewed_jira_issue',
+  'confluence_user_actions.created_confluence_page',
+  'user_management.added_user_to_group',
+  'security_policies.updated_saml_configuration',
+];
+const T0 = Date.UTC(2026, 9, 1);
+
+interface Sent { time: number; action: string; actor: (typeof PEOPLE)[number]; word: string }
+const sent: Sent[] = [];
+
+before(async () => {
+  t = await startAnnals();
+  reader = await t.token('acme', ['read:events']);
+  admin = await t.token('acme', ['admin']);
+  const writer = await t.token('acme', ['write:events']);
+  // 120 events; some share a timestamp so the seq tie-break matters.
+  const batch = [];
+  for (let i = 0; i < 120; i++) {
+    const actor = PEOPLE[i % 3];
+    const action = ACTIONS[i % 4];
+    const time = T0 + Math.floor(i / 2) * 60_000;
+    const word = i % 5 === 0 ? 'quarterly-report' : 'routine';
+    sent.push({ time, action, actor, word });
+    batch.push({
+      time: new Date(time).toISOString(), action,
+      actor: { id: actor.id, name: actor.name, email: actor.email },
+      context: [{ id: `c-${i}`, type: 'pages', attributes: { title: `Page ${word} ${i}` } }],
+      location: { ip: actor.ip },
+      message: { content: `${action} by ${actor.name}` },
+    });
+  }
+  const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', payload: batch, headers: bearer(writer) });
+  assert.equal(res.statusCode, 201);
+});
+after(() => t.close());
+
+async function get(url: string) {
+  const res = await t.app.inject({ method: 'GET', url, headers: bearer(reader) });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json();
+}
+
+/** Follows meta.next to the end, returning every item's time and seq in order. */
+async function walk(url: string): Promise<{ time: string; seq: number; actor: any; action: string }[]> {
+  const out = [];
+  let page = await get(url);
+  for (;;) {
+    out.push(...page.data.map((e: any) => e.attributes));
+    if (page.meta.next === null) break;
+    assert.ok(page.links.next.includes('cursor='));
+    page = await get(new URL(page.links.next).pathname + new URL(page.links.next).search);
+  }
+  return out;
+}
+
+function expected(filter: (s: Sent) => boolean, order: 'desc' | 'asc' = 'desc'): number[] {
+  const seqs = sent.map((s, seq) => ({ ...s, seq })).filter(filter);
+  seqs.sort((a, b) => (a.time - b.time) || (a.seq - b.seq));
+  if (order === 'desc') seqs.reverse();
+  return seqs.map((s) => s.seq);
+}
+
+describe('searching events', () => {
+  test('pages newest first by event time, every event exactly once, for several page sizes', async () => {
+    for (const limit of [1, 7, 50, 1000]) {
+      const all = await walk(`/v1/orgs/acme/events?limit=${limit}`);
+      assert.deepEqual(all.map((e) => e.seq), expected(() => true), `limit ${limit}`);
+    }
+  });
+
+  test('sortOrder=asc pages oldest first', async () => {
+    const all = await walk('/v1/orgs/acme/events?limit=13&sortOrder=asc');
+    assert.deepEqual(all.map((e) => e.seq), expected(() => true, 'asc'));
+  });
+
+  test('links.prev leads back to the previous page', async () => {
+    const first = await get('/v1/orgs/acme/events?limit=10');
+    assert.equal(first.links.prev, null);
+    const second = await get(new URL(first.links.next).pathname + new URL(first.links.next).search);
+    assert.ok(second.links.prev);
+    const back = await get(new URL(second.links.prev).pathname + new URL(second.links.prev).search);
+    assert.deepEqual(back.data.map((e: any) => e.id), first.data.map((e: any) => e.id));
+  });
+
+  test('from (inclusive) and to (exclusive), as epoch ms or ISO-8601', async () => {
+    const from = T0 + 10 * 60_000;
+    const to = T0 + 20 * 60_000;
+    const want = expected((s) => s.time >= from && s.time < to);
+    assert.deepEqual((await walk(`/v1/orgs/acme/events?from=${from}&to=${to}&limit=7`)).map((e) => e.seq), want);
+    const iso = `/v1/orgs/acme/events?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    assert.deepEqual((await walk(iso)).map((e) => e.seq), want);
+  });
+
+  test('action: repeated and comma-separated values mean any of them', async () => {
+    const want = expected((s) => s.action === ACTIONS[0] || s.action === ACTIONS[2]);
+    assert.deepEqual((await walk(`/v1/orgs/acme/events?action=${ACTIONS[0]}&action=${ACTIONS[2]}`)).map((e) => e.seq), want);
+    assert.deepEqual((await walk(`/v1/orgs/acme/events?action=${ACTIONS[0]},${ACTIONS[2]}&limit=5`)).map((e) => e.seq), want);
+  });
+
+  test('category and product select the actions they hold', async () => {
+    const byCategory = await walk('/v1/orgs/acme/events?category=Security%20policies');
+    assert.deepEqual(byCategory.map((e) => e.seq), expected((s) => s.action.startsWith('security_policies.')));
+    const bySlug = await walk('/v1/orgs/acme/events?category=user_management');
+    assert.deepEqual(bySlug.map((e) => e.seq), expected((s) => s.action.startsWith('user_management.')));
+    const jira = await walk('/v1/orgs/acme/events?product=jira');
+    assert.deepEqual(jira.map((e) => e.seq), expected((s) => s.action.startsWith('jira_')));
+    const admin = await walk('/v1/orgs/acme/events?product=admin');
+    assert.deepEqual(admin.map((e) => e.seq), expected((s) => s.action.startsWith('user_management.') || s.action.startsWith('security_policies.')));
+    const both = await walk('/v1/orgs/acme/events?product=admin&action=user_management.added_user_to_group');
+    assert.deepEqual(both.map((e) => e.seq), expected((s) => s.action === 'user_management.added_user_to_group'));
+  });
+
+  test('actor by id, email (any case) or name', async () => {
+    const want = expected((s) => s.actor.id === 'u-ana');
+    for (const actor of ['u-ana', 'ana.silva@acme.example', 'ANA.SILVA@ACME.EXAMPLE', 'Ana Silva']) {
+      assert.deepEqual((await walk(`/v1/orgs/acme/events?actor=${encodeURIComponent(actor)}`)).map((e) => e.seq), want, actor);
+    }
+    const two = await walk('/v1/orgs/acme/events?actor=u-ana&actor=bob.jones@acme.example');
+    assert.deepEqual(two.map((e) => e.seq), expected((s) => s.actor.id !== 'u-cy'));
+  });
+
+  test('ip, v4 and v6', async () => {
+    assert.deepEqual((await walk('/v1/orgs/acme/events?ip=203.0.113.9')).map((e) => e.seq), expected((s) => s.actor.id === 'u-cy'));
+    assert.deepEqual((await walk('/v1/orgs/acme/events?ip=2001:DB8::7')).map((e) => e.seq), expected((s) => s.actor.id === 'u-bob'));
+  });
+
+  test('q: free text over names, emails, messages and context; every word must match', async () => {
+    const report = await walk('/v1/orgs/acme/events?q=quarterly-report');
+    assert.deepEqual(report.map((e) => e.seq), expected((s) => s.word === 'quarterly-report'));
+    const reportByBob = await walk(`/v1/orgs/acme/events?q=${encodeURIComponent('"quarterly report" bob')}`);
+    assert.deepEqual(reportByBob.map((e) => e.seq), expected((s) => s.word === 'quarterly-report' && s.actor.id === 'u-bob'));
+    const byEmail = await walk(`/v1/orgs/acme/events?q=${encodeURIComponent('cy@acme.example')}`);
+    assert.deepEqual(byEmail.map((e) => e.seq), expected((s) => s.actor.id === 'u-cy'));
+    const displayName = await walk(`/v1/orgs/acme/events?q=${encodeURIComponent('SAML configuration')}`);
+    assert.deepEqual(displayName.map((e) => e.seq), expected((s) => s.action === ACTIONS[3]));
+    for (const hostile of ['ana\u0000silva', 'AND', 'OR NOT', 'NEAR(a b)', '"', '*', 'title:x', "'; DROP TABLE events; --", '^a', '(((']) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/acme/events?q=${encodeURIComponent(hostile)}`, headers: bearer(reader) });
+      assert.equal(res.statusCode, 200, `${hostile}: ${res.body}`);
+    }
+  });
+
+  test('filters combine (AND across parameters)', async () => {
+    const from = T0 + 30 * 60_000;
+    const all = await walk(`/v1/orgs/acme/events?actor=u-bob&product=jira,confluence&q=routine&from=${from}&limit=3`);
+    assert.deepEqual(all.map((e) => e.seq), expected((s) =>
+      s.actor.id === 'u-bob' && (s.action.startsWith('jira') || s.action.startsWith('confluence')) && s.word === 'routine' && s.time >= from));
+  });
+});
+
+describe('the Atlassian Organizations API shape', () => {
+  test('GET /admin/v1/orgs/{orgId}/events answers with data, meta.next, meta.page_size and links', async () => {
+    const page = await get('/admin/v1/orgs/acme/events?limit=25');
+    assert.deepEqual(Object.keys(page).sort(), ['data', 'links', 'meta']);
+    assert.equal(page.data.length, 25);
+    assert.equal(page.meta.page_size, 25);
+    assert.equal(typeof page.meta.next, 'string');
+    assert.ok(page.links.self.includes('/admin/v1/orgs/acme/events?limit=25'));
+    assert.ok(page.links.next.includes('/admin/v1/orgs/acme/events?'));
+    assert.equal(page.links.prev, null);
+    const e = page.data[0];
+    assert.equal(e.type, 'events');
+    assert.deepEqual(Object.keys(e).sort(), ['attributes', 'id', 'links', 'message', 'type']);
+    for (const field of ['time', 'processedAt', 'action', 'actor', 'context', 'container', 'location']) assert.ok(field in e.attributes, field);
+    assert.ok(e.links.self.endsWith(`/admin/v1/orgs/acme/events/${e.id}`));
+    // A connector follows the cursor it was given: the whole log, once.
+    const all = await walk('/admin/v1/orgs/acme/events?limit=40');
+    assert.equal(new Set(all.map((x) => x.seq)).size, sent.length);
+  });
+
+  test('the last page says meta.next: null', async () => {
+    const page = await get('/admin/v1/orgs/acme/events?limit=1000');
+    assert.equal(page.meta.next, null);
+    assert.equal(page.links.next, null);
+  });
+
+  test('GET /admin/v1/orgs/{orgId}/event-actions lists the catalogue in their shape', async () => {
+    const { data } = await get('/admin/v1/orgs/acme/event-actions');
+    assert.equal(data.length, BUILT_IN_ACTIONS.length);
+    const one = data.find((a: any) => a.id === 'user_management.added_user_to_group');
+    assert.deepEqual(one, { id: 'user_management.added_user_to_group', type: 'event-actions', attributes: { displayName: 'Added user to group', groupDisplayName: 'User management' } });
+  });
+});
+
+describe('custom actions', () => {
+  test('an org registers its own action, then events may use it; other orgs may not', async () => {
+    const writer = await t.token('acme', ['write:events']);
+    const send = (org: string, token: string) => t.app.inject({
+      method: 'POST', url: `/v1/orgs/${org}/events`, headers: bearer(token),
+      payload: { time: new Date().toISOString(), action: 'payroll.exported_payslips', actor: { id: 'u-ana' } },
+    });
+    assert.equal((await send('acme', writer)).statusCode, 422);
+    const reg = await t.app.inject({
+      method: 'POST', url: '/v1/orgs/acme/event-actions', headers: bearer(admin),
+      payload: { key: 'payroll.exported_payslips', displayName: 'Exported payslips', category: 'Payroll', operation: 'read' },
+    });
+    assert.equal(reg.statusCode, 201, reg.body);
+    assert.deepEqual(reg.json().data, { key: 'payroll.exported_payslips', displayName: 'Exported payslips', category: 'Payroll', product: 'custom', operation: 'read', builtIn: false });
+    assert.equal((await send('acme', writer)).statusCode, 201);
+    const other = await t.token('initech', ['write:events']);
+    assert.equal((await send('initech', other)).statusCode, 422);
+
+    const { data } = await get('/v1/orgs/acme/event-actions');
+    assert.ok(data.some((a: any) => a.key === 'payroll.exported_payslips' && a.builtIn === false));
+    assert.deepEqual((await walk('/v1/orgs/acme/events?category=Payroll')).map((e) => e.action), ['payroll.exported_payslips']);
+
+    const dup = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/event-actions', headers: bearer(admin), payload: { key: 'payroll.exported_payslips', displayName: 'x', category: 'Payroll' } });
+    assert.equal(dup.statusCode, 409);
+    const builtIn = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/event-actions', headers: bearer(admin), payload: { key: 'user_management.created_group', displayName: 'x', category: 'x' } });
+    assert.equal(builtIn.statusCode, 409);
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/event-actions', headers: bearer(admin), payload: { key: 'Not A Key', displayName: 'x', category: 'x' } });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().pointer, '/key');
+    const forbidden = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/event-actions', headers: bearer(reader), payload: { key: 'a.b', displayName: 'x', category: 'x' } });
+    assert.equal(forbidden.statusCode, 403);
+  });
+});
+
+describe('organizations, keys, docs and health', () => {
+  test('an instance admin creates an org and a key for it; the key works on that org only', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: bearer(t.admin), payload: { id: 'umbrella', name: 'Umbrella Corp' } });
+    assert.equal(created.statusCode, 201);
+    assert.equal((await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: bearer(t.admin), payload: { id: 'umbrella' } })).statusCode, 409);
+    assert.equal((await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: bearer(t.admin), payload: { id: '../etc' } })).statusCode, 400);
+    // An org admin cannot create orgs.
+    assert.equal((await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: bearer(admin), payload: { id: 'x' } })).statusCode, 403);
+    const key = await t.app.inject({ method: 'POST', url: '/v1/orgs/umbrella/keys', headers: bearer(t.admin), payload: { name: 'siem', scopes: ['read:events'] } });
+    assert.equal(key.statusCode, 201);
+    const { token, id, scopes } = key.json().data;
+    assert.deepEqual(scopes, ['read:events']);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/v1/orgs/umbrella/events', headers: bearer(token) })).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/v1/orgs/acme/events', headers: bearer(token) })).statusCode, 403);
+    const list = await t.app.inject({ method: 'GET', url: '/v1/orgs/umbrella/keys', headers: bearer(t.admin) });
+    assert.deepEqual(list.json().data.map((k: any) => k.id), [id]);
+    assert.ok(!list.body.includes(token.split('_')[2]));
+    const org = await t.app.inject({ method: 'GET', url: '/v1/orgs/umbrella', headers: bearer(token) });
+    assert.equal(org.json().data.events, 0);
+  });
+
+  test('GET /openapi.json documents the routes; /docs is a browsable reference', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    assert.equal(doc.openapi, '3.1.0');
+    for (const path of ['/v1/orgs/{orgId}/events', '/v1/orgs/{orgId}/events/{eventId}', '/admin/v1/orgs/{orgId}/events', '/admin/v1/orgs/{orgId}/event-actions', '/v1/orgs/{orgId}/event-actions']) {
+      assert.ok(doc.paths[path], path);
+    }
+    assert.ok(doc.paths['/v1/orgs/{orgId}/events'].post.requestBody);
+    const html = await t.app.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(html.statusCode, 200);
+    assert.match(html.headers['content-type'] as string, /text\/html/);
+  });
+
+  test('health and readiness', async () => {
+    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
+    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: 'sqlite' });
+  });
+});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { event } from '../support/annals.js';
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+let dir: string;
+
+function annals(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'annals-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('annals CLI', () => {
+  test('--help lists every command, and each command has its own help', () => {
+    const help = annals('--help');
+    assert.equal(help.code, 0);
+    for (const c of ['serve', 'orgs', 'keys', 'ingest', 'query', 'demo']) assert.match(help.out, new RegExp(`\\b${c}\\b`));
+    const keys = annals('keys', '--help');
+    assert.match(keys.out, /create/);
+    assert.match(annals('query', '--help').out, /--actor/);
+  });
+
+  test('orgs and keys', () => {
+    assert.equal(annals('orgs', 'create', 'acme', '--name', 'Acme Corp').code, 0);
+    const dup = annals('orgs', 'create', 'acme');
+    assert.equal(dup.code, 1);
+    assert.match(dup.err, /already exists/);
+    const bad = annals('orgs', 'create', '../x');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /org id/);
+    assert.match(annals('orgs', 'list').out, /^acme\tAcme Corp\t0 events$/m);
+
+    const created = annals('keys', 'create', '--org', 'acme', '--name', 'siem', '--scopes', 'read:events,write:events');
+    assert.equal(created.code, 0, created.err);
+    const token = created.out.trim();
+    assert.match(token, /^ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
+    const id = token.split('_')[1];
+    const list = annals('keys', 'list', '--org', 'acme');
+    assert.match(list.out, new RegExp(`^${id}\\tsiem\\tread:events write:events\\t.*\\tlive$`, 'm'));
+    assert.ok(!list.out.includes(token));
+    const badScope = annals('keys', 'create', '--org', 'acme', '--scopes', 'root');
+    assert.equal(badScope.code, 1);
+    assert.match(badScope.err, /unknown scope 'root'/);
+    assert.equal(annals('keys', 'revoke', id, '--org', 'acme').code, 0);
+    assert.match(annals('keys', 'list', '--org', 'acme').out, /revoked/);
+    assert.equal(annals('keys', 'revoke', id, '--org', 'acme').code, 1);
+  });
+
+  test('ingest reads NDJSON and JSON arrays; a bad event anywhere stores nothing', () => {
+    annals('orgs', 'create', 'ing');
+    const ndjson = join(dir, 'events.ndjson');
+    writeFileSync(ndjson, [event({ actor: { id: 'u-1', email: 'one@x.example' } }), event(), event()].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = annals('ingest', ndjson, '--org', 'ing');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /stored 3 events/);
+    const array = join(dir, 'events.json');
+    writeFileSync(array, JSON.stringify([event(), event()], null, 2));
+    assert.match(annals('ingest', array, '--org', 'ing').out, /stored 2 events/);
+
+    const bad = join(dir, 'bad.ndjson');
+    writeFileSync(bad, [event(), event({ time: 'soon' }), event()].map((e) => JSON.stringify(e)).join('\n'));
+    const refused = annals('ingest', bad, '--org', 'ing');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /event 2 of the file/);
+    assert.match(refused.err, /\/time/);
+    const broken = join(dir, 'broken.ndjson');
+    writeFileSync(broken, `${JSON.stringify(event())}\n{nope\n`);
+    const malformed = annals('ingest', broken, '--org', 'ing');
+    assert.equal(malformed.code, 1);
+    assert.match(malformed.err, /line 2 is not valid JSON/);
+    assert.match(annals('orgs', 'list').out, /^ing\ting\t5 events$/m);
+    assert.equal(annals('ingest', ndjson, '--org', 'nowhere').code, 1);
+  });
+
+  test('query prints a table or the API envelopes, with the same filters', () => {
+    const table = annals('query', '--org', 'ing');
+    assert.equal(table.code, 0, table.err);
+    const lines = table.out.trim().split('\n');
+    assert.match(lines[0], /^TIME\s+ACTION\s+ACTOR\s+IP\s+OUTCOME\s+CONTEXT$/);
+    assert.equal(lines.length, 6);
+    const json = JSON.parse(annals('query', '--org', 'ing', '--format', 'json', '--actor', 'one@x.example').out);
+    assert.equal(json.length, 1);
+    assert.equal(json[0].type, 'events');
+    assert.equal(json[0].attributes.actor.id, 'u-1');
+    const ndjson = annals('query', '--org', 'ing', '--format', 'ndjson', '-n', '2').out.trim().split('\n');
+    assert.equal(ndjson.length, 2);
+    const bad = annals('query', '--org', 'ing', '--from', 'tuesday');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /from 'tuesday'/);
+  });
+
+  test('demo fills an org with realistic events across every category', () => {
+    const r = annals('demo', '--org', 'demo', '-n', '3000');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /stored 3000 demo events/);
+    const page = JSON.parse(annals('query', '--org', 'demo', '--format', 'json', '-n', '3000').out);
+    assert.equal(page.length, 3000);
+    assert.ok(new Set(page.map((e: any) => e.attributes.action.split('.')[0])).size >= 25);
+  });
+
+  test('serve prints a bootstrap admin key on first start, answers, and stops cleanly', async () => {
+    const data = join(dir, 'served');
+    const child: ChildProcess = spawn(process.execPath,
+      ['--import', 'tsx', MAIN, '--data-dir', data, 'serve', '--port', '0', '--demo', '500', '--log-level', 'warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (chunk) => {
+        out += chunk;
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(out)![1];
+    const res = await fetch(`${address}/admin/v1/orgs/demo/events?limit=10`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    const body = await res.json() as any;
+    assert.equal(body.data.length, 10);
+    assert.equal((await fetch(`${address}/readyz`)).status, 200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    // A second start prints no new key.
+    const again = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', data, 'keys', 'list'], { encoding: 'utf8' });
+    assert.match(again.stdout, /bootstrap admin\tadmin/);
+  });
+});

@@ -1,0 +1,970 @@
+// The Store contract: what every adapter (store/sqlite/, later store/postgres/) must do, as the port in
+// src/store/store.ts documents it. One store per adapter per run; every test works in its own org(s).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { uuidv7 } from 'uuidv7';
+import type { ActionDefinition } from '../../src/domain/action.js';
+import { AnnalsError, type ErrorCode } from '../../src/domain/errors.js';
+import type { Actor, StoredEvent } from '../../src/domain/event.js';
+import type {
+  AppendResult, AppendedEvent, EventFilter, PageKey, PageRequest, PendingEvent, Store,
+} from '../../src/store/store.js';
+import { type OpenedStore, STORES } from './stores.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fixtures
+
+type Draft = PendingEvent['event'];
+
+const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
+const minute = (n: number) => new Date(T0 + n * 60_000).toISOString();
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let orgCounter = 0;
+const runTag = Math.random().toString(36).slice(2, 8);
+/** A fresh org id (ORG_ID_PATTERN-safe, unique in this run). */
+const orgId = (label = 'org') => `${label}-${runTag}-${++orgCounter}`;
+
+/** A pending event: `overrides` replace fields of the event, `extra` the pending envelope (text, fingerprint). */
+function pending(overrides: Partial<Draft> = {}, extra: { text?: string; fingerprint?: Buffer } = {}): PendingEvent {
+  const event: Draft = {
+    time: minute(0),
+    action: 'contract.did_something',
+    actor: { id: 'u-ana' },
+    context: [],
+    container: [],
+    outcome: 'success',
+    ...overrides,
+  };
+  const p: PendingEvent = { id: uuidv7(), event, text: extra.text ?? 'searchable words' };
+  if (extra.fingerprint !== undefined) p.fingerprint = extra.fingerprint;
+  return p;
+}
+
+const fp = (label: string) => Buffer.alloc(32, label);
+
+/** What getEvent must return for a pending event once appended as `appended`. */
+function stored(p: PendingEvent, org: string, appended: AppendedEvent): StoredEvent {
+  return { ...p.event, id: p.id, org, seq: appended.seq, processedAt: appended.processedAt };
+}
+
+function okEvents(result: AppendResult | undefined): AppendedEvent[] {
+  assert.ok(result, 'one result per group');
+  if (!result.ok) assert.fail(`expected the group to be stored, got ${result.error.stack ?? String(result.error)}`);
+  return result.events;
+}
+
+function failed(result: AppendResult | undefined, code: ErrorCode): void {
+  assert.ok(result, 'one result per group');
+  assert.equal(result.ok, false, 'expected the group to fail');
+  if (result.ok) return;
+  assertCode(result.error, code);
+}
+
+function assertCode(error: unknown, code: ErrorCode): true {
+  assert.ok(error instanceof AnnalsError, `expected an AnnalsError ${code}, got ${String(error)}`);
+  assert.equal(error.code, code);
+  return true;
+}
+
+async function appendOne(store: Store, org: string, events: PendingEvent[]): Promise<AppendedEvent[]> {
+  const results = await store.append([{ org, events }]);
+  assert.equal(results.length, 1);
+  return okEvents(results[0]);
+}
+
+async function newOrg(store: Store, label?: string): Promise<string> {
+  const id = orgId(label);
+  await store.createOrg({ id, name: `Org ${id}` });
+  return id;
+}
+
+/** Sort key of an event for `by`. */
+const at = (e: StoredEvent, by: PageRequest['by']) => Date.parse(by === 'time' ? e.time : e.processedAt);
+
+function sortEvents(events: StoredEvent[], by: PageRequest['by'], order: PageRequest['order']): StoredEvent[] {
+  const sign = order === 'asc' ? 1 : -1;
+  return [...events].sort((a, b) => sign * (at(a, by) - at(b, by) || a.seq - b.seq));
+}
+
+const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/** Brute-force EventFilter over what was appended (texts by event id); single words and phrases for terms. */
+function matches(e: StoredEvent, text: string, f: EventFilter, by: PageRequest['by']): boolean {
+  const k = at(e, by);
+  if (f.from !== undefined && k < f.from) return false;
+  if (f.to !== undefined && k >= f.to) return false;
+  if (f.actions && f.actions.length > 0 && !f.actions.includes(e.action)) return false;
+  if (f.actors && f.actors.length > 0) {
+    const lower = f.actors.map((a) => a.toLowerCase());
+    const byId = f.actors.includes(e.actor.id);
+    const byEmail = typeof e.actor.email === 'string' && lower.includes(e.actor.email.toLowerCase());
+    const byName = typeof e.actor.name === 'string' && lower.includes(e.actor.name.toLowerCase());
+    if (!byId && !byEmail && !byName) return false;
+  }
+  if (f.ips && f.ips.length > 0 && !(e.location?.ip !== undefined && f.ips.includes(e.location.ip))) return false;
+  if (f.terms && f.terms.length > 0) {
+    const doc = words(text).join(' ');
+    for (const term of f.terms) {
+      const phrase = words(term).join(' ');
+      assert.ok(phrase !== '', 'the brute-force model only knows terms with letters or digits');
+      if (!` ${doc} `.includes(` ${phrase} `)) return false;
+    }
+  }
+  return true;
+}
+
+/** Follows `next` to the end; checks the page invariants on the way. */
+async function walk(store: Store, org: string, filter: EventFilter, page: Omit<PageRequest, 'after'>) {
+  const events: StoredEvent[] = [];
+  let after: PageKey | undefined;
+  let pages = 0;
+  for (;;) {
+    const request: PageRequest = after === undefined ? { ...page } : { ...page, after };
+    const result = await store.queryEvents(org, filter, request);
+    pages++;
+    assert.ok(pages < 500, 'paging does not terminate');
+    assert.ok(result.events.length <= page.limit, 'a page holds at most `limit` events');
+    events.push(...result.events);
+    if (result.next === undefined) break;
+    assert.equal(result.events.length, page.limit, 'a page that is not full is the last one');
+    const last = result.events[result.events.length - 1];
+    assert.deepEqual(result.next, { at: at(last, page.by), seq: last.seq }, 'next is the key of the last event');
+    after = result.next;
+  }
+  return { events, pages };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+for (const s of STORES) {
+  describe(`Store contract: ${s.name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+
+    before(async () => {
+      opened = await s.open();
+      store = opened.store;
+    });
+    after(async () => {
+      await opened.cleanup();
+    });
+
+    test('dialect names the adapter', () => {
+      assert.equal(store.dialect, s.name);
+    });
+
+    test('ping resolves', async () => {
+      await store.ping();
+    });
+
+    // -- orgs ----------------------------------------------------------------------------------------------------
+
+    describe('orgs', () => {
+      test('create, get and list', async () => {
+        const id = orgId('acme');
+        const before = Date.now();
+        const created = await store.createOrg({ id, name: 'Acme Corp' });
+        assert.equal(created.id, id);
+        assert.equal(created.name, 'Acme Corp');
+        assert.match(created.createdAt, ISO_MS);
+        assert.ok(Date.parse(created.createdAt) >= before - 1000 && Date.parse(created.createdAt) <= Date.now() + 1000);
+        assert.deepEqual(await store.getOrg(id), created);
+
+        const other = await store.createOrg({ id: orgId('globex'), name: 'Globex' });
+        const listed = await store.listOrgs();
+        assert.deepEqual(listed.find((o) => o.id === id), created);
+        assert.deepEqual(listed.find((o) => o.id === other.id), other);
+        assert.equal(new Set(listed.map((o) => o.id)).size, listed.length, 'each org listed once');
+        assert.equal(await store.countEvents(id), 0, 'a new org has no events');
+      });
+
+      test('getOrg of an unknown id is undefined', async () => {
+        assert.equal(await store.getOrg(orgId('nobody')), undefined);
+      });
+
+      test('a duplicate id is ANN_ERR_ORG_EXISTS and leaves the first org as it was', async () => {
+        const id = orgId('dup');
+        const first = await store.createOrg({ id, name: 'First' });
+        await assert.rejects(store.createOrg({ id, name: 'Second' }), (e) => assertCode(e, 'ANN_ERR_ORG_EXISTS'));
+        assert.deepEqual(await store.getOrg(id), first);
+        assert.equal((await store.listOrgs()).filter((o) => o.id === id).length, 1);
+      });
+
+      test('append, queryEvents and countEvents on an unknown org are ANN_ERR_ORG_NOT_FOUND', async () => {
+        const ghost = orgId('ghost');
+        const results = await store.append([{ org: ghost, events: [pending()] }]);
+        assert.equal(results.length, 1);
+        failed(results[0], 'ANN_ERR_ORG_NOT_FOUND');
+        await assert.rejects(store.queryEvents(ghost, {}, { limit: 10, order: 'desc', by: 'time' }),
+          (e) => assertCode(e, 'ANN_ERR_ORG_NOT_FOUND'));
+        await assert.rejects(store.countEvents(ghost), (e) => assertCode(e, 'ANN_ERR_ORG_NOT_FOUND'));
+        assert.equal(await store.getOrg(ghost), undefined, 'a failed append does not create the org');
+      });
+    });
+
+    // -- append --------------------------------------------------------------------------------------------------
+
+    describe('append', () => {
+      test('an empty list of groups appends nothing', async () => {
+        assert.deepEqual(await store.append([]), []);
+      });
+
+      test('seq starts at 0 per org and is gap-free across groups and calls', async () => {
+        const org = await newOrg(store);
+        const a = await appendOne(store, org, [pending(), pending(), pending()]);
+        assert.deepEqual(a.map((e) => e.seq), [0, 1, 2]);
+        const results = await store.append([
+          { org, events: [pending()] },
+          { org, events: [pending(), pending()] },
+        ]);
+        assert.deepEqual(results.flatMap((r) => okEvents(r).map((e) => e.seq)), [3, 4, 5]);
+        const b = await appendOne(store, org, [pending()]);
+        assert.deepEqual(b.map((e) => e.seq), [6]);
+        assert.equal(await store.countEvents(org), 7);
+      });
+
+      test('the result reports each event by id, in order, as not duplicate', async () => {
+        const org = await newOrg(store);
+        const events = [pending(), pending(), pending()];
+        const appended = await appendOne(store, org, events);
+        assert.equal(appended.length, 3);
+        appended.forEach((a, i) => {
+          assert.deepEqual(a, { id: events[i].id, seq: i, processedAt: appended[0].processedAt, duplicate: false });
+        });
+      });
+
+      test('two orgs have independent sequences', async () => {
+        const x = await newOrg(store, 'x');
+        const y = await newOrg(store, 'y');
+        const results = await store.append([
+          { org: x, events: [pending(), pending()] },
+          { org: y, events: [pending()] },
+          { org: x, events: [pending()] },
+          { org: y, events: [pending(), pending()] },
+        ]);
+        assert.deepEqual(results.map((r) => okEvents(r).map((e) => e.seq)), [[0, 1], [0], [2], [1, 2]]);
+        assert.equal(await store.countEvents(x), 3);
+        assert.equal(await store.countEvents(y), 3);
+      });
+
+      test('an empty group of a known org succeeds and stores nothing', async () => {
+        const org = await newOrg(store);
+        assert.deepEqual(await appendOne(store, org, []), []);
+        assert.equal(await store.countEvents(org), 0);
+      });
+
+      test('a group for an unknown org fails alone; the groups around it are stored', async () => {
+        const org = await newOrg(store);
+        const g1 = [pending(), pending()];
+        const g2 = [pending()];
+        const g3 = [pending()];
+        const results = await store.append([
+          { org, events: g1 }, { org: orgId('ghost'), events: g2 }, { org, events: g3 },
+        ]);
+        assert.equal(results.length, 3);
+        assert.deepEqual(okEvents(results[0]).map((e) => e.seq), [0, 1]);
+        failed(results[1], 'ANN_ERR_ORG_NOT_FOUND');
+        assert.deepEqual(okEvents(results[2]).map((e) => e.seq), [2]);
+        assert.equal(await store.countEvents(org), 3);
+        assert.equal(await store.getEvent(org, g2[0].id), undefined);
+      });
+
+      test('a group that fails leaves no trace: no seq, no event, no text, no actor alias', async () => {
+        const org = await newOrg(store);
+        const keyed = pending({ idempotencyKey: 'k-fail' }, { fingerprint: fp('a') });
+        await appendOne(store, org, [keyed]);
+
+        const ghostActor: Actor = { id: 'u-ghost', name: 'Gus Host', email: 'gus.host@ghost.example' };
+        const g1 = [pending()];
+        const g2 = [
+          pending({ actor: ghostActor, action: 'contract.ghostly' }, { text: 'zyzzyva ghostword' }),
+          // Reuses the key with another fingerprint: the whole group must be refused, including the event above.
+          pending({ idempotencyKey: 'k-fail' }, { fingerprint: fp('b') }),
+        ];
+        const g3 = [pending(), pending()];
+        const results = await store.append([{ org, events: g1 }, { org, events: g2 }, { org, events: g3 }]);
+        assert.deepEqual(okEvents(results[0]).map((e) => e.seq), [1]);
+        failed(results[1], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+        assert.deepEqual(okEvents(results[2]).map((e) => e.seq), [2, 3], 'the failed group takes no seq');
+        assert.equal(await store.countEvents(org), 4);
+
+        for (const p of g2) assert.equal(await store.getEvent(org, p.id), undefined);
+        const q: PageRequest = { limit: 100, order: 'asc', by: 'time' };
+        assert.deepEqual((await store.queryEvents(org, {}, q)).events.map((e) => e.seq), [0, 1, 2, 3]);
+        assert.deepEqual(await store.queryEvents(org, { terms: ['zyzzyva'] }, q), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actions: ['contract.ghostly'] }, q), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actors: ['gus.host@ghost.example'] }, q), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actors: ['Gus Host'] }, q), { events: [] });
+
+        // The same actor in a later, successful group is found by email and name: nothing stale was remembered.
+        const later = pending({ actor: ghostActor }, { text: 'zyzzyva' });
+        const [a] = await appendOne(store, org, [later]);
+        assert.equal(a.seq, 4);
+        const byEmail = await store.queryEvents(org, { actors: ['GUS.HOST@ghost.example'] }, q);
+        assert.deepEqual(byEmail.events.map((e) => e.id), [later.id]);
+        const byName = await store.queryEvents(org, { actors: ['gus host'] }, q);
+        assert.deepEqual(byName.events.map((e) => e.id), [later.id]);
+        assert.deepEqual((await store.queryEvents(org, { terms: ['zyzzyva'] }, q)).events.map((e) => e.id), [later.id]);
+      });
+
+      test('an actor alias first written by a group that then fails, in the same call as a group that succeeds', async () => {
+        const org = await newOrg(store);
+        await appendOne(store, org, [pending({ idempotencyKey: 'k' }, { fingerprint: fp('a') })]);
+        const actor: Actor = { id: 'u-twice', email: 'twice@acme.example', name: 'Tess Twice' };
+        const ok = pending({ actor });
+        const results = await store.append([
+          { org, events: [pending({ actor }), pending({ idempotencyKey: 'k' }, { fingerprint: fp('b') })] },
+          { org, events: [ok] },
+        ]);
+        failed(results[0], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+        okEvents(results[1]);
+        const q: PageRequest = { limit: 10, order: 'asc', by: 'time' };
+        assert.deepEqual((await store.queryEvents(org, { actors: ['twice@acme.example'] }, q)).events.map((e) => e.id), [ok.id]);
+        assert.deepEqual((await store.queryEvents(org, { actors: ['TESS TWICE'] }, q)).events.map((e) => e.id), [ok.id]);
+      });
+
+      test('processedAt is ISO, one value per group, never decreasing along seq', async () => {
+        const org = await newOrg(store);
+        const start = Date.now();
+        const seen: AppendedEvent[] = [];
+        for (let i = 0; i < 40; i++) {
+          const results = await store.append([
+            { org, events: [pending(), pending(), pending()] },
+            { org, events: [pending()] },
+          ]);
+          for (const r of results) {
+            const events = okEvents(r);
+            assert.equal(new Set(events.map((e) => e.processedAt)).size, 1, 'events of one group share processedAt');
+            seen.push(...events);
+          }
+        }
+        assert.equal(seen.length, 160);
+        seen.forEach((e, i) => {
+          assert.equal(e.seq, i);
+          assert.match(e.processedAt, ISO_MS);
+          assert.equal(new Date(e.processedAt).toISOString(), e.processedAt);
+          if (i > 0) assert.ok(e.processedAt >= seen[i - 1].processedAt, `processedAt decreased at seq ${i}`);
+        });
+        assert.ok(Date.parse(seen[0].processedAt) >= start - 1000, 'processedAt is the commit time');
+        assert.ok(Date.parse(seen[seen.length - 1].processedAt) <= Date.now() + 1000, 'processedAt is the commit time');
+        // The stored events agree with what append reported.
+        for (const e of [seen[0], seen[77], seen[159]]) {
+          const got = await store.getEvent(org, e.id);
+          assert.equal(got?.seq, e.seq);
+          assert.equal(got?.processedAt, e.processedAt);
+        }
+      });
+
+      test('appends issued concurrently are gap-free and each group gets consecutive seqs', async () => {
+        const org = await newOrg(store);
+        const calls = Array.from({ length: 20 }, () => appendOne(store, org, [pending(), pending(), pending()]));
+        const groups = await Promise.all(calls);
+        for (const g of groups) assert.deepEqual(g.map((e) => e.seq - g[0].seq), [0, 1, 2]);
+        const seqs = groups.flat().map((e) => e.seq).sort((a, b) => a - b);
+        assert.deepEqual(seqs, Array.from({ length: 60 }, (_, i) => i));
+        const bySeq = groups.flat().sort((a, b) => a.seq - b.seq);
+        for (let i = 1; i < bySeq.length; i++) assert.ok(bySeq[i].processedAt >= bySeq[i - 1].processedAt);
+        assert.equal(await store.countEvents(org), 60);
+      });
+
+      test('getEvent returns exactly what was appended plus id, org, seq and processedAt (all optional fields)', async () => {
+        const org = await newOrg(store);
+        const full = pending({
+          time: '2026-01-15T09:30:15.123Z',
+          action: 'user_management.added_user_to_group',
+          actor: {
+            id: 'u-ana', name: 'Ana Silva', email: 'ana.silva@acme.example', type: 'user',
+            auth: { authType: 'api-token', tokenId: 't-1', tokenLabel: 'CI token', extraAuth: true },
+            onBehalfOf: { id: 'u-boss', name: 'The Boss', email: 'boss@acme.example' },
+            app: { id: 'app-1', name: 'Deployer' },
+            department: 'Security',
+          },
+          context: [
+            { id: 'u-bob', type: 'users', attributes: { name: 'Bob Jones', active: true, groups: 3 } },
+            { id: 'g-1', type: 'groups', attributes: { name: 'jira-admins' }, links: { alt: 'https://acme.example/g/1' } },
+          ],
+          container: [{ id: 'site-1', type: 'sites', attributes: { siteName: 'acme' } }],
+          location: { ip: '2001:db8::7', countryName: 'Ukraine', regionName: 'Kyiv City', city: 'Kyiv', geo: '50.45,30.52' },
+          message: { content: 'Added Bob Jones to jira-admins — «ünïcödé» 🚀', format: 'simple' },
+          outcome: 'failure',
+          userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+          metadata: {
+            ticket: 'SEC-42', attempts: 2, ratio: 1.5, flags: [true, false, null], nested: { a: [1, 'two', { three: 3 }] },
+            empty: {}, none: null, '': 'empty key', 'key with spaces': 'ok',
+          },
+          idempotencyKey: 'req-1#0',
+        }, { text: 'Added user to group Ana Silva Bob Jones jira-admins', fingerprint: fp('full') });
+        const minimal = pending({ time: '2026-01-15T09:30:16.000Z' });
+        const appended = await appendOne(store, org, [full, minimal]);
+
+        const gotFull = await store.getEvent(org, full.id);
+        assert.deepEqual(gotFull, stored(full, org, appended[0]));
+        const gotMinimal = await store.getEvent(org, minimal.id);
+        assert.deepEqual(gotMinimal, stored(minimal, org, appended[1]));
+        for (const absent of ['location', 'message', 'userAgent', 'metadata', 'idempotencyKey']) {
+          assert.equal(absent in gotMinimal!, false, `${absent} is absent when it was not given`);
+        }
+        // queryEvents returns the same objects.
+        const page = await store.queryEvents(org, {}, { limit: 10, order: 'asc', by: 'time' });
+        assert.deepEqual(page, { events: [stored(full, org, appended[0]), stored(minimal, org, appended[1])] });
+      });
+
+      test('getEvent of an unknown id, or of another org\'s event, is undefined', async () => {
+        const a = await newOrg(store, 'a');
+        const b = await newOrg(store, 'b');
+        const p = pending();
+        await appendOne(store, a, [p]);
+        assert.equal(await store.getEvent(a, uuidv7()), undefined);
+        assert.equal(await store.getEvent(b, p.id), undefined);
+        assert.deepEqual(await store.queryEvents(b, {}, { limit: 10, order: 'desc', by: 'time' }), { events: [] });
+      });
+    });
+
+    // -- idempotency ---------------------------------------------------------------------------------------------
+
+    describe('idempotency', () => {
+      test('a key stored before: duplicate, the earlier id/seq/processedAt, nothing stored', async () => {
+        const org = await newOrg(store);
+        const first = pending({ idempotencyKey: 'order-1' }, { fingerprint: fp('a') });
+        const [a] = await appendOne(store, org, [first]);
+        await sleep(5);
+        const retry = pending({ idempotencyKey: 'order-1' }, { fingerprint: fp('a') });
+        const fresh = pending();
+        const appended = await appendOne(store, org, [retry, fresh]);
+        assert.deepEqual(appended[0], { id: first.id, seq: a.seq, processedAt: a.processedAt, duplicate: true });
+        assert.equal(appended[1].duplicate, false);
+        assert.equal(appended[1].seq, 1, 'a duplicate takes no seq');
+        assert.equal(await store.countEvents(org), 2);
+        assert.equal(await store.getEvent(org, retry.id), undefined);
+        assert.deepEqual(await store.getEvent(org, first.id), stored(first, org, a));
+      });
+
+      test('same key with a different fingerprint: ANN_ERR_IDEMPOTENCY_CONFLICT and nothing of the group stored', async () => {
+        const org = await newOrg(store);
+        await appendOne(store, org, [pending({ idempotencyKey: 'order-1' }, { fingerprint: fp('a') })]);
+        const innocent = pending();
+        const reuse = pending({ idempotencyKey: 'order-1' }, { fingerprint: fp('b') });
+        const results = await store.append([{ org, events: [innocent, reuse] }]);
+        failed(results[0], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+        assert.equal(await store.countEvents(org), 1);
+        assert.equal(await store.getEvent(org, innocent.id), undefined);
+        assert.equal(await store.getEvent(org, reuse.id), undefined);
+      });
+
+      test('the same key twice in one group: the second is a duplicate of the first', async () => {
+        const org = await newOrg(store);
+        await appendOne(store, org, [pending()]);
+        const one = pending({ idempotencyKey: 'twice' }, { fingerprint: fp('a') });
+        const two = pending({ idempotencyKey: 'twice' }, { fingerprint: fp('a') });
+        const three = pending();
+        const appended = await appendOne(store, org, [one, two, three]);
+        assert.deepEqual(appended[0], { id: one.id, seq: 1, processedAt: appended[0].processedAt, duplicate: false });
+        assert.deepEqual(appended[1], { id: one.id, seq: 1, processedAt: appended[0].processedAt, duplicate: true });
+        assert.deepEqual(appended[2], { id: three.id, seq: 2, processedAt: appended[0].processedAt, duplicate: false });
+        assert.equal(await store.countEvents(org), 3);
+        assert.equal(await store.getEvent(org, two.id), undefined);
+      });
+
+      test('the same key twice in one group with different fingerprints: the group fails', async () => {
+        const org = await newOrg(store);
+        const results = await store.append([{ org, events: [
+          pending({ idempotencyKey: 'twice' }, { fingerprint: fp('a') }),
+          pending({ idempotencyKey: 'twice' }, { fingerprint: fp('b') }),
+        ] }]);
+        failed(results[0], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+        assert.equal(await store.countEvents(org), 0);
+      });
+
+      test('the same key in two groups of one call: the later group reports a duplicate', async () => {
+        const org = await newOrg(store);
+        const first = pending({ idempotencyKey: 'k' }, { fingerprint: fp('a') });
+        const results = await store.append([
+          { org, events: [first] },
+          { org, events: [pending({ idempotencyKey: 'k' }, { fingerprint: fp('a') })] },
+        ]);
+        const [a] = okEvents(results[0]);
+        assert.deepEqual(okEvents(results[1]), [{ id: first.id, seq: 0, processedAt: a.processedAt, duplicate: true }]);
+        assert.equal(await store.countEvents(org), 1);
+      });
+
+      test('keys are per org', async () => {
+        const a = await newOrg(store, 'a');
+        const b = await newOrg(store, 'b');
+        const pa = pending({ idempotencyKey: 'shared' }, { fingerprint: fp('a') });
+        const pb = pending({ idempotencyKey: 'shared' }, { fingerprint: fp('b') });
+        const results = await store.append([{ org: a, events: [pa] }, { org: b, events: [pb] }]);
+        assert.equal(okEvents(results[0])[0].duplicate, false);
+        assert.equal(okEvents(results[1])[0].duplicate, false);
+        assert.equal((await store.getEvent(b, pb.id))?.idempotencyKey, 'shared');
+      });
+
+      test('a key first used by a group that failed is not remembered', async () => {
+        const org = await newOrg(store);
+        await appendOne(store, org, [pending({ idempotencyKey: 'taken' }, { fingerprint: fp('a') })]);
+        const results = await store.append([{ org, events: [
+          pending({ idempotencyKey: 'fresh' }, { fingerprint: fp('x') }),
+          pending({ idempotencyKey: 'taken' }, { fingerprint: fp('b') }),
+        ] }]);
+        failed(results[0], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+        const retry = pending({ idempotencyKey: 'fresh' }, { fingerprint: fp('y') });
+        const [r] = await appendOne(store, org, [retry]);
+        assert.deepEqual(r, { id: retry.id, seq: 1, processedAt: r.processedAt, duplicate: false });
+      });
+
+      test('a duplicate of a key from another call, between fresh events, leaves no gap', async () => {
+        const org = await newOrg(store);
+        const first = pending({ idempotencyKey: 'k' }, { fingerprint: fp('a') });
+        await appendOne(store, org, [first]);
+        const appended = await appendOne(store, org, [
+          pending(), pending({ idempotencyKey: 'k' }, { fingerprint: fp('a') }), pending(),
+        ]);
+        assert.deepEqual(appended.map((e) => [e.seq, e.duplicate]), [[1, false], [0, true], [2, false]]);
+        assert.equal(await store.countEvents(org), 3);
+      });
+    });
+
+    // -- queryEvents ---------------------------------------------------------------------------------------------
+
+    describe('queryEvents', () => {
+      test('order by time, desc and asc, with seq breaking ties', async () => {
+        const org = await newOrg(store);
+        const times = [minute(1), minute(0), minute(1), minute(2), minute(0), minute(1)];
+        await appendOne(store, org, times.map((time) => pending({ time })));
+        const seqs = async (order: 'asc' | 'desc', limit = 100) =>
+          (await walk(store, org, {}, { limit, order, by: 'time' })).events.map((e) => e.seq);
+        assert.deepEqual(await seqs('asc'), [1, 4, 0, 2, 5, 3]);
+        assert.deepEqual(await seqs('desc'), [3, 5, 2, 0, 4, 1]);
+        assert.deepEqual(await seqs('asc', 1), [1, 4, 0, 2, 5, 3], 'the cursor resumes inside a run of equal times');
+        assert.deepEqual(await seqs('desc', 2), [3, 5, 2, 0, 4, 1]);
+      });
+
+      test("by: 'processed' orders by commit order, whatever the event times", async () => {
+        const org = await newOrg(store);
+        for (let g = 0; g < 4; g++) {
+          await appendOne(store, org, [pending({ time: minute(10 - 2 * g) }), pending({ time: minute(9 - 2 * g) })]);
+          await sleep(3);
+        }
+        const asc = await walk(store, org, {}, { limit: 3, order: 'asc', by: 'processed' });
+        assert.deepEqual(asc.events.map((e) => e.seq), [0, 1, 2, 3, 4, 5, 6, 7]);
+        const desc = await walk(store, org, {}, { limit: 3, order: 'desc', by: 'processed' });
+        assert.deepEqual(desc.events.map((e) => e.seq), [7, 6, 5, 4, 3, 2, 1, 0]);
+        const byTime = await walk(store, org, {}, { limit: 3, order: 'asc', by: 'time' });
+        assert.deepEqual(byTime.events.map((e) => e.seq), [7, 6, 5, 4, 3, 2, 1, 0]);
+      });
+
+      test('from is inclusive and to exclusive, on the sort column', async () => {
+        const org = await newOrg(store);
+        const groups: AppendedEvent[][] = [];
+        for (let g = 0; g < 4; g++) {
+          // Event times run against commit order, so a filter on the wrong column gives another answer.
+          groups.push(await appendOne(store, org, [pending({ time: minute(30 - g) }), pending({ time: minute(30 - g) })]));
+          await sleep(3);
+        }
+        const q = async (filter: EventFilter, by: PageRequest['by']) =>
+          (await store.queryEvents(org, filter, { limit: 100, order: 'asc', by })).events.map((e) => e.seq);
+        // time: minute(28) (seqs 4,5) in, minute(30) (seqs 0,1) out.
+        const t = (n: number) => Date.parse(minute(n));
+        assert.deepEqual(await q({ from: t(28), to: t(30) }, 'time'), [4, 5, 2, 3]);
+        assert.deepEqual(await q({ from: t(28) }, 'time'), [4, 5, 2, 3, 0, 1]);
+        assert.deepEqual(await q({ to: t(28) }, 'time'), [6, 7]);
+        assert.deepEqual(await q({ from: t(28), to: t(28) }, 'time'), []);
+        assert.deepEqual(await q({ from: t(28), to: t(28) + 1 }, 'time'), [4, 5]);
+        // processed: the processedAt of group 1 in, that of group 3 out.
+        const p = (g: number) => Date.parse(groups[g][0].processedAt);
+        assert.ok(p(0) < p(1) && p(1) < p(2) && p(2) < p(3), 'groups a few ms apart have distinct processedAt');
+        assert.deepEqual(await q({ from: p(1), to: p(3) }, 'processed'), [2, 3, 4, 5]);
+        assert.deepEqual(await q({ from: p(1), to: p(1) + 1 }, 'processed'), [2, 3]);
+        assert.deepEqual(await q({ to: p(1) }, 'processed'), [0, 1]);
+      });
+
+      test('an empty result is { events: [] } without next', async () => {
+        const org = await newOrg(store);
+        const page: PageRequest = { limit: 5, order: 'desc', by: 'time' };
+        assert.deepEqual(await store.queryEvents(org, {}, page), { events: [] });
+        await appendOne(store, org, [pending({ action: 'contract.a' })]);
+        assert.deepEqual(await store.queryEvents(org, { actions: ['contract.b'] }, page), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actors: ['nobody'] }, page), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { ips: ['192.0.2.1'] }, page), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { terms: ['absent'] }, page), { events: [] });
+      });
+
+      test('next is absent on the last page, also when it is exactly full', async () => {
+        const org = await newOrg(store);
+        await appendOne(store, org, [pending({ time: minute(1) }), pending({ time: minute(2) }), pending({ time: minute(3) }), pending({ time: minute(4) })]);
+        const first = await store.queryEvents(org, {}, { limit: 2, order: 'asc', by: 'time' });
+        assert.deepEqual(first.events.map((e) => e.seq), [0, 1]);
+        assert.deepEqual(first.next, { at: Date.parse(minute(2)), seq: 1 });
+        const second = await store.queryEvents(org, {}, { limit: 2, order: 'asc', by: 'time', after: first.next });
+        assert.deepEqual(second.events.map((e) => e.seq), [2, 3]);
+        assert.equal('next' in second, false);
+        const all = await store.queryEvents(org, {}, { limit: 4, order: 'desc', by: 'time' });
+        assert.equal(all.events.length, 4);
+        assert.equal('next' in all, false);
+        const past = await store.queryEvents(org, {}, { limit: 2, order: 'desc', by: 'time', after: { at: Date.parse(minute(1)), seq: 0 } });
+        assert.deepEqual(past, { events: [] });
+      });
+
+      test('the ends of a page are the sort key of real events only: a key between events resumes right there', async () => {
+        const org = await newOrg(store);
+        await appendOne(store, org, [0, 1, 2, 3].map((n) => pending({ time: minute(n) })));
+        const after: PageKey = { at: Date.parse(minute(1)) + 30_000, seq: 0 };
+        const asc = await store.queryEvents(org, {}, { limit: 10, order: 'asc', by: 'time', after });
+        assert.deepEqual(asc.events.map((e) => e.seq), [2, 3]);
+        const desc = await store.queryEvents(org, {}, { limit: 10, order: 'desc', by: 'time', after });
+        assert.deepEqual(desc.events.map((e) => e.seq), [1, 0]);
+      });
+
+      describe('filters and keyset paging against a brute-force model', () => {
+        const ana: Actor = { id: 'u-ana', name: 'Ana Silva', email: 'Ana.Silva@Acme.example' };
+        const bob: Actor = { id: 'u-bob', name: 'Bob Jones', email: 'bob@acme.example' };
+        const bot: Actor = { id: 'svc-deploy', name: 'Deploy Bot', type: 'app' };
+        const carl: Actor = { id: 'u-carl', email: 'carl@partner.example' };
+        const actors = [ana, bob, bot, carl];
+        const actions = ['jira.viewed_issue', 'admin.added_user_to_group', 'admin.removed_user', 'confluence.edited_page'];
+        const ips = ['10.0.0.1', '10.0.0.2', '2001:db8::1', undefined];
+        const extras = ['jira admins', 'confluence space', 'alpha beta', 'gamma', 'beta alpha gamma', 'Jones, Bob'];
+
+        let org: string;
+        let all: StoredEvent[];
+        const texts = new Map<string, string>();
+        const groupAt: number[] = [];
+
+        before(async () => {
+          org = await newOrg(store, 'model');
+          let rnd = 12345;
+          const next = (n: number) => { rnd = (rnd * 1103515245 + 12345) % 2147483648; return (rnd >>> 16) % n; };
+          const pendings: PendingEvent[] = [];
+          all = [];
+          for (let g = 0; g < 5; g++) {
+            const group: PendingEvent[] = [];
+            for (let i = 0; i < 7; i++) {
+              const actor = actors[next(actors.length)];
+              const ip = ips[next(ips.length)];
+              const extra = extras[next(extras.length)];
+              const overrides: Partial<Draft> = {
+                time: minute(next(9)), action: actions[next(actions.length)], actor,
+              };
+              if (ip !== undefined) overrides.location = { ip, city: 'Kyiv' };
+              const text = `${overrides.action!.replace(/[._]/g, ' ')} ${actor.id} ${actor.name ?? ''} ${actor.email ?? ''} ${extra}`;
+              group.push(pending(overrides, { text }));
+            }
+            const appended = await appendOne(store, org, group);
+            group.forEach((p, i) => {
+              texts.set(p.id, p.text);
+              all.push(stored(p, org, appended[i]));
+            });
+            groupAt.push(Date.parse(appended[0].processedAt));
+            pendings.push(...group);
+            await sleep(3);
+          }
+          // Noise in another org with the same actors, actions, ips and words: must never show up.
+          const noise = await newOrg(store, 'noise');
+          await appendOne(store, noise, pendings.slice(0, 10).map((p) => ({ ...p, id: uuidv7() })));
+        });
+
+        const filters: [string, (by: PageRequest['by']) => EventFilter][] = [
+          ['no filter', () => ({})],
+          ['from and to', (by) => (by === 'time'
+            ? { from: Date.parse(minute(2)), to: Date.parse(minute(6)) }
+            : { from: groupAt[1], to: groupAt[3] })],
+          ['from only', (by) => ({ from: by === 'time' ? Date.parse(minute(4)) : groupAt[2] })],
+          ['to only', (by) => ({ to: by === 'time' ? Date.parse(minute(4)) : groupAt[2] })],
+          ['actions (any of)', () => ({ actions: ['jira.viewed_issue', 'admin.removed_user'] })],
+          ['actor by id', () => ({ actors: ['u-bob'] })],
+          ['actor by email, case-insensitive', () => ({ actors: ['ana.silva@ACME.example'] })],
+          ['actor by name, case-insensitive', () => ({ actors: ['deploy bot'] })],
+          ['actors by id or name, any of', () => ({ actors: ['u-carl', 'BOB JONES'] })],
+          ['ips (any of)', () => ({ ips: ['10.0.0.2', '2001:db8::1'] })],
+          ['one term, case-insensitive', () => ({ terms: ['JIRA'] })],
+          ['every term must match', () => ({ terms: ['alpha', 'gamma'] })],
+          ['a phrase term', () => ({ terms: ['bob jones'] })],
+          ['actions + actor email + from', (by) => ({
+            actions: ['admin.added_user_to_group', 'admin.removed_user', 'jira.viewed_issue'],
+            actors: ['Ana.Silva@acme.example', 'u-bob'],
+            from: by === 'time' ? Date.parse(minute(3)) : groupAt[1],
+          })],
+          ['terms + ips', () => ({ terms: ['beta'], ips: ['10.0.0.1', '10.0.0.2'] })],
+          ['everything at once', (by) => ({
+            from: by === 'time' ? Date.parse(minute(1)) : groupAt[0],
+            to: by === 'time' ? Date.parse(minute(8)) : groupAt[4],
+            actions: actions.slice(0, 3),
+            actors: ['u-ana', 'bob@ACME.example', 'Deploy Bot'],
+            ips: ['10.0.0.1', '2001:db8::1'],
+            terms: ['admin'],
+          })],
+        ];
+
+        test('the fixture has ties in time and a mix of everything', () => {
+          assert.equal(all.length, 35);
+          assert.ok(new Set(all.map((e) => e.time)).size < all.length, 'several events share a time');
+          for (const [name, make] of filters.slice(4)) {
+            const n = all.filter((e) => matches(e, texts.get(e.id)!, make('time'), 'time')).length;
+            assert.ok(n > 0 && n < all.length, `filter '${name}' should select some but not all events (got ${n})`);
+          }
+        });
+
+        for (const [name, make] of filters) {
+          test(`${name}: every page size, both orders, both sort columns`, async () => {
+            for (const by of ['time', 'processed'] as const) {
+              const filter = make(by);
+              for (const order of ['asc', 'desc'] as const) {
+                const expected = sortEvents(all.filter((e) => matches(e, texts.get(e.id)!, filter, by)), by, order);
+                for (const limit of [1, 2, 7, 100]) {
+                  const { events, pages } = await walk(store, org, filter, { limit, order, by });
+                  const label = `${name}, by ${by}, ${order}, limit ${limit}`;
+                  assert.deepEqual(events.map((e) => `${e.seq}`), expected.map((e) => `${e.seq}`), label);
+                  assert.deepEqual(events, expected, label);
+                  assert.equal(pages, Math.max(1, Math.ceil(expected.length / limit)), `${label}: no page after the last`);
+                }
+              }
+            }
+          });
+        }
+      });
+
+      describe('terms are literal text, never search syntax', () => {
+        let org: string;
+        const ids: Record<string, string> = {};
+        const docs: Record<string, string> = {
+          and: 'cats AND dogs',
+          or: 'tea or coffee',
+          not: 'this is NOT that',
+          near: 'near the title page',
+          alpha: 'alpha beta',
+          alphaGamma: 'alpha gamma',
+          alphaOrGamma: 'alpha or gamma',
+          quoted: 'she said "hello" * twice',
+        };
+
+        before(async () => {
+          org = await newOrg(store, 'terms');
+          const events = Object.entries(docs).map(([k, text]) => {
+            const p = pending({}, { text });
+            ids[k] = p.id;
+            return p;
+          });
+          await appendOne(store, org, events);
+        });
+
+        const q = async (terms: string[]) =>
+          (await store.queryEvents(org, { terms }, { limit: 100, order: 'asc', by: 'time' })).events.map((e) => e.id).sort();
+        const idsOf = (...keys: string[]) => keys.map((k) => ids[k]).sort();
+
+        test('operator words match themselves as words', async () => {
+          assert.deepEqual(await q(['AND']), idsOf('and'));
+          assert.deepEqual(await q(['and']), idsOf('and'));
+          assert.deepEqual(await q(['OR']), idsOf('or', 'alphaOrGamma'));
+          assert.deepEqual(await q(['NOT']), idsOf('not'));
+          assert.deepEqual(await q(['NEAR']), idsOf('near'));
+        });
+
+        test('an operator between terms is one more term that must match', async () => {
+          assert.deepEqual(await q(['alpha', 'OR', 'gamma']), idsOf('alphaOrGamma'));
+          assert.deepEqual(await q(['alpha', 'AND', 'gamma']), []);
+          assert.deepEqual(await q(['alpha', 'NOT', 'beta']), []);
+          assert.deepEqual(await q(['alpha', 'gamma']), idsOf('alphaGamma', 'alphaOrGamma'));
+        });
+
+        test('punctuation that is syntax elsewhere neither throws nor acts as syntax', async () => {
+          for (const term of ['"', '*', 'NEAR(', 'NEAR(alpha beta)', 'title:', 'text:alpha', '(', ')', '{alpha}', '^alpha',
+            '-alpha', '+alpha', 'alpha"', '"alpha', "'", "alpha'", ':', '""', '\\', '%', '_', 'alpha;--', '', ' ']) {
+            await assert.doesNotReject(q([term]), `term ${JSON.stringify(term)}`);
+            await assert.doesNotReject(q(['alpha', term]), `terms ["alpha", ${JSON.stringify(term)}]`);
+          }
+          assert.deepEqual(await q(['alph*']), [], 'a trailing * is not a prefix search');
+          assert.deepEqual(await q(['%lph%']), [], '% is not a wildcard');
+          assert.deepEqual(await q(['alph_']), [], '_ is not a wildcard');
+          assert.deepEqual(await q(['NEAR(']), idsOf('near'), 'NEAR( is the word near');
+          assert.deepEqual(await q(['title:']), idsOf('near'), 'title: is the word title, not a column filter');
+          assert.deepEqual(await q(['"hello"']), idsOf('quoted'));
+        });
+
+        test('a term with a NUL character neither throws nor acts as syntax', async () => {
+            await assert.doesNotReject(q(['alpha\u0000beta']));
+            await assert.doesNotReject(q(['alpha', '\u0000']));
+          });
+      });
+
+      test('queries of one org never see another org\'s events, nor its actors\' emails and names', async () => {
+        const a = await newOrg(store, 'a');
+        const b = await newOrg(store, 'b');
+        const actor: Actor = { id: 'u-same', name: 'Same Name', email: 'same@acme.example' };
+        const pa = pending({ actor, action: 'contract.same', location: { ip: '10.9.9.9' } }, { text: 'sameword' });
+        await appendOne(store, a, [pa]);
+        // The same actor id in org b, but org b never saw its email or name.
+        const pb = pending({ actor: { id: 'u-same' } }, { text: 'other' });
+        await appendOne(store, b, [pb, pending({ actor: { id: 'u-other' } }, { text: 'other' })]);
+        const page: PageRequest = { limit: 10, order: 'desc', by: 'time' };
+        for (const filter of [
+          { actors: ['same@acme.example'] }, { actors: ['same name'] }, { actions: ['contract.same'] },
+          { ips: ['10.9.9.9'] }, { terms: ['sameword'] },
+        ] satisfies EventFilter[]) {
+          assert.deepEqual((await store.queryEvents(a, filter, page)).events.map((e) => e.id), [pa.id], JSON.stringify(filter));
+          assert.deepEqual(await store.queryEvents(b, filter, page), { events: [] }, JSON.stringify(filter));
+        }
+        assert.deepEqual((await store.queryEvents(a, { actors: ['u-same'] }, page)).events.map((e) => e.id), [pa.id]);
+        assert.deepEqual((await store.queryEvents(b, { actors: ['u-same'] }, page)).events.map((e) => e.id), [pb.id]);
+      });
+    });
+
+    // -- api keys ------------------------------------------------------------------------------------------------
+
+    describe('api keys', () => {
+      const keyId = () => uuidv7().replaceAll('-', '').slice(-16);
+
+      test('create, get (with the hash as stored), list by org and instance keys', async () => {
+        const org = await newOrg(store);
+        const other = await newOrg(store);
+        const countBefore = await store.countApiKeys();
+        const hash1 = Buffer.alloc(32, 1);
+        const k1 = await store.createApiKey({ id: keyId(), org, name: 'writer', scopes: ['write:events'], hash: hash1 });
+        assert.equal(k1.org, org);
+        assert.equal(k1.name, 'writer');
+        assert.deepEqual(k1.scopes, ['write:events']);
+        assert.match(k1.createdAt, ISO_MS);
+        assert.deepEqual(Object.keys(k1).sort(), ['createdAt', 'id', 'name', 'org', 'scopes'], 'no hash, no revokedAt');
+        const k2 = await store.createApiKey({ id: keyId(), org, name: 'reader+admin', scopes: ['read:events', 'admin'], hash: Buffer.alloc(32, 2) });
+        const k3 = await store.createApiKey({ id: keyId(), org: other, name: 'elsewhere', scopes: ['read:events'], hash: Buffer.alloc(32, 3) });
+        const instance = await store.createApiKey({ id: keyId(), org: null, name: 'bootstrap', scopes: ['admin'], hash: Buffer.alloc(32, 4) });
+        assert.equal(instance.org, null);
+
+        const got = await store.getApiKey(k1.id);
+        assert.ok(got);
+        assert.ok(Buffer.isBuffer(got.hash));
+        assert.deepEqual(got, { ...k1, hash: hash1 });
+        assert.deepEqual(await store.getApiKey(instance.id), { ...instance, hash: Buffer.alloc(32, 4) });
+        assert.equal(await store.getApiKey(keyId()), undefined);
+
+        const byId = (keys: { id: string }[]) => [...keys].sort((x, y) => x.id.localeCompare(y.id));
+        assert.deepEqual(byId(await store.listApiKeys(org)), byId([k1, k2]), 'listed keys carry no hash');
+        assert.deepEqual(await store.listApiKeys(other), [k3]);
+        const instanceKeys = await store.listApiKeys(null);
+        assert.deepEqual(instanceKeys.find((k) => k.id === instance.id), instance);
+        assert.ok(instanceKeys.every((k) => k.org === null), 'instance keys only');
+        assert.deepEqual(await store.listApiKeys(await newOrg(store)), []);
+        assert.equal(await store.countApiKeys(), countBefore + 4);
+      });
+
+      test('revoke: true once, then false; the key stays, with revokedAt, and still counts', async () => {
+        const org = await newOrg(store);
+        const key = await store.createApiKey({ id: keyId(), org, name: 'k', scopes: ['read:events'], hash: Buffer.alloc(32, 9) });
+        const count = await store.countApiKeys();
+        const before = Date.now();
+        assert.equal(await store.revokeApiKey(key.id), true);
+        assert.equal(await store.revokeApiKey(key.id), false);
+        assert.equal(await store.revokeApiKey(keyId()), false, 'an unknown key');
+        const got = await store.getApiKey(key.id);
+        assert.ok(got?.revokedAt, 'revokedAt is set');
+        assert.match(got.revokedAt, ISO_MS);
+        assert.ok(Date.parse(got.revokedAt) >= before - 1000);
+        assert.deepEqual(got, { ...key, revokedAt: got.revokedAt, hash: Buffer.alloc(32, 9) });
+        assert.deepEqual(await store.listApiKeys(org), [{ ...key, revokedAt: got.revokedAt }]);
+        // A revoked key still counts: countApiKeys() === 0 is what lets `serve` bootstrap a first admin key.
+        assert.equal(await store.countApiKeys(), count);
+      });
+
+      test('a key for an unknown org is ANN_ERR_ORG_NOT_FOUND', async () => {
+        const count = await store.countApiKeys();
+        await assert.rejects(
+          store.createApiKey({ id: keyId(), org: orgId('ghost'), name: 'k', scopes: ['admin'], hash: Buffer.alloc(32) }),
+          (e) => assertCode(e, 'ANN_ERR_ORG_NOT_FOUND'));
+        assert.equal(await store.countApiKeys(), count);
+      });
+    });
+
+    // -- actions -------------------------------------------------------------------------------------------------
+
+    describe('actions', () => {
+      const def = (key: string, displayName = 'Did a thing'): Omit<ActionDefinition, 'builtIn'> =>
+        ({ key, displayName, category: 'Contract tests', product: 'custom', operation: 'update' });
+
+      test('register, get and list', async () => {
+        const org = await newOrg(store);
+        assert.deepEqual(await store.listActions(org), []);
+        const b = await store.registerAction(org, def('contract.b_thing', 'B thing'));
+        assert.deepEqual(b, { ...def('contract.b_thing', 'B thing'), builtIn: false });
+        const a = await store.registerAction(org, { key: 'billing.refunded', displayName: 'Refunded', category: 'Billing', product: 'admin', operation: 'other' });
+        assert.deepEqual(await store.getAction(org, 'contract.b_thing'), b);
+        assert.deepEqual(await store.getAction(org, 'billing.refunded'), a);
+        assert.equal(await store.getAction(org, 'contract.nothing'), undefined);
+        const listed = await store.listActions(org);
+        assert.deepEqual([...listed].sort((x, y) => x.key.localeCompare(y.key)), [a, b]);
+      });
+
+      test('a duplicate key is ANN_ERR_ACTION_EXISTS and keeps the first definition', async () => {
+        const org = await newOrg(store);
+        const first = await store.registerAction(org, def('contract.dup', 'First'));
+        await assert.rejects(store.registerAction(org, def('contract.dup', 'Second')),
+          (e) => assertCode(e, 'ANN_ERR_ACTION_EXISTS'));
+        assert.deepEqual(await store.getAction(org, 'contract.dup'), first);
+        assert.deepEqual(await store.listActions(org), [first]);
+      });
+
+      test('actions are per org', async () => {
+        const a = await newOrg(store, 'a');
+        const b = await newOrg(store, 'b');
+        const inA = await store.registerAction(a, def('contract.mine', 'In A'));
+        assert.equal(await store.getAction(b, 'contract.mine'), undefined);
+        assert.deepEqual(await store.listActions(b), []);
+        const inB = await store.registerAction(b, def('contract.mine', 'In B'));
+        assert.deepEqual(await store.getAction(a, 'contract.mine'), inA);
+        assert.deepEqual(await store.getAction(b, 'contract.mine'), inB);
+      });
+
+      test('registering for an unknown org is ANN_ERR_ORG_NOT_FOUND', async () => {
+        await assert.rejects(store.registerAction(orgId('ghost'), def('contract.x')), (e) => assertCode(e, 'ANN_ERR_ORG_NOT_FOUND'));
+      });
+    });
+
+    // -- secret, lifecycle ---------------------------------------------------------------------------------------
+
+    describe('secret and lifecycle', () => {
+      test('secret: 32 random bytes per name, stable across calls', async () => {
+        const a = await store.secret('contract-a');
+        assert.ok(Buffer.isBuffer(a));
+        assert.equal(a.length, 32);
+        assert.deepEqual(await store.secret('contract-a'), a);
+        const b = await store.secret('contract-b');
+        assert.equal(b.length, 32);
+        assert.notDeepEqual(b, a);
+        const [c1, c2] = await Promise.all([store.secret('contract-c'), store.secret('contract-c')]);
+        assert.deepEqual(c1, c2, 'concurrent first uses agree');
+      });
+
+      test('secrets, orgs, events and seqs survive close and reopen', async () => {
+        const own = await s.open();
+        try {
+          const org = await newOrg(own.store);
+          const secret = await own.store.secret('cursor');
+          const first = pending({ metadata: { n: 1 } });
+          const [a] = await appendOne(own.store, org, [first, pending()]);
+          const orgBefore = await own.store.getOrg(org);
+
+          const reopened = await own.reopen();
+          assert.deepEqual(await reopened.secret('cursor'), secret);
+          assert.deepEqual(await reopened.getOrg(org), orgBefore);
+          assert.equal(await reopened.countEvents(org), 2);
+          assert.deepEqual(await reopened.getEvent(org, first.id), stored(first, org, a));
+          const [c] = await appendOne(reopened, org, [pending()]);
+          assert.equal(c.seq, 2, 'the sequence continues');
+          assert.ok(c.processedAt >= a.processedAt);
+        } finally {
+          await own.cleanup();
+        }
+      });
+
+      test('close is idempotent', async () => {
+        const own = await s.open();
+        try {
+          await own.store.ping();
+          await own.store.close();
+          await own.store.close();
+        } finally {
+          await own.cleanup();
+        }
+      });
+    });
+  });
+}
