@@ -56,7 +56,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_by_processed ON events (org_no, processed_ms, seq);
   CREATE INDEX events_by_action ON events (org_no, action, time_ms, seq);
   CREATE INDEX events_by_actor ON events (org_no, actor_id, time_ms, seq);
-  CREATE INDEX events_by_ip ON events (org_no, ip, time_ms, seq) WHERE ip IS NOT NULL;
+  CREATE INDEX events_by_ip ON events (org_no, ip, time_ms, seq);
   CREATE TABLE actor_aliases (
     org_no   INTEGER NOT NULL,
     alias    TEXT NOT NULL,

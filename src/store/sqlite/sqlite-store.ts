@@ -29,6 +29,9 @@ interface ActionRow { key: string; display_name: string; category: string; produ
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Lists up to this long are read as a k-way merge of index ranges; longer ones as one IN filter. */
+const MERGE_MAX = 32;
+
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   readonly #db: Database.Database;
@@ -211,45 +214,74 @@ export class SqliteStore implements Store {
     const params: unknown[] = [orgNo];
     if (filter.from !== undefined) { where.push(`${column} >= ?`); params.push(filter.from); }
     if (filter.to !== undefined) { where.push(`${column} < ?`); params.push(filter.to); }
-    if (filter.actions?.length) {
-      where.push('action IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(filter.actions));
-    }
-    if (filter.actors?.length) {
-      const list = JSON.stringify(filter.actors);
-      const lower = JSON.stringify(filter.actors.map((a) => a.toLowerCase()));
-      where.push(`actor_id IN (SELECT value FROM json_each(?) UNION
-        SELECT actor_id FROM actor_aliases WHERE org_no = ? AND alias IN (SELECT value FROM json_each(?)))`);
-      params.push(list, orgNo, lower);
-    }
-    if (filter.ips?.length) {
-      where.push('ip IN (SELECT value FROM json_each(?))');
-      params.push(JSON.stringify(filter.ips));
+    if (page.after) {
+      where.push(`(${column}, seq) ${page.order === 'desc' ? '<' : '>'} (?, ?)`);
+      params.push(page.after.at, page.after.seq);
     }
     if (filter.terms?.length) {
       where.push('rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)');
       params.push(ftsQuery(filter.terms));
     }
-    const cmp = page.order === 'desc' ? '<' : '>';
-    if (page.after) {
-      where.push(`(${column}, seq) ${cmp} (?, ?)`);
-      params.push(page.after.at, page.after.seq);
+    // Every list filter becomes explicit placeholders (the planner sees each value). The shortest list drives the
+    // query: its values are read one index range each and merged (see below); the others are plain IN filters.
+    const lists: [string, unknown[]][] = [];
+    if (filter.actors?.length) lists.push(['actor_id', this.#actorIds(orgNo, filter.actors)]);
+    if (filter.ips?.length) lists.push(['ip', filter.ips]);
+    if (filter.actions?.length) lists.push(['action', filter.actions]);
+    lists.sort((a, b) => a[1].length - b[1].length);
+    if (lists.some(([, values]) => values.length === 0)) return { events: [] };
+    for (const [name, values] of lists.slice(1)) {
+      where.push(`${name} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
     }
     const dir = page.order === 'desc' ? 'DESC' : 'ASC';
-    const sql = `SELECT body, ${column} AS at, seq FROM events WHERE ${where.join(' AND ')}
-      ORDER BY ${column} ${dir}, seq ${dir} LIMIT ?`;
-    params.push(page.limit + 1);
-    let stmt = this.#queries.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      this.#queries.set(sql, stmt);
+    const order = `ORDER BY at ${dir}, seq ${dir} LIMIT ?`;
+    const limit = page.limit + 1;
+    const driving = lists[0];
+    let sql: string;
+    const args: unknown[] = [];
+    if (driving === undefined || driving[1].length === 1 || driving[1].length > MERGE_MAX) {
+      if (driving) {
+        where.push(driving[1].length === 1 ? `${driving[0]} = ?` : `${driving[0]} IN (${driving[1].map(() => '?').join(', ')})`);
+        params.push(...driving[1]);
+      }
+      sql = `SELECT body, ${column} AS at, seq FROM events WHERE ${where.join(' AND ')} ${order}`;
+      args.push(...params, limit);
+    } else {
+      // k-way merge: each value is one ordered index range cut at the page size, so a page costs at most k * limit
+      // index entries whatever the values' frequencies (an IN list would read and sort every matching row).
+      const arm = `SELECT * FROM (SELECT rowid AS r, ${column} AS at, seq FROM events WHERE ${where.join(' AND ')} AND ${driving[0]} = ? ${order})`;
+      sql = `SELECT e.body, x.at, x.seq FROM (${driving[1].map(() => arm).join(' UNION ALL ')} ${order}) x
+        JOIN events e ON e.rowid = x.r ORDER BY x.at ${dir}, x.seq ${dir}`;
+      for (const value of driving[1]) args.push(...params, value, limit);
+      args.push(limit);
     }
-    const rows = stmt.all(...params) as { body: string; at: number; seq: number }[];
+    const rows = this.#query(sql).all(...args) as { body: string; at: number; seq: number }[];
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const events = rows.map((r) => JSON.parse(r.body) as StoredEvent);
     const last = rows[rows.length - 1];
     return more ? { events, next: { at: last.at, seq: last.seq } } : { events };
+  }
+
+  /** The actor ids that `names` (ids, emails or names the actors used) stand for. */
+  #actorIds(orgNo: number, names: string[]): string[] {
+    const lower = names.map((n) => n.toLowerCase());
+    const sql = `SELECT DISTINCT actor_id FROM actor_aliases WHERE org_no = ? AND alias IN (${lower.map(() => '?').join(', ')})`;
+    const ids = new Set(names);
+    for (const row of this.#query(sql).all(orgNo, ...lower) as { actor_id: string }[]) ids.add(row.actor_id);
+    return [...ids];
+  }
+
+  /** Prepared statements by SQL text; the shapes are few (one per filter combination and list length). */
+  #query(sql: string): Database.Statement {
+    let stmt = this.#queries.get(sql);
+    if (!stmt) {
+      if (this.#queries.size >= 500) this.#queries.clear();
+      stmt = this.#db.prepare(sql);
+      this.#queries.set(sql, stmt);
+    }
+    return stmt;
   }
 
   async countEvents(org: string): Promise<number> {
