@@ -1,10 +1,10 @@
 // Events in: validate every item, resolve its action, identify it, then hand the whole request to group commit.
 // A request is all-or-nothing: one bad item refuses the request before anything is written.
 import { createHash } from 'node:crypto';
-import { uuidv7 } from 'uuidv7';
 import type { ActionRegistry } from '../catalogue/registry.js';
 import { AnnalsError } from '../domain/errors.js';
-import { canonicalJson } from '../ledger/leaf.js';
+import { canonicalJson, type EventDraft } from '../ledger/leaf.js';
+import { pendingEvent } from '../store/pending-event.js';
 import type { EventInput } from '../domain/event.js';
 import type { AppendedEvent, PendingEvent } from '../store/store.js';
 import type { GroupCommitter } from './group-commit.js';
@@ -65,14 +65,16 @@ export class IngestService {
       if (input.idempotencyKey === undefined && header !== undefined) {
         input.idempotencyKey = single ? header : `${header}#${i}`;
       }
-      pending.push(toPending(input, searchText(input, action)));
+      const text = searchText(input, action);
+      pending.push(pendingEvent(toDraft(input), text, input.idempotencyKey === undefined ? undefined : fingerprint(input)));
     }
     return pending;
   }
 }
 
-function toPending(input: EventInput, text: string): PendingEvent {
-  const event: PendingEvent['event'] = {
+/** A validated input, normalised: defaults filled in, absent optional fields left out. */
+function toDraft(input: EventInput): EventDraft {
+  const draft: EventDraft = {
     time: input.time,
     action: input.action,
     actor: input.actor,
@@ -80,16 +82,16 @@ function toPending(input: EventInput, text: string): PendingEvent {
     container: input.container ?? [],
     outcome: input.outcome ?? 'success',
   };
-  if (input.location !== undefined) event.location = input.location;
-  if (input.message !== undefined) event.message = input.message;
-  if (input.userAgent !== undefined) event.userAgent = input.userAgent;
-  if (input.metadata !== undefined) event.metadata = input.metadata;
-  const pending: PendingEvent = { event, id: uuidv7(), text };
-  if (input.idempotencyKey !== undefined) {
-    event.idempotencyKey = input.idempotencyKey;
-    // The fingerprint covers what the producer said, not the key itself: a retry matches, a reuse does not.
-    const { idempotencyKey: _key, ...said } = input;
-    pending.fingerprint = createHash('sha256').update(canonicalJson(said)).digest();
-  }
-  return pending;
+  if (input.location !== undefined) draft.location = input.location;
+  if (input.message !== undefined) draft.message = input.message;
+  if (input.userAgent !== undefined) draft.userAgent = input.userAgent;
+  if (input.metadata !== undefined) draft.metadata = input.metadata;
+  if (input.idempotencyKey !== undefined) draft.idempotencyKey = input.idempotencyKey;
+  return draft;
+}
+
+/** SHA-256 of what the producer said, less the key itself: a retry matches, a reuse with other content does not. */
+function fingerprint(input: EventInput): Buffer {
+  const { idempotencyKey: _key, ...said } = input;
+  return createHash('sha256').update(canonicalJson(said)).digest();
 }

@@ -4,10 +4,10 @@
 
 const TWO_32 = 0x1_0000_0000;
 
-/** Throws a RangeError unless n is a safe integer >= 0. `what` names the argument in the message. */
-export function assertSafeNat(n: number, what: string): void {
+/** Throws (a RangeError, or an E) unless n is a safe integer >= 0. `what` names the argument in the message. */
+export function assertSafeNat(n: number, what: string, E: new (message: string) => Error = RangeError): void {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`${what} must be a safe integer >= 0, got ${String(n)}`);
+    throw new E(`${what} must be a safe integer >= 0, got ${String(n)}`);
   }
 }
 

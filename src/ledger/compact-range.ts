@@ -61,25 +61,29 @@ export class CompactRange {
 
   /**
    * Appends the leaf with hash `leafHash` (the range becomes [0, size + 1)). Reports to `visit`, bottom-up, every node
-   * this completes: the leaf itself at (0, size), then one parent per trailing one bit of the old size. The buffer is
-   * kept, not copied: do not mutate it afterwards. Throws a ProofError if leafHash is not HASH_SIZE bytes, a
-   * RangeError if the range is full (2^53 - 1 leaves).
+   * this completes: the leaf itself at (0, size), then one parent per trailing one bit of the old size. The range
+   * changes only once every visit has returned: if `visit` throws, the append did not happen (so a caller storing
+   * nodes in a transaction that fails can simply retry). The leaf buffer is kept, not copied: do not mutate it.
+   * Throws a ProofError if leafHash is not HASH_SIZE bytes, a RangeError if the range is full (2^53 - 1 leaves).
    */
   append(leafHash: Buffer, visit?: VisitFn): void {
     if (leafHash.length !== HASH_SIZE) throw new ProofError(`leaf hash has ${leafHash.length} bytes, want ${HASH_SIZE}`);
     if (this.#size >= Number.MAX_SAFE_INTEGER) throw new RangeError('compact range is full');
+    const hashes = this.#hashes;
     let index = this.#size;
     let level = 0;
     let hash = leafHash;
+    let keep = hashes.length;
     visit?.({ level, index }, hash);
     // Each trailing one bit of the old size is a perfect subtree of the same height as `hash` to its left: merge.
     while (index % 2 === 1) {
-      hash = nodeHash(this.#hashes.pop() as Buffer, hash);
+      hash = nodeHash(hashes[--keep], hash);
       index = (index - 1) / 2;
       level++;
       visit?.({ level, index }, hash);
     }
-    this.#hashes.push(hash);
+    hashes.length = keep;
+    hashes.push(hash);
     this.#size++;
   }
 

@@ -30,8 +30,8 @@ const NO_NODES: ProofNodes = Object.freeze({ ids: [], begin: 0, end: 0, ephem: {
  * Requires 0 <= index < size (safe integers); throws a ProofError otherwise.
  */
 export function inclusionNodes(index: number, size: number): ProofNodes {
-  assertSafeNat(index, 'index');
-  assertSafeNat(size, 'size');
+  assertSafeNat(index, 'index', ProofError);
+  assertSafeNat(size, 'size', ProofError);
   if (index >= size) throw new ProofError(`index ${index} out of bounds for tree size ${size}`);
   return skipFirst(nodes(index, 0, size));
 }
@@ -42,8 +42,8 @@ export function inclusionNodes(index: number, size: number): ProofNodes {
  * size1 == size2 and when size1 == 0 (the empty tree is consistent with every tree).
  */
 export function consistencyNodes(size1: number, size2: number): ProofNodes {
-  assertSafeNat(size1, 'size1');
-  assertSafeNat(size2, 'size2');
+  assertSafeNat(size1, 'size1', ProofError);
+  assertSafeNat(size2, 'size2', ProofError);
   if (size1 > size2) throw new ProofError(`size1 ${size1} > size2 ${size2}`);
   if (size1 === 0 || size1 === size2) return { ...NO_NODES, ids: [] };
   // The largest perfect subtree of [0, size1) ending at size1: its root, plus the inclusion proof of that root in

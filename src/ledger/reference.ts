@@ -14,6 +14,13 @@ function splitPoint(n: number): number {
   return k;
 }
 
+/** Whether n is 2^k for some k >= 0 (by doubling: Math.log2 rounds 2^50 - 2 to exactly 50). */
+function isExactPowerOfTwo(n: number): boolean {
+  let k = 1;
+  while (k < n) k *= 2;
+  return k === n;
+}
+
 /** MTH(D[begin:end]). */
 function mth(leaves: readonly Buffer[], begin: number, end: number): Buffer {
   const n = end - begin;
@@ -127,7 +134,7 @@ export function referenceVerifyConsistency(
   if (proof.length === 0) return false;
   // 2.
   let path = [...proof];
-  if (Number.isInteger(Math.log2(first))) path = [firstHash, ...path];
+  if (isExactPowerOfTwo(first)) path = [firstHash, ...path];
   // 3.
   let fn = first - 1;
   let sn = second - 1;

@@ -6,7 +6,7 @@
 // "inner" part (siblings below the point where the path to the proved leaf parts from the path to the tree's last
 // leaf; left or right according to the bits of the index) and a "border" part (left siblings only, along the right
 // border of the tree). The two are the same algorithm; the proof tests check both against the RFC's definitions.
-import { assertSafeNat, bitLength, popcount, pow2, shr, trailingZeros, xorBitLength } from './bits.js';
+import { assertSafeNat, popcount, pow2, shr, trailingZeros, xorBitLength } from './bits.js';
 import { ProofError, RootMismatchError } from './errors.js';
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hasher.js';
 
@@ -145,11 +145,6 @@ export function inclusionProofLength(index: number, size: number): number {
   return inner + border;
 }
 
-/** The tree height ⌈log2 size⌉: the longest inclusion proof in a tree of that size. */
-export function treeHeight(size: number): number {
-  return size <= 1 ? 0 : bitLength(size - 1);
-}
-
 /** Hashes proof[from:to] onto seed, each on the side given by the next bit of index (0: seed is the left child). */
 function chainInner(seed: Uint8Array, proof: readonly Uint8Array[], from: number, to: number, index: number): Uint8Array {
   let hash = seed;
@@ -188,11 +183,7 @@ function fresh(hash: Uint8Array, seed: Uint8Array): Buffer {
 }
 
 function checkSize(n: number, what: string): void {
-  try {
-    assertSafeNat(n, what);
-  } catch (e) {
-    throw new ProofError((e as Error).message);
-  }
+  assertSafeNat(n, what, ProofError);
 }
 
 function checkHash(h: Uint8Array, what: string): void {

@@ -3,14 +3,27 @@
 import type { ActionDefinition } from '../domain/action.js';
 import type { StoredEvent } from '../domain/event.js';
 import type { ApiKey, Org, Scope } from '../domain/org.js';
+import type { LeafParts } from '../ledger/leaf.js';
 
-/** An event validated and identified by ingest, waiting to be sequenced. */
+/**
+ * An event validated and identified by ingest, waiting to be sequenced: its ledger leaf (less processedAt and seq,
+ * which the store assigns inside the commit) and the few values the store indexes. Flat and made of strings, so it
+ * crosses to a writer thread cheaply.
+ */
 export interface PendingEvent {
-  /** The event without id, org, seq and processedAt (the store assigns seq and processedAt inside the commit). */
-  event: Omit<StoredEvent, 'id' | 'org' | 'seq' | 'processedAt'>;
   id: string;
+  leaf: LeafParts;
+  /** Event time, epoch ms. */
+  timeMs: number;
+  action: string;
+  actorId: string;
+  /** The actor's email and name, so that `actor=` filters find the actor by them too. */
+  actorEmail?: string;
+  actorName?: string;
+  ip?: string;
+  idempotencyKey?: string;
   /** SHA-256 of the producer's input; stored with the idempotency key to tell a retry from a key reused. */
-  fingerprint?: Buffer;
+  fingerprint?: Uint8Array;
   /** Searchable text for the free-text index. */
   text: string;
 }

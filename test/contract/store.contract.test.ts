@@ -11,11 +11,15 @@ import type {
   AppendResult, AppendedEvent, EventFilter, PageKey, PageRequest, PendingEvent, Store,
 } from '../../src/store/store.js';
 import { type OpenedStore, STORES } from './stores.js';
+import type { EventDraft } from '../../src/ledger/leaf.js';
+import { pendingEvent } from '../../src/store/pending-event.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures
 
-type Draft = PendingEvent['event'];
+type Draft = EventDraft;
+/** The draft each pending event was made from, for `stored`. */
+const drafts = new WeakMap<PendingEvent, Draft>();
 
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 const minute = (n: number) => new Date(T0 + n * 60_000).toISOString();
@@ -37,8 +41,8 @@ function pending(overrides: Partial<Draft> = {}, extra: { text?: string; fingerp
     outcome: 'success',
     ...overrides,
   };
-  const p: PendingEvent = { id: uuidv7(), event, text: extra.text ?? 'searchable words' };
-  if (extra.fingerprint !== undefined) p.fingerprint = extra.fingerprint;
+  const p = pendingEvent(event, extra.text ?? 'searchable words', extra.fingerprint);
+  drafts.set(p, event);
   return p;
 }
 
@@ -46,7 +50,7 @@ const fp = (label: string) => Buffer.alloc(32, label);
 
 /** What getEvent must return for a pending event once appended as `appended`. */
 function stored(p: PendingEvent, org: string, appended: AppendedEvent): StoredEvent {
-  return { ...p.event, id: p.id, org, seq: appended.seq, processedAt: appended.processedAt };
+  return { ...drafts.get(p)!, id: p.id, org, seq: appended.seq, processedAt: appended.processedAt };
 }
 
 function okEvents(result: AppendResult | undefined): AppendedEvent[] {
@@ -661,7 +665,7 @@ for (const s of STORES) {
           }
           // Noise in another org with the same actors, actions, ips and words: must never show up.
           const noise = await newOrg(store, 'noise');
-          await appendOne(store, noise, pendings.slice(0, 10).map((p) => ({ ...p, id: uuidv7() })));
+          await appendOne(store, noise, pendings.slice(0, 10).map((p) => pendingEvent(drafts.get(p)!, p.text)));
         });
 
         const filters: [string, (by: PageRequest['by']) => EventFilter][] = [

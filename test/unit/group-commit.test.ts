@@ -3,16 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { uuidv7 } from 'uuidv7';
 import { GroupCommitter } from '../../src/ingest/group-commit.js';
+import { pendingEvent } from '../../src/store/pending-event.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { AppendGroup, PendingEvent, Store } from '../../src/store/store.js';
 
 function pending(): PendingEvent {
-  return {
-    id: uuidv7(), text: 'x',
-    event: { time: new Date().toISOString(), action: 'a.b', actor: { id: 'u' }, context: [], container: [], outcome: 'success' },
-  };
+  return pendingEvent({ time: new Date().toISOString(), action: 'a.b', actor: { id: 'u' }, context: [], container: [], outcome: 'success' }, 'x');
 }
 
 async function withStore(fn: (store: Store, appends: AppendGroup[][]) => Promise<void>) {

@@ -3,7 +3,11 @@
 // Layout notes:
 // - events.rowid is the global insertion order and the rowid of the contentless FTS5 index.
 // - org ids are mapped to small integers (orgs.no) so that every index key stays short.
-// - body holds the event's ledger leaf (canonical JSON); the other columns are copies for indexing only.
+// - body holds the event's ledger leaf (canonical JSON) and leaf_hash its RFC 9162 leaf hash; the other columns are
+//   copies for indexing only.
+// - orgs.frontier is the org's Merkle compact range (the hashes of the perfect subtrees of [0, next_seq), 32 bytes
+//   each, left to right); merkle_nodes holds every complete interior node (level >= 1), so any proof or any past
+//   root is a handful of point reads.
 // - time-ordered indexes end in seq so the keyset cursor (time_ms, seq) is a pure index range.
 export const MIGRATIONS: readonly string[] = [
   `
@@ -17,7 +21,8 @@ export const MIGRATIONS: readonly string[] = [
     name              TEXT NOT NULL,
     created_ms        INTEGER NOT NULL,
     next_seq          INTEGER NOT NULL DEFAULT 0,
-    last_processed_ms INTEGER NOT NULL DEFAULT 0
+    last_processed_ms INTEGER NOT NULL DEFAULT 0,
+    frontier          BLOB NOT NULL DEFAULT x''
   );
   CREATE TABLE api_keys (
     id         TEXT PRIMARY KEY,
@@ -48,7 +53,8 @@ export const MIGRATIONS: readonly string[] = [
     action       TEXT NOT NULL,
     actor_id     TEXT NOT NULL,
     ip           TEXT,
-    body         TEXT NOT NULL
+    body         TEXT NOT NULL,
+    leaf_hash    BLOB NOT NULL
   );
   CREATE UNIQUE INDEX events_by_seq ON events (org_no, seq);
   CREATE UNIQUE INDEX events_by_id ON events (id);
@@ -69,6 +75,21 @@ export const MIGRATIONS: readonly string[] = [
     seq         INTEGER NOT NULL,
     fingerprint BLOB,
     PRIMARY KEY (org_no, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE merkle_nodes (
+    org_no INTEGER NOT NULL,
+    level  INTEGER NOT NULL,
+    idx    INTEGER NOT NULL,
+    hash   BLOB NOT NULL,
+    PRIMARY KEY (org_no, level, idx)
+  ) WITHOUT ROWID;
+  CREATE TABLE checkpoints (
+    org_no  INTEGER NOT NULL,
+    size    INTEGER NOT NULL,
+    root    BLOB NOT NULL,
+    time_ms INTEGER NOT NULL,
+    note    TEXT NOT NULL,
+    PRIMARY KEY (org_no, size)
   ) WITHOUT ROWID;
   CREATE VIRTUAL TABLE events_fts USING fts5 (text, content = '');
   `,

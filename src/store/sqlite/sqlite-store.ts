@@ -1,17 +1,17 @@
 // The embedded Store: one SQLite file through better-sqlite3 (synchronous; every call here is short and bounded).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { ActionDefinition, Operation, Product } from '../../domain/action.js';
 import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { ApiKey, Org, Scope } from '../../domain/org.js';
-import { leafText } from '../../ledger/leaf.js';
 import type {
-  AppendGroup, AppendResult, AppendedEvent, EventFilter, EventPage, NewApiKey, PageRequest, Store, StoredApiKey,
+  AppendGroup, AppendResult, EventFilter, EventPage, NewApiKey, PageRequest, Store, StoredApiKey,
 } from '../store.js';
+import { fromWire, type WireResult } from './sqlite-append.js';
+import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
 
 export interface SqliteStoreConfig {
   /** Path of the database file; `:memory:` for a throw-away store. */
@@ -20,7 +20,14 @@ export interface SqliteStoreConfig {
    * FULL (default) fsyncs the WAL on every commit, so an acknowledged event survives power loss; NORMAL survives a
    * process crash only. Group commit amortises the fsync over every event waiting at that moment.
    */
-  synchronous?: 'FULL' | 'NORMAL';
+  synchronous?: Synchronous;
+  /**
+   * `thread` (default for files) appends on a writer thread with its own connection; `inline` on the main
+   * connection (always for `:memory:`).
+   */
+  writer?: 'thread' | 'inline';
+  /** false leaves the Merkle tree alone (benchmarks only). */
+  ledger?: boolean;
 }
 
 interface OrgRow { no: number; id: string; name: string; created_ms: number }
@@ -36,46 +43,24 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   readonly #db: Database.Database;
   readonly #orgNo = new Map<string, number>();
-  /** (org_no, alias, actor) triples known to be in actor_aliases: skips a write per event for known actors. */
-  readonly #aliases = new Set<string>();
-  /** Aliases written by the transaction in progress: remembered in #aliases only once it commits. */
-  #newAliases: string[] = [];
   readonly #queries = new Map<string, Database.Statement>();
   readonly #stmt;
-  readonly #appendAll;
-  readonly #appendGroup;
+  readonly #writer: Writer;
 
   constructor(config: SqliteStoreConfig) {
-    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
-    const db = new Database(config.path);
+    const db = openDatabase(config.path, config.synchronous);
     this.#db = db;
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${config.synchronous ?? 'FULL'}`);
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    // A large page cache and memory-mapped reads keep index pages hot (see the architecture guide's figures).
-    db.pragma('cache_size = -262144');
-    db.pragma('mmap_size = 17179869184');
-    db.pragma('temp_store = MEMORY');
     this.#migrate();
+    const ledger = config.ledger ?? true;
+    this.#writer = config.path === ':memory:' || config.writer === 'inline'
+      ? new InlineWriter(db, ledger)
+      : new ThreadWriter(config.path, config.synchronous ?? 'FULL', ledger);
 
     this.#stmt = {
       orgByNo: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
       orgs: db.prepare<[], OrgRow>('SELECT no, id, name, created_ms FROM orgs ORDER BY id'),
       insertOrg: db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)'),
-      head: db.prepare<[number], { next_seq: number; last_processed_ms: number }>(
-        'SELECT next_seq, last_processed_ms FROM orgs WHERE no = ?'),
-      setHead: db.prepare('UPDATE orgs SET next_seq = ?, last_processed_ms = ? WHERE no = ?'),
-      insertEvent: db.prepare(
-        `INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertText: db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)'),
-      insertAlias: db.prepare('INSERT OR IGNORE INTO actor_aliases (org_no, alias, actor_id) VALUES (?, ?, ?)'),
-      idempotency: db.prepare<[number, string], { seq: number; fingerprint: Buffer | null }>(
-        'SELECT seq, fingerprint FROM idempotency WHERE org_no = ? AND key = ?'),
-      insertIdempotency: db.prepare('INSERT INTO idempotency (org_no, key, seq, fingerprint) VALUES (?, ?, ?, ?)'),
-      eventBySeq: db.prepare<[number, number], { id: string; processed_ms: number }>(
-        'SELECT id, processed_ms FROM events WHERE org_no = ? AND seq = ?'),
+      nextSeq: db.prepare<[number], { next_seq: number }>('SELECT next_seq FROM orgs WHERE no = ?'),
       eventById: db.prepare<[string, number], { body: string }>('SELECT body FROM events WHERE id = ? AND org_no = ?'),
       insertKey: db.prepare(
         'INSERT INTO api_keys (id, org_no, name, scopes, hash, created_ms) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -105,19 +90,6 @@ export class SqliteStore implements Store {
       ping: db.prepare('SELECT 1'),
     };
 
-    // Each group runs in its own savepoint (a nested better-sqlite3 transaction) inside one write transaction:
-    // one fsync for all of them, and a group that throws is rolled back alone.
-    this.#appendGroup = db.transaction((group: AppendGroup): AppendedEvent[] => this.#appendOne(group));
-    this.#appendAll = db.transaction((groups: AppendGroup[]): AppendResult[] =>
-      groups.map((group) => {
-        const mark = this.#newAliases.length;
-        try {
-          return { ok: true, events: this.#appendGroup(group) };
-        } catch (error) {
-          this.#newAliases.length = mark;
-          return { ok: false, error: error as Error };
-        }
-      }));
   }
 
   #migrate(): void {
@@ -141,65 +113,15 @@ export class SqliteStore implements Store {
     return no;
   }
 
-  #appendOne(group: AppendGroup): AppendedEvent[] {
-    const s = this.#stmt;
-    const orgNo = this.#org(group.org);
-    const head = s.head.get(orgNo)!;
-    let seq = head.next_seq;
-    // processedAt never goes backwards within an org, even if the clock does: pollers resume from it.
-    const processedMs = Math.max(Date.now(), head.last_processed_ms);
-    const processedAt = iso(processedMs);
-    const out: AppendedEvent[] = [];
-    for (const pending of group.events) {
-      const key = pending.event.idempotencyKey;
-      if (key !== undefined) {
-        const seen = s.idempotency.get(orgNo, key);
-        if (seen) {
-          if (pending.fingerprint && seen.fingerprint && !pending.fingerprint.equals(seen.fingerprint)) {
-            throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT',
-              `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key });
-          }
-          const earlier = s.eventBySeq.get(orgNo, seen.seq)!;
-          out.push({ id: earlier.id, seq: seen.seq, processedAt: iso(earlier.processed_ms), duplicate: true });
-          continue;
-        }
-      }
-      const stored: StoredEvent = { ...pending.event, id: pending.id, org: group.org, seq, processedAt };
-      const info = s.insertEvent.run(orgNo, seq, pending.id, Date.parse(stored.time), processedMs, stored.action,
-        stored.actor.id, stored.location?.ip ?? null, leafText(stored));
-      s.insertText.run(info.lastInsertRowid, pending.text);
-      if (key !== undefined) s.insertIdempotency.run(orgNo, key, seq, pending.fingerprint ?? null);
-      this.#rememberActor(orgNo, stored.actor.id, stored.actor.email, stored.actor.name);
-      out.push({ id: pending.id, seq, processedAt, duplicate: false });
-      seq++;
-    }
-    s.setHead.run(seq, processedMs, orgNo);
-    return out;
-  }
-
-  /** Lets `actor=` filters find an actor by email or name as well as by id. */
-  #rememberActor(orgNo: number, actorId: string, email: unknown, name: unknown): void {
-    for (const alias of [email, name]) {
-      if (typeof alias !== 'string' || alias === '') continue;
-      const lower = alias.toLowerCase();
-      const k = `${orgNo}\u0000${lower}\u0000${actorId}`;
-      if (this.#aliases.has(k)) continue;
-      this.#stmt.insertAlias.run(orgNo, lower, actorId);
-      this.#newAliases.push(k);
-    }
-  }
-
   async append(groups: AppendGroup[]): Promise<AppendResult[]> {
+    if (groups.length === 0) return [];
+    let results: WireResult[];
     try {
-      const results = this.#appendAll.immediate(groups);
-      for (const k of this.#newAliases) this.#aliases.add(k);
-      return results;
+      results = await this.#writer.append(groups);
     } catch (error) {
-      // The outer transaction itself failed (disk full, I/O error): nothing of it was committed.
       return groups.map(() => ({ ok: false, error: error as Error }));
-    } finally {
-      this.#newAliases = [];
     }
+    return results.map((r) => (r.ok ? r : { ok: false, error: fromWire(r.error) }));
   }
 
   async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
@@ -285,7 +207,7 @@ export class SqliteStore implements Store {
   }
 
   async countEvents(org: string): Promise<number> {
-    return this.#stmt.head.get(this.#org(org))!.next_seq;
+    return this.#stmt.nextSeq.get(this.#org(org))!.next_seq;
   }
 
   async createOrg(org: { id: string; name: string }): Promise<Org> {
@@ -369,6 +291,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.#db.open) return;
+    await this.#writer.close();
     this.#db.pragma('optimize');
     this.#db.close();
   }

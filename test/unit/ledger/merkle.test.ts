@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bitLength, popcount, trailingZeros, xorBitLength } from '../../../src/ledger/bits.js';
 import { CompactRange, foldRoot, perfectSubtrees } from '../../../src/ledger/compact-range.js';
-import { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash } from '../../../src/ledger/hasher.js';
+import { createHash } from 'node:crypto';
+import {
+  EMPTY_ROOT,
+  HASH_SIZE,
+  leafHash,
+  leafHashStreaming,
+  nodeHash,
+  nodeHashStreaming,
+} from '../../../src/ledger/hasher.js';
 import { coverage, nodeKey, type NodeID } from '../../../src/ledger/node-id.js';
 import { referenceNodeHash, referenceRoot } from '../../../src/ledger/reference.js';
 import { LEAF_INPUTS_HEX, NODE_HASHES_HEX, ROOTS_HEX, hex } from './vectors.js';
@@ -39,6 +47,52 @@ describe('hasher', () => {
       assert.deepEqual(leafHash(s), leafHash(Buffer.from(s, 'utf8')));
       assert.deepEqual(leafHash(s), leafHash(new Uint8Array(Buffer.from(s, 'utf8'))));
     }
+  });
+
+  test('leafHash and nodeHash are SHA-256 with the RFC prefixes, on every path (scratch buffer or streaming)', () => {
+    const sha = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest();
+    const edge = [
+      'a'.repeat(16 * 1024),
+      'a'.repeat(16 * 1024 + 1),
+      '\u20ac'.repeat(5461), // 16383 bytes
+      '\u20ac'.repeat(5462), // 16386 bytes
+      '\u{1f680}'.repeat(4096), // 16384 bytes in 8192 code units
+      'x\ud800y', // a lone surrogate: encoded as U+FFFD by both paths
+    ];
+    for (const str of edge) {
+      assert.deepEqual(leafHash(str), sha(Uint8Array.of(0), Buffer.from(str, 'utf8')));
+      assert.deepEqual(leafHash(str), leafHashStreaming(str));
+    }
+    for (const n of [0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 7) & 0xff);
+      assert.deepEqual(leafHash(bytes), sha(Uint8Array.of(0), bytes));
+      assert.deepEqual(leafHash(bytes), leafHashStreaming(bytes));
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.uint8Array({ maxLength: 300 })), (leaf) => {
+        const bytes = typeof leaf === 'string' ? Buffer.from(leaf, 'utf8') : leaf;
+        assert.deepEqual(leafHash(leaf), sha(Uint8Array.of(0), bytes));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (l, r) => {
+        assert.deepEqual(nodeHash(l, r), sha(Uint8Array.of(1), l, r));
+        assert.deepEqual(nodeHash(r, l), nodeHashStreaming(r, l));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('each call returns a new buffer (the scratch buffer never leaks)', () => {
+    const a = leafHash('a');
+    const b = leafHash('b');
+    assert.notDeepEqual(a, b);
+    assert.deepEqual(a, leafHashStreaming('a'));
+    const n1 = nodeHash(a, b);
+    const n2 = nodeHash(b, a);
+    assert.notDeepEqual(n1, n2);
+    assert.deepEqual(n1, nodeHashStreaming(a, b));
   });
 
   test('leaf and node hashes are domain-separated', () => {
@@ -155,6 +209,24 @@ describe('CompactRange.from', () => {
     const cr = CompactRange.from(1, hashes);
     cr.append(leaves[1]);
     assert.equal(hashes.length, 1);
+  });
+
+  test('an append whose visitor throws does not happen', () => {
+    const cr = CompactRange.empty();
+    for (let n = 0; n < 7; n++) cr.append(leaves[n]);
+    const before = [...cr.hashes];
+    let calls = 0;
+    assert.throws(
+      () =>
+        cr.append(leaves[7], (id) => {
+          if (++calls === 3) throw new Error(`store failed at ${nodeKey(id)}`);
+        }),
+      /store failed at 2\/1/,
+    );
+    assert.equal(cr.size, 7);
+    assert.deepEqual(cr.hashes, before);
+    cr.append(leaves[7]);
+    assert.deepEqual(cr.rootHash(), referenceRoot(leaves.slice(0, 8)));
   });
 
   test('a clone grows independently', () => {

@@ -1,0 +1,20 @@
+// Opening the embedded store's file: the same pragmas for every connection (the reader and the writer thread).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Synchronous = 'FULL' | 'NORMAL';
+
+export function openDatabase(path: string, synchronous: Synchronous = 'FULL'): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 10000');
+  // A large page cache and memory-mapped reads keep index pages hot (see the architecture guide's figures).
+  db.pragma('cache_size = -262144');
+  db.pragma('mmap_size = 17179869184');
+  db.pragma('temp_store = MEMORY');
+  return db;
+}
