@@ -1,4 +1,4 @@
-// `npm run bench`: Annals' ingest and page-query figures, each beside a baseline measured in the same run on the
+// `npm run bench`: Annals' ingest, ledger and page-query figures, each beside a baseline measured in the same run on the
 // same rows. BENCH_EVENTS (default 1,000,000) sets the size; BENCH_DIR (default .bench/) where the files go.
 //
 //   ingest   baseline: raw better-sqlite3 inserts of the same rows into the same schema (same indexes, same
@@ -76,15 +76,16 @@ async function rawInsert(): Promise<IngestRun> {
   db.pragma('cache_size = -262144');
   for (const m of MIGRATIONS) db.exec(m);
   db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)').run('bench', 'bench', Date.now());
-  const insert = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body)
-    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insert = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)
+    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const noHash = Buffer.alloc(32);
   const text = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
   let seq = 0;
   const tx = db.transaction((batch: EventInput[]) => {
     const now = Date.now();
     for (const e of batch) {
       const body = JSON.stringify(e);
-      const info = insert.run(seq, `id-${seq}`, Date.parse(e.time), now, e.action, e.actor.id, e.location?.ip ?? null, body);
+      const info = insert.run(seq, `id-${seq}`, Date.parse(e.time), now, e.action, e.actor.id, e.location?.ip ?? null, body, noHash);
       text.run(info.lastInsertRowid, `${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`);
       seq++;
     }
@@ -94,10 +95,10 @@ async function rawInsert(): Promise<IngestRun> {
   return run;
 }
 
-async function inProcess(): Promise<IngestRun> {
-  const annals = await openAnnals({ dataDir: fresh('inproc') });
+async function inProcess(ledger: boolean): Promise<IngestRun> {
+  const annals = await openAnnals({ dataDir: fresh(ledger ? 'inproc' : 'inproc-noledger'), ledger });
   await annals.store.createOrg({ id: 'bench', name: 'bench' });
-  const run = await timeIngest('annals in-process', async (chunk) => {
+  const run = await timeIngest(`annals in-process${ledger ? '' : ', ledger off'}`, async (chunk) => {
     // Four requests in flight, as concurrent producers would send them.
     for (let i = 0; i < chunk.length; i += 4) {
       await Promise.all(chunk.slice(i, i + 4).map((b) => annals.ingest.ingest('bench', b)));
@@ -199,13 +200,15 @@ async function queries(server: Server): Promise<Row[]> {
 async function main(): Promise<void> {
   process.stderr.write(`Annals bench: ${N} events, 2 runs of ingest beside a raw-insert baseline, then page queries\n`);
   const raw = await rawInsert();
-  const inproc = await inProcess();
+  const unhashed = await inProcess(false);
+  const inproc = await inProcess(true);
   const server = await startServer();
   try {
     const http = await overHttp(server);
     const rows: Row[] = [
       { what: 'ingest: raw better-sqlite3 (baseline)', baseline: `${Math.round(raw.rate)}/s`, annals: '', ratio: '1.00', note: `last 10%: ${Math.round(raw.lastRate)}/s` },
       { what: 'ingest: Annals in-process', baseline: `${Math.round(raw.rate)}/s`, annals: `${Math.round(inproc.rate)}/s`, ratio: ratio(inproc.rate, raw.rate), note: `last 10%: ${Math.round(inproc.lastRate)}/s` },
+      { what: 'ingest: ledger on vs off (in-process)', baseline: `${Math.round(unhashed.rate)}/s`, annals: `${Math.round(inproc.rate)}/s`, ratio: ratio(inproc.rate, unhashed.rate), note: 'baseline: the same ingest with hashing switched off' },
       { what: 'ingest: Annals HTTP batches of 1000', baseline: `${Math.round(raw.rate)}/s`, annals: `${Math.round(http.rate)}/s`, ratio: ratio(http.rate, raw.rate), note: `last 10%: ${Math.round(http.lastRate)}/s` },
       ...(await queries(server)),
     ];

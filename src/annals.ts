@@ -17,6 +17,8 @@ export interface AnnalsConfig {
   synchronous?: 'FULL' | 'NORMAL';
   /** Most events accepted in one request. */
   maxBatch?: number;
+  /** false switches the Merkle tree off: for benchmarks that measure what the ledger costs, never for real data. */
+  ledger?: boolean;
 }
 
 export interface Annals {
@@ -36,6 +38,7 @@ export async function openAnnals(config: AnnalsConfig): Promise<Annals> {
   const store: Store = new SqliteStore({
     path: config.databasePath ?? join(config.dataDir, 'annals.db'),
     synchronous: config.synchronous,
+    ledger: config.ledger,
   });
   const actions = new ActionRegistry(store);
   const committer = new GroupCommitter(store);
