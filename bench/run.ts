@@ -23,6 +23,17 @@ const BATCH = 1000;
 /** Events generated (untimed) before each timed stretch: bounds memory at 1M events. */
 const CHUNK = 50_000;
 const ROOT = join(import.meta.dirname, '..');
+/** Requests kept in flight, as several producers would: lets parsing and committing overlap. */
+const IN_FLIGHT = 6;
+
+/** Runs `send` over every item with at most IN_FLIGHT at once (a sliding window, not rounds). */
+async function pool<T>(items: T[], send: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await send(items[next++]);
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+}
 
 function* chunks(): Generator<EventInput[][]> {
   let chunk: EventInput[][] = [];
@@ -99,10 +110,7 @@ async function inProcess(ledger: boolean): Promise<IngestRun> {
   const annals = await openAnnals({ dataDir: fresh(ledger ? 'inproc' : 'inproc-noledger'), ledger });
   await annals.store.createOrg({ id: 'bench', name: 'bench' });
   const run = await timeIngest(`annals in-process${ledger ? '' : ', ledger off'}`, async (chunk) => {
-    // Four requests in flight, as concurrent producers would send them.
-    for (let i = 0; i < chunk.length; i += 4) {
-      await Promise.all(chunk.slice(i, i + 4).map((b) => annals.ingest.ingest('bench', b)));
-    }
+    await pool(chunk, (b) => annals.ingest.ingest('bench', b));
   });
   await annals.close();
   return run;
@@ -140,7 +148,7 @@ async function overHttp(server: Server): Promise<IngestRun> {
   let bodies: string[] = [];
   return timeIngest('annals HTTP', async (chunk) => {
     bodies = chunk.map((b) => JSON.stringify(b));
-    for (let i = 0; i < bodies.length; i += 4) await Promise.all(bodies.slice(i, i + 4).map(post));
+    await pool(bodies, post);
   });
 }
 

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { ActionRegistry } from '../catalogue/registry.js';
 import { AnnalsError } from '../domain/errors.js';
-import { canonicalJson, type EventDraft } from '../ledger/leaf.js';
+import { canonicalJson } from '../ledger/canonical-json.js';
+import type { EventDraft } from '../ledger/leaf.js';
 import { pendingEvent } from '../store/pending-event.js';
 import type { EventInput } from '../domain/event.js';
 import type { AppendedEvent, PendingEvent } from '../store/store.js';

@@ -1,19 +1,20 @@
-// The free-text document of an event: what `q=` matches (actor, action name, message, context and container).
+// The free-text document of an event, what `q=` matches: the names and emails of the actor (and whoever it acted
+// for, and the app it used), the action's display name, the message, and the names of the context and container
+// entities (their string attributes). Ids, types and addresses are left out: they have filters of their own, and
+// unique tokens such as ids would bloat the index that every append writes to.
 import type { ActionDefinition } from '../domain/action.js';
 import type { Entity, EventInput } from '../domain/event.js';
 
-function entityText(parts: string[], entities: Entity[] | undefined): void {
+function entityNames(parts: string[], entities: Entity[] | undefined): void {
   if (!entities) return;
   for (const e of entities) {
-    parts.push(e.id, e.type);
-    if (e.attributes) {
-      for (const v of Object.values(e.attributes)) if (typeof v === 'string') parts.push(v);
-    }
+    if (!e.attributes) continue;
+    for (const v of Object.values(e.attributes)) if (typeof v === 'string') parts.push(v);
   }
 }
 
 export function searchText(event: EventInput, action: ActionDefinition): string {
-  const parts: string[] = [action.displayName, event.actor.id];
+  const parts: string[] = [action.displayName];
   const { actor } = event;
   if (actor.name) parts.push(actor.name);
   if (actor.email) parts.push(actor.email);
@@ -22,12 +23,7 @@ export function searchText(event: EventInput, action: ActionDefinition): string 
   if (actor.onBehalfOf?.email) parts.push(actor.onBehalfOf.email);
   if (actor.app?.name) parts.push(actor.app.name);
   if (event.message) parts.push(event.message.content);
-  entityText(parts, event.context);
-  entityText(parts, event.container);
-  if (event.location) {
-    for (const v of [event.location.ip, event.location.city, event.location.regionName, event.location.countryName]) {
-      if (v) parts.push(v);
-    }
-  }
+  entityNames(parts, event.context);
+  entityNames(parts, event.container);
   return parts.join(' ');
 }

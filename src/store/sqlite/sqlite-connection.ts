@@ -16,5 +16,8 @@ export function openDatabase(path: string, synchronous: Synchronous = 'FULL'): D
   db.pragma('cache_size = -262144');
   db.pragma('mmap_size = 17179869184');
   db.pragma('temp_store = MEMORY');
+  // Checkpoint the WAL every ~40 MB rather than every 4 MB: hot index pages rewritten by many commits are copied
+  // back to the database once per checkpoint, so fewer checkpoints write less (+20% ingest at 1000 events/commit).
+  db.pragma('wal_autocheckpoint = 10000');
   return db;
 }

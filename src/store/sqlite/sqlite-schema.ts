@@ -8,6 +8,8 @@
 // - orgs.frontier is the org's Merkle compact range (the hashes of the perfect subtrees of [0, next_seq), 32 bytes
 //   each, left to right); merkle_nodes holds every complete interior node (level >= 1), so any proof or any past
 //   root is a handful of point reads.
+// - events_fts is contentless and keeps no per-row sizes (columnsize=0): results are ordered by time, never ranked,
+//   so the index holds only what MATCH needs.
 // - time-ordered indexes end in seq so the keyset cursor (time_ms, seq) is a pure index range.
 export const MIGRATIONS: readonly string[] = [
   `
@@ -91,6 +93,6 @@ export const MIGRATIONS: readonly string[] = [
     note    TEXT NOT NULL,
     PRIMARY KEY (org_no, size)
   ) WITHOUT ROWID;
-  CREATE VIRTUAL TABLE events_fts USING fts5 (text, content = '');
+  CREATE VIRTUAL TABLE events_fts USING fts5 (text, content = '', columnsize = 0);
   `,
 ];

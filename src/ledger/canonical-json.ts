@@ -1,0 +1,58 @@
+// RFC 8785 (JSON Canonicalization Scheme) for the JSON values Annals stores. Pure.
+//
+// JCS is JSON.stringify with object members sorted by their keys' UTF-16 code units and no whitespace: its string
+// escaping and its number form (ECMAScript Number.prototype.toString) are exactly JSON.stringify's, so primitives go
+// through JSON.stringify and only containers are walked here. One pass, appending to one string: this runs for every
+// event on the ingest path. test/unit/canonical-json.test.ts checks it against the `canonicalize` package.
+
+export function canonicalJson(value: unknown): string {
+  const out = serialize(value);
+  if (out === undefined) throw new TypeError('value is not serialisable as JSON');
+  return out;
+}
+
+/** The members of a plain object, canonical and comma-joined, without the braces: for splicing (see leaf.ts). */
+export function canonicalMembers(object: Record<string, unknown>): string {
+  return members(object);
+}
+
+function serialize(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${value} is not a JSON number`);
+      return JSON.stringify(value);
+    case 'object': {
+      const toJSON = (value as { toJSON?: () => unknown }).toJSON;
+      if (typeof toJSON === 'function') return serialize(toJSON.call(value));
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += serialize(value[i]) ?? 'null';
+        }
+        return `${out}]`;
+      }
+      return `{${members(value as Record<string, unknown>)}}`;
+    }
+    default:
+      // undefined, functions and symbols have no JSON form (left out of objects, null in arrays).
+      return undefined;
+  }
+}
+
+function members(object: Record<string, unknown>): string {
+  // Array.prototype.sort without a comparator orders strings by UTF-16 code units, as RFC 8785 §3.2.3 requires.
+  const keys = Object.keys(object).sort();
+  let out = '';
+  for (const key of keys) {
+    const text = serialize(object[key]);
+    if (text === undefined) continue;
+    if (out !== '') out += ',';
+    out += `${JSON.stringify(key)}:${text}`;
+  }
+  return out;
+}
