@@ -107,7 +107,7 @@ async function rawInsert(): Promise<IngestRun> {
 }
 
 async function inProcess(ledger: boolean): Promise<IngestRun> {
-  const annals = await openAnnals({ dataDir: fresh(ledger ? 'inproc' : 'inproc-noledger'), ledger });
+  const annals = await openAnnals({ dataDir: fresh(ledger ? 'inproc' : 'inproc-noledger'), hashing: ledger });
   await annals.store.createOrg({ id: 'bench', name: 'bench' });
   const run = await timeIngest(`annals in-process${ledger ? '' : ', ledger off'}`, async (chunk) => {
     await pool(chunk, (b) => annals.ingest.ingest('bench', b));

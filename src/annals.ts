@@ -5,6 +5,8 @@ import { ActionRegistry } from './catalogue/registry.js';
 import { GroupCommitter } from './ingest/group-commit.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { CursorCodec } from './query/cursor.js';
+import { LedgerService } from './integrity/ledger-service.js';
+import { SigningKeys } from './integrity/signing-keys.js';
 import { QueryService } from './query/query-service.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -18,7 +20,9 @@ export interface AnnalsConfig {
   /** Most events accepted in one request. */
   maxBatch?: number;
   /** false switches the Merkle tree off: for benchmarks that measure what the ledger costs, never for real data. */
-  ledger?: boolean;
+  hashing?: boolean;
+  /** The log's name: checkpoint origins are `<logName>/orgs/<org>` (default `annals.local`, env ANNALS_LOG_NAME). */
+  logName?: string;
 }
 
 export interface Annals {
@@ -28,6 +32,7 @@ export interface Annals {
   readonly ingest: IngestService;
   readonly query: QueryService;
   readonly keys: ApiKeyService;
+  readonly ledger: LedgerService;
   /** Waits for acknowledged work in flight, then closes the store. */
   close(): Promise<void>;
 }
@@ -38,11 +43,20 @@ export async function openAnnals(config: AnnalsConfig): Promise<Annals> {
   const store: Store = new SqliteStore({
     path: config.databasePath ?? join(config.dataDir, 'annals.db'),
     synchronous: config.synchronous,
-    ledger: config.ledger,
+    ledger: config.hashing,
   });
+  const logName = config.logName ?? process.env.ANNALS_LOG_NAME ?? 'annals.local';
   const actions = new ActionRegistry(store);
   const committer = new GroupCommitter(store);
-  const cursors = new CursorCodec(await store.secret('cursor'));
+  let cursors: CursorCodec;
+  let keys: SigningKeys;
+  try {
+    cursors = new CursorCodec(await store.secret('cursor'));
+    keys = SigningKeys.open(config.dataDir, logName);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   return {
     config,
     store,
@@ -50,6 +64,7 @@ export async function openAnnals(config: AnnalsConfig): Promise<Annals> {
     ingest: new IngestService(actions, committer, { maxBatch: config.maxBatch }),
     query: new QueryService(store, actions, cursors),
     keys: new ApiKeyService(store),
+    ledger: new LedgerService(store, keys, logName),
     async close() {
       await committer.drain();
       await store.close();

@@ -10,6 +10,7 @@ import { actionRoutes } from './routes/actions.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { ledgerRoutes } from './routes/ledger.js';
 
 export interface AppOptions {
   /** Largest request body accepted, in bytes (default 10 MiB). */
@@ -64,6 +65,7 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
         { name: 'events', description: 'Record and read audit events' },
         { name: 'atlassian-compatible', description: 'The Atlassian Organizations events API, served by Annals' },
         { name: 'actions', description: 'The action catalogue' },
+        { name: 'ledger', description: 'Tamper evidence: signed checkpoints, inclusion and consistency proofs' },
         { name: 'admin', description: 'Organizations and API keys' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
@@ -78,5 +80,6 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   adminRoutes(app, annals);
   eventRoutes(app, annals);
   actionRoutes(app, annals);
+  ledgerRoutes(app, annals);
   return app;
 }

@@ -23,6 +23,9 @@ export const ERRORS = {
   // actions
   ANN_ERR_ACTION_INVALID: { status: 400, title: 'Invalid action definition' },
   ANN_ERR_ACTION_EXISTS: { status: 409, title: 'Action already exists' },
+  // ledger
+  ANN_ERR_CHECKPOINT_NOT_FOUND: { status: 404, title: 'Checkpoint not found' },
+  ANN_ERR_PROOF_RANGE: { status: 400, title: 'Proof out of range' },
   // organizations
   ANN_ERR_ORG_NOT_FOUND: { status: 404, title: 'Organization not found' },
   ANN_ERR_ORG_EXISTS: { status: 409, title: 'Organization already exists' },

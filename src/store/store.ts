@@ -4,6 +4,7 @@ import type { ActionDefinition } from '../domain/action.js';
 import type { StoredEvent } from '../domain/event.js';
 import type { ApiKey, Org, Scope } from '../domain/org.js';
 import type { LeafParts } from '../ledger/leaf.js';
+import type { NodeID } from '../ledger/node-id.js';
 
 /**
  * An event validated and identified by ingest, waiting to be sequenced: its ledger leaf (less processedAt and seq,
@@ -94,6 +95,25 @@ export interface StoredApiKey extends ApiKey {
   hash: Buffer;
 }
 
+/** One event's ledger entry as stored: what `annals verify` recomputes and checks. */
+export interface StoredLeaf {
+  seq: number;
+  id: string;
+  /** The leaf bytes (canonical JSON of the event) as stored. */
+  leaf: string;
+  /** The leaf hash stored beside it when it was appended. */
+  leafHash: Buffer;
+}
+
+/** A signed checkpoint as kept by the store. */
+export interface StoredCheckpoint {
+  size: number;
+  rootHash: Buffer;
+  timeMs: number;
+  /** The C2SP signed note. */
+  note: string;
+}
+
 export interface Store {
   /** Human name of the adapter, e.g. `sqlite`. */
   readonly dialect: string;
@@ -119,6 +139,19 @@ export interface Store {
   registerAction(org: string, action: Omit<ActionDefinition, 'builtIn'>): Promise<ActionDefinition>;
   getAction(org: string, key: string): Promise<ActionDefinition | undefined>;
   listActions(org: string): Promise<ActionDefinition[]>;
+
+  /** The org's tree as of now: its size and the hashes of its compact range (perfectSubtrees(0, size)). */
+  ledgerHead(org: string): Promise<{ size: number; hashes: Buffer[] }>;
+  /** Hashes of complete nodes of the org's tree (level 0: leaf hashes), in the order asked. Throws if one is missing. */
+  ledgerNodes(org: string, ids: readonly NodeID[]): Promise<Buffer[]>;
+  /** Up to `limit` stored leaves with seq >= `from`, in seq order (gaps and all, as they are stored). */
+  readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]>;
+  /** Keeps a checkpoint; returns false (and keeps the earlier one) if one of that size exists. */
+  addCheckpoint(org: string, checkpoint: StoredCheckpoint): Promise<boolean>;
+  getCheckpoint(org: string, size: number): Promise<StoredCheckpoint | undefined>;
+  latestCheckpoint(org: string): Promise<StoredCheckpoint | undefined>;
+  /** Checkpoints by size, ascending, from `fromSize` on. */
+  listCheckpoints(org: string, fromSize: number, limit: number): Promise<StoredCheckpoint[]>;
 
   /** A random 32-byte secret kept in the store under `name`, created on first use (e.g. the cursor MAC key). */
   secret(name: string): Promise<Buffer>;

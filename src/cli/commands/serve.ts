@@ -33,10 +33,17 @@ export function serveCommand(): Command {
         process.stdout.write(`\nFirst start: this is the admin API key (instance-wide; shown once, keep it safe):\n\n  ${token}\n\n`);
       }
       process.stdout.write(`Annals is listening on ${address}  (API reference: ${address}/docs)\n`);
+      // Checkpoints on a schedule: every org whose log grew since its last one gets a new signed checkpoint.
+      const every = Number(process.env.ANNALS_CHECKPOINT_SECONDS ?? 60) * 1000;
+      const timer = setInterval(() => {
+        annals.ledger.cutAll().catch((error: unknown) => app.log.error({ err: error }, 'scheduled checkpoint failed'));
+      }, every);
+      timer.unref();
       let closing = false;
       const shutdown = async () => {
         if (closing) return;
         closing = true;
+        clearInterval(timer);
         // Stop taking requests, let acknowledged work finish, then close the store.
         await app.close();
         await annals.close();

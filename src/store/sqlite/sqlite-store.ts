@@ -6,9 +6,11 @@ import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { ApiKey, Org, Scope } from '../../domain/org.js';
 import type {
-  AppendGroup, AppendResult, EventFilter, EventPage, NewApiKey, PageRequest, Store, StoredApiKey,
+  AppendGroup, AppendResult, EventFilter, EventPage, NewApiKey, PageRequest, Store, StoredApiKey, StoredCheckpoint,
+  StoredLeaf,
 } from '../store.js';
-import { fromWire, type WireResult } from './sqlite-append.js';
+import type { NodeID } from '../../ledger/node-id.js';
+import { fromWire, splitFrontier, type WireResult } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
@@ -32,6 +34,7 @@ export interface SqliteStoreConfig {
 
 interface OrgRow { no: number; id: string; name: string; created_ms: number }
 interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
+interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
 interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -85,6 +88,16 @@ export class SqliteStore implements Store {
         'SELECT key, display_name, category, product, operation FROM actions WHERE org_no = ? AND key = ?'),
       actions: db.prepare<[number], ActionRow>(
         'SELECT key, display_name, category, product, operation FROM actions WHERE org_no = ? ORDER BY key'),
+      frontier: db.prepare<[number], { next_seq: number; frontier: Buffer }>('SELECT next_seq, frontier FROM orgs WHERE no = ?'),
+      leafHash: db.prepare<[number, number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE org_no = ? AND seq = ?'),
+      node: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE org_no = ? AND level = ? AND idx = ?'),
+      leaves: db.prepare<[number, number, number], { seq: number; id: string; body: string; leaf_hash: Buffer }>(
+        'SELECT seq, id, body, leaf_hash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
+      insertCheckpoint: db.prepare('INSERT OR IGNORE INTO checkpoints (org_no, size, root, time_ms, note) VALUES (?, ?, ?, ?, ?)'),
+      checkpoint: db.prepare<[number, number], CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? AND size = ?'),
+      latestCheckpoint: db.prepare<[number], CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? ORDER BY size DESC LIMIT 1'),
+      checkpoints: db.prepare<[number, number, number], CheckpointRow>(
+        'SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? AND size >= ? ORDER BY size LIMIT ?'),
       getMeta: db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?'),
       insertMeta: db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)'),
       ping: db.prepare('SELECT 1'),
@@ -280,6 +293,44 @@ export class SqliteStore implements Store {
     return this.#stmt.actions.all(this.#org(org)).map(actionFromRow);
   }
 
+  async ledgerHead(org: string): Promise<{ size: number; hashes: Buffer[] }> {
+    const row = this.#stmt.frontier.get(this.#org(org))!;
+    return { size: row.next_seq, hashes: splitFrontier(row.frontier) };
+  }
+
+  async ledgerNodes(org: string, ids: readonly NodeID[]): Promise<Buffer[]> {
+    const orgNo = this.#org(org);
+    return ids.map((id) => {
+      const row = id.level === 0 ? this.#stmt.leafHash.get(orgNo, id.index) : this.#stmt.node.get(orgNo, id.level, id.index);
+      if (!row) throw new Error(`ledger node (level ${id.level}, index ${id.index}) of '${org}' is missing`);
+      return 'hash' in row ? row.hash : row.leaf_hash;
+    });
+  }
+
+  async readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]> {
+    return this.#stmt.leaves.all(this.#org(org), from, limit)
+      .map((r) => ({ seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash }));
+  }
+
+  async addCheckpoint(org: string, checkpoint: StoredCheckpoint): Promise<boolean> {
+    const info = this.#stmt.insertCheckpoint.run(this.#org(org), checkpoint.size, checkpoint.rootHash, checkpoint.timeMs, checkpoint.note);
+    return info.changes === 1;
+  }
+
+  async getCheckpoint(org: string, size: number): Promise<StoredCheckpoint | undefined> {
+    const row = this.#stmt.checkpoint.get(this.#org(org), size);
+    return row && checkpointFromRow(row);
+  }
+
+  async latestCheckpoint(org: string): Promise<StoredCheckpoint | undefined> {
+    const row = this.#stmt.latestCheckpoint.get(this.#org(org));
+    return row && checkpointFromRow(row);
+  }
+
+  async listCheckpoints(org: string, fromSize: number, limit: number): Promise<StoredCheckpoint[]> {
+    return this.#stmt.checkpoints.all(this.#org(org), fromSize, limit).map(checkpointFromRow);
+  }
+
   async secret(name: string): Promise<Buffer> {
     this.#stmt.insertMeta.run(`secret:${name}`, randomBytes(32));
     return this.#stmt.getMeta.get(`secret:${name}`)!.value;
@@ -304,6 +355,10 @@ export class SqliteStore implements Store {
 export function ftsQuery(terms: string[]): string {
   // Control characters are never part of a token, and a NUL would end the FTS5 query string early.
   return terms.map((t) => `"${t.replace(/[\u0000-\u001f\u007f]/g, ' ').replaceAll('"', '""')}"`).join(' ');
+}
+
+function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
+  return { size: row.size, rootHash: row.root, timeMs: row.time_ms, note: row.note };
 }
 
 function keyFromRow(row: KeyRow): ApiKey {

@@ -1,0 +1,98 @@
+// The ledger as a service: signed checkpoints (cut on demand and on a schedule, kept forever) and inclusion and
+// consistency proofs read from the store's Merkle nodes. The maths is in src/ledger/; this only fetches and signs.
+import { AnnalsError } from '../domain/errors.js';
+import { formatCheckpoint, signNote } from '../ledger/checkpoint.js';
+import { foldRoot } from '../ledger/compact-range.js';
+import { consistencyNodes, inclusionNodes, rehash } from '../ledger/proof.js';
+import type { Store, StoredCheckpoint } from '../store/store.js';
+import type { SigningKeys } from './signing-keys.js';
+
+export interface InclusionProof {
+  leafIndex: number;
+  treeSize: number;
+  leafHash: Buffer;
+  hashes: Buffer[];
+}
+
+export class LedgerService {
+  readonly #store: Store;
+  readonly keys: SigningKeys;
+  readonly logName: string;
+
+  constructor(store: Store, keys: SigningKeys, logName: string) {
+    this.#store = store;
+    this.keys = keys;
+    this.logName = logName;
+  }
+
+  /** The checkpoint origin of an org's log: `<log name>/orgs/<org>`. */
+  origin(org: string): string {
+    return `${this.logName}/orgs/${org}`;
+  }
+
+  /** Signs and keeps a checkpoint of the org's tree as it is now (or returns the one kept at this size). */
+  async cut(org: string): Promise<StoredCheckpoint> {
+    const head = await this.#store.ledgerHead(org);
+    const existing = await this.#store.getCheckpoint(org, head.size);
+    if (existing) return existing;
+    const timeMs = Date.now();
+    const rootHash = foldRoot(head.hashes);
+    const body = formatCheckpoint({ origin: this.origin(org), size: head.size, rootHash, extensions: [`time ${timeMs}`] });
+    const checkpoint = { size: head.size, rootHash, timeMs, note: signNote(body, [this.keys.signer]) };
+    if (await this.#store.addCheckpoint(org, checkpoint)) return checkpoint;
+    // Another node cut this size first: theirs is the one kept.
+    return (await this.#store.getCheckpoint(org, head.size))!;
+  }
+
+  /** Cuts a checkpoint for every org whose log grew since its latest one. */
+  async cutAll(): Promise<number> {
+    let cut = 0;
+    for (const org of await this.#store.listOrgs()) {
+      const [latest, size] = await Promise.all([this.#store.latestCheckpoint(org.id), this.#store.countEvents(org.id)]);
+      if (latest?.size === size) continue;
+      await this.cut(org.id);
+      cut++;
+    }
+    return cut;
+  }
+
+  async latest(org: string): Promise<StoredCheckpoint> {
+    return (await this.#store.latestCheckpoint(org)) ?? this.cut(org);
+  }
+
+  async at(org: string, size: number): Promise<StoredCheckpoint> {
+    const checkpoint = await this.#store.getCheckpoint(org, size);
+    if (!checkpoint) {
+      throw new AnnalsError('ANN_ERR_CHECKPOINT_NOT_FOUND', `no checkpoint of size ${size} was cut for organization '${org}'`, { parameter: 'size' });
+    }
+    return checkpoint;
+  }
+
+  /** Proof that leaf `index` is in the org's tree of `treeSize` leaves. */
+  async inclusion(org: string, index: number, treeSize: number): Promise<InclusionProof> {
+    await this.#inRange(org, treeSize, 'treeSize');
+    if (!Number.isSafeInteger(index) || index < 0 || index >= treeSize) {
+      throw new AnnalsError('ANN_ERR_PROOF_RANGE', `leaf ${index} is not in a tree of ${treeSize} leaves`, { parameter: 'index' });
+    }
+    const nodes = inclusionNodes(index, treeSize);
+    const [leafHash, ...fetched] = await this.#store.ledgerNodes(org, [{ level: 0, index }, ...nodes.ids]);
+    return { leafIndex: index, treeSize, leafHash, hashes: rehash(nodes, fetched) };
+  }
+
+  /** Proof that the org's tree of `from` leaves is a prefix of its tree of `to` leaves. */
+  async consistency(org: string, from: number, to: number): Promise<Buffer[]> {
+    await this.#inRange(org, to, 'to');
+    if (!Number.isSafeInteger(from) || from < 0 || from > to) {
+      throw new AnnalsError('ANN_ERR_PROOF_RANGE', `from (${from}) must be between 0 and to (${to})`, { parameter: 'from' });
+    }
+    const nodes = consistencyNodes(from, to);
+    return rehash(nodes, await this.#store.ledgerNodes(org, nodes.ids));
+  }
+
+  async #inRange(org: string, size: number, parameter: string): Promise<void> {
+    const head = await this.#store.countEvents(org);
+    if (!Number.isSafeInteger(size) || size < 1 || size > head) {
+      throw new AnnalsError('ANN_ERR_PROOF_RANGE', `${parameter} must be from 1 to the log's size (${head})`, { parameter });
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// `annals verify` against the store: recompute every leaf and every checkpointed root from the stored events, check
+// every checkpoint's signature and the consistency of consecutive checkpoints, and name what does not add up.
+import { leafHash, nodeHash } from '../ledger/hasher.js';
+import { verifyCheckpoint, type NoteVerifier } from '../ledger/checkpoint.js';
+import { CompactRange } from '../ledger/compact-range.js';
+import { verifyConsistency } from '../ledger/verify.js';
+import type { Store, StoredCheckpoint } from '../store/store.js';
+import type { LedgerService } from './ledger-service.js';
+
+export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'root';
+
+export interface Finding {
+  kind: FindingKind;
+  /** The event's position in the log, when the finding is about one event. */
+  seq?: number;
+  id?: string;
+  detail: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  org: string;
+  events: number;
+  checkpoints: number;
+  findings: Finding[];
+}
+
+const PAGE = 5000;
+
+/**
+ * The top-level `seq` and `id` of a leaf, read without parsing it. Leaves are canonical JSON, so members come in key
+ * order: only "time" and "userAgent" (strings, where a quote is always escaped) follow the top-level "seq", which
+ * makes it the last `"seq":` in the text; and the top-level "id" directly follows the "context" array, and no array
+ * before it (in action, actor or container entities) is followed by an "id" member.
+ */
+export function leafSeqAndId(leaf: string): { seq?: number; id?: string } {
+  const at = leaf.lastIndexOf('"seq":');
+  const seq = at < 0 ? undefined : Number.parseInt(leaf.slice(at + 6, at + 6 + 17), 10);
+  const idAt = leaf.indexOf('],"id":"');
+  const idEnd = idAt < 0 ? -1 : leaf.indexOf('"', idAt + 8);
+  return {
+    seq: seq === undefined || Number.isNaN(seq) ? undefined : seq,
+    id: idEnd < 0 ? undefined : leaf.slice(idAt + 8, idEnd),
+  };
+}
+
+export async function verifyStore(
+  store: Store, ledger: LedgerService, org: string, verifiers: readonly NoteVerifier[],
+  progress: (done: number, total: number) => void = () => {},
+): Promise<VerifyReport> {
+  const findings: Finding[] = [];
+  const head = await store.ledgerHead(org);
+  const origin = ledger.origin(org);
+
+  // 1. Every checkpoint: its signature, its origin, and that it says what the store says it says.
+  const checkpoints: StoredCheckpoint[] = [];
+  for (let from = 0; ;) {
+    const page = await store.listCheckpoints(org, from, 1000);
+    checkpoints.push(...page);
+    if (page.length < 1000) break;
+    from = page[page.length - 1].size + 1;
+  }
+  const trusted: StoredCheckpoint[] = [];
+  for (const c of checkpoints) {
+    try {
+      const signed = verifyCheckpoint(c.note, verifiers, origin);
+      if (signed.size !== c.size || !signed.rootHash.equals(c.rootHash)) {
+        findings.push({ kind: 'checkpoint', detail: `the checkpoint kept at size ${c.size} does not match its signed note (size ${signed.size})` });
+      }
+      if (signed.size > head.size) {
+        findings.push({ kind: 'deleted', detail: `a signed checkpoint covers ${signed.size} events but the log holds ${head.size}: events were removed` });
+      }
+      trusted.push({ ...c, size: signed.size, rootHash: signed.rootHash });
+    } catch (error) {
+      findings.push({ kind: 'checkpoint', detail: `the checkpoint at size ${c.size} does not verify: ${(error as Error).message}` });
+    }
+  }
+  // 2. Consecutive checkpoints: each tree is a prefix of the next (proof from the stored nodes).
+  for (let i = 1; i < trusted.length; i++) {
+    const [a, b] = [trusted[i - 1], trusted[i]];
+    if (b.size > head.size) continue;
+    try {
+      verifyConsistency(a.size, b.size, await ledger.consistency(org, a.size, b.size), a.rootHash, b.rootHash);
+    } catch (error) {
+      findings.push({ kind: 'checkpoint', detail: `checkpoints ${a.size} and ${b.size} are not consistent: ${(error as Error).message}` });
+    }
+  }
+
+  // 3. Every stored event, in order: its leaf against its recorded hash, its place, and the roots it adds up to.
+  const range = CompactRange.empty();
+  let cp = 0;
+  while (cp < trusted.length && trusted[cp].size === 0) cp++;
+  let expected = 0;
+  let lastGood = 0;
+  for (let from = 0; ;) {
+    const rows = await store.readLeaves(org, from, PAGE);
+    for (const row of rows) {
+      if (row.seq > expected) {
+        findings.push({ kind: 'deleted', seq: expected, detail: row.seq - expected === 1
+          ? `event seq ${expected} is missing (deleted); the next stored event is ${row.id}`
+          : `events seq ${expected} to ${row.seq - 1} are missing (deleted); the next stored event is ${row.id}` });
+        expected = row.seq;
+      }
+      if (row.seq >= head.size) {
+        findings.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} lies beyond the ledger's ${head.size} events: it was inserted behind Annals' back` });
+        expected++;
+        continue;
+      }
+      const hash = leafHash(row.leaf);
+      const claims = leafSeqAndId(row.leaf);
+      if (claims.seq !== row.seq || claims.id !== row.id) {
+        findings.push({ kind: 'reordered', seq: row.seq, id: row.id, detail: `the event stored at seq ${row.seq} (id ${row.id}) holds the content of seq ${claims.seq ?? '?'} (id ${claims.id ?? '?'}): events were swapped or moved` });
+      } else if (!hash.equals(row.leafHash)) {
+        findings.push({ kind: 'modified', seq: row.seq, id: row.id, detail: `event ${row.id} (seq ${row.seq}) was altered: its content no longer matches the hash recorded when it was appended` });
+      }
+      if (range.size === row.seq) range.append(hash);
+      expected = row.seq + 1;
+      while (cp < trusted.length && trusted[cp].size === range.size) {
+        // A root covers every event before it: one already named explains a mismatch.
+        const explained = findings.some((f) => f.seq !== undefined && f.seq < range.size);
+        if (!explained && !range.rootHash().equals(trusted[cp].rootHash)) {
+          const located = await locate(store, org, lastGood, range.size);
+          findings.push(...(located.length > 0 ? located : [{ kind: 'root' as const, detail: `the events up to seq ${range.size - 1} do not add up to the signed checkpoint of size ${range.size}` }]));
+        }
+        lastGood = range.size;
+        cp++;
+      }
+    }
+    progress(Math.min(expected, head.size), head.size);
+    if (rows.length < PAGE) break;
+    from = rows[rows.length - 1].seq + 1;
+  }
+  if (expected < head.size) {
+    findings.push({ kind: 'deleted', seq: expected, detail: `events seq ${expected} to ${head.size - 1} are missing (deleted)` });
+  }
+  if (findings.length === 0 && range.size === head.size && !range.rootHash().equals(CompactRange.from(head.size, head.hashes).rootHash())) {
+    findings.push({ kind: 'root', detail: 'the stored events do not add up to the tree Annals recorded: the log was changed behind its back' });
+  }
+  findings.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
+  return { ok: findings.length === 0, org, events: head.size, checkpoints: checkpoints.length, findings };
+}
+
+/**
+ * Finds the events in [begin, end) whose leaf hashes were rewritten together with their content (so each event
+ * matches its own hash) by comparing recomputed parent nodes with the interior nodes stored when they were appended.
+ */
+async function locate(store: Store, org: string, begin: number, end: number): Promise<Finding[]> {
+  const found: Finding[] = [];
+  const start = begin - (begin % 2);
+  for (let from = start; from < end - 1;) {
+    const rows = await store.readLeaves(org, from, PAGE);
+    const pairs = Math.floor(rows.length / 2);
+    if (pairs === 0) break;
+    const ids = Array.from({ length: pairs }, (_, i) => ({ level: 1, index: rows[2 * i].seq / 2 }))
+      .filter((id) => 2 * id.index + 2 <= end);
+    const stored = await store.ledgerNodes(org, ids).catch(() => []);
+    ids.forEach((id, i) => {
+      const [left, right] = [rows[2 * i], rows[2 * i + 1]];
+      if (stored[i] && !nodeHash(leafHash(left.leaf), leafHash(right.leaf)).equals(stored[i])) {
+        for (const row of [left, right]) {
+          found.push({ kind: 'modified', seq: row.seq, id: row.id, detail: `event ${row.id} (seq ${row.seq}) or its neighbour seq ${row.seq ^ 1} was altered together with its recorded hash` });
+        }
+      }
+    });
+    from = rows[2 * pairs - 1].seq + 1;
+    if (rows.length < PAGE) break;
+  }
+  return found;
+}

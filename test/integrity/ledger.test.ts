@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openAnnals } from '../../src/annals.js';
+import { buildApp } from '../../src/api/app.js';
+import { fromEnvelope } from '../../src/integrity/export-bundle.js';
+import { parseVerifierKey, verifierKey, verifyCheckpoint } from '../../src/ledger/checkpoint.js';
+import { OriginMismatchError } from '../../src/ledger/errors.js';
+import { leafHash } from '../../src/ledger/hasher.js';
+import { leafText } from '../../src/ledger/leaf.js';
+import { verifyConsistency, verifyInclusion } from '../../src/ledger/verify.js';
+import { bearer, event } from '../support/annals.js';
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+let root: string;
+/** A data dir with org acme (50 events, checkpoints at 30 and 50) and org globex; copied before each tampering. */
+let pristine: string;
+const ids: string[] = [];
+let vkey: string;
+
+function annals(dataDir: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', dataDir, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function verifyJson(dataDir: string, ...extra: string[]) {
+  const r = annals(dataDir, 'verify', '--org', 'acme', '--json', ...extra);
+  return { code: r.code, report: JSON.parse(r.out) as { ok: boolean; findings: { kind: string; seq?: number; id?: string; detail: string }[] } };
+}
+
+/** A copy of the pristine store, changed behind Annals' back by `sql`. */
+function tampered(name: string, change: (db: Database.Database) => void): string {
+  const dir = join(root, name);
+  cpSync(pristine, dir, { recursive: true });
+  const db = new Database(join(dir, 'annals.db'));
+  change(db);
+  db.close();
+  return dir;
+}
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'annals-ledger-'));
+  pristine = join(root, 'pristine');
+  const a = await openAnnals({ dataDir: pristine });
+  await a.store.createOrg({ id: 'acme', name: 'acme' });
+  await a.store.createOrg({ id: 'globex', name: 'globex' });
+  for (let i = 0; i < 50; i++) {
+    const [ack] = await a.ingest.ingest('acme', [event({ actor: { id: i % 2 ? 'u-ana' : 'u-bob', name: i % 2 ? 'Ana' : 'Bob' } })]);
+    ids.push(ack.id);
+    if (i === 29) await a.ledger.cut('acme');
+  }
+  await a.ledger.cut('acme');
+  await a.ingest.ingest('globex', [event(), event()]);
+  await a.ledger.cut('globex');
+  vkey = a.ledger.keys.list()[0].verifierKey;
+  await a.close();
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('annals verify against the store', () => {
+  test('an untouched log verifies, exit 0', () => {
+    const { code, report } = verifyJson(pristine);
+    assert.equal(code, 0, JSON.stringify(report));
+    assert.equal(report.ok, true);
+    assert.match(annals(pristine, 'verify', '--org', 'acme').out, /^OK: 50 events and 2 checkpoints of acme$/m);
+  });
+
+  test("UPDATE of one event's actor: names that event", () => {
+    const dir = tampered('update', (db) => db.prepare("UPDATE events SET body = replace(body, '\"u-ana\"', '\"u-eve\"') WHERE seq = 7").run());
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.equal(report.findings[0].kind, 'modified');
+    assert.equal(report.findings[0].seq, 7);
+    assert.equal(report.findings[0].id, ids[7]);
+    assert.ok(report.findings.every((f) => f.seq === undefined || f.seq === 7), JSON.stringify(report.findings));
+  });
+
+  test('DELETE of one event: names its place', () => {
+    const dir = tampered('delete', (db) => db.prepare('DELETE FROM events WHERE seq = 12').run());
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.equal(report.findings[0].kind, 'deleted');
+    assert.equal(report.findings[0].seq, 12);
+    assert.match(report.findings[0].detail, new RegExp(ids[13]));
+  });
+
+  test('INSERT of a forged event after the last one: names it', () => {
+    const dir = tampered('insert', (db) => {
+      const row = db.prepare('SELECT * FROM events WHERE seq = 49').get() as Record<string, unknown>;
+      db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)
+        VALUES (?, 50, 'forged-id', ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, row.time_ms, row.processed_ms, row.action, row.actor_id, row.ip, row.body, row.leaf_hash);
+    });
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    const found = report.findings.find((f) => f.kind === 'inserted');
+    assert.equal(found?.id, 'forged-id');
+    assert.equal(found?.seq, 50);
+  });
+
+  test('two events swapped: names both', () => {
+    const dir = tampered('swap', (db) => {
+      const get = db.prepare('SELECT body, leaf_hash FROM events WHERE seq = ?');
+      const [a, b] = [get.get(3), get.get(9)] as { body: string; leaf_hash: Buffer }[];
+      const set = db.prepare('UPDATE events SET body = ?, leaf_hash = ? WHERE seq = ?');
+      set.run(b.body, b.leaf_hash, 3);
+      set.run(a.body, a.leaf_hash, 9);
+    });
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['reordered', 3, ids[3]], ['reordered', 9, ids[9]]]);
+  });
+
+  test('an event rewritten together with its recorded hash: found through the stored tree', () => {
+    const dir = tampered('rehash', (db) => {
+      const row = db.prepare('SELECT body FROM events WHERE seq = 20').get() as { body: string };
+      const body = row.body.replace('"u-bob"', '"u-eve"');
+      db.prepare('UPDATE events SET body = ?, leaf_hash = ? WHERE seq = 20').run(body, leafHash(body));
+    });
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.ok(report.findings.some((f) => f.kind === 'modified' && f.seq === 20 && f.id === ids[20]), JSON.stringify(report.findings));
+  });
+
+  test('checkpoints signed by another key are refused', () => {
+    const other = verifierKey('annals.local', generateKeyPairSync('ed25519').publicKey);
+    const { code, report } = verifyJson(pristine, '--key', other);
+    assert.equal(code, 1);
+    assert.ok(report.findings.length >= 2 && report.findings.every((f) => f.kind === 'checkpoint'), JSON.stringify(report.findings));
+  });
+
+  test("another org's checkpoint is refused", () => {
+    const db = new Database(join(pristine, 'annals.db'), { readonly: true });
+    const note = (db.prepare('SELECT note FROM checkpoints WHERE org_no = 2').get() as { note: string }).note;
+    db.close();
+    const verifier = parseVerifierKey(vkey);
+    assert.equal(verifyCheckpoint(note, [verifier]).origin, 'annals.local/orgs/globex');
+    assert.throws(() => verifyCheckpoint(note, [verifier], 'annals.local/orgs/acme'), OriginMismatchError);
+    const dir = tampered('foreign', (d) => {
+      d.prepare('UPDATE checkpoints SET note = ? WHERE org_no = 1 AND size = 30').run(note);
+    });
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.ok(report.findings.some((f) => f.kind === 'checkpoint' && /origin/i.test(f.detail)), JSON.stringify(report.findings));
+  });
+});
+
+describe('offline: an export, a checkpoint and the public key', () => {
+  let bundle: string;
+  let lines: string[];
+
+  before(() => {
+    bundle = join(root, 'acme.ndjson');
+    const r = annals(pristine, 'export', '--org', 'acme', '--out', bundle);
+    assert.equal(r.code, 0, r.err);
+    lines = readFileSync(bundle, 'utf8').trimEnd().split('\n');
+  });
+
+  const write = (name: string, content: string[]) => {
+    const file = join(root, name);
+    writeFileSync(file, `${content.join('\n')}\n`);
+    return file;
+  };
+  const check = (file: string, ...extra: string[]) => {
+    const r = annals(pristine, 'verify', '--export', file, '--key', vkey, '--json', ...extra);
+    return { code: r.code, report: JSON.parse(r.out) as { ok: boolean; findings: { kind: string; seq?: number; id?: string }[] } };
+  };
+
+  test('the bundle proves it is exactly the log up to its checkpoint', () => {
+    assert.equal(lines.length, 1 + 50 + 1);
+    const { code, report } = check(bundle);
+    assert.equal(code, 0, JSON.stringify(report));
+  });
+
+  test('a modified event is named', () => {
+    const changed = [...lines];
+    changed[1 + 17] = changed[1 + 17].replace('"Bob"', '"Mallory"').replace('"Ana"', '"Mallory"');
+    const { code, report } = check(write('modified.ndjson', changed));
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['modified', 17, ids[17]]]);
+  });
+
+  test('a deleted event is named', () => {
+    const { code, report } = check(write('deleted.ndjson', lines.filter((_, i) => i !== 1 + 33)));
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq]), [['deleted', 33]]);
+  });
+
+  test('an inserted event is named', () => {
+    const forged = lines[1 + 5].replace(ids[5], 'forged-id');
+    const { code, report } = check(write('inserted.ndjson', [...lines.slice(0, 9), forged, ...lines.slice(9)]));
+    assert.equal(code, 1);
+    assert.ok(report.findings.some((f) => f.kind === 'inserted' && f.id === 'forged-id'), JSON.stringify(report.findings));
+  });
+
+  test('reordered events are named', () => {
+    const swapped = [...lines];
+    [swapped[1 + 10], swapped[1 + 40]] = [swapped[1 + 40], swapped[1 + 10]];
+    const { code, report } = check(write('reordered.ndjson', swapped));
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq]).sort(), [['reordered', 10], ['reordered', 40]]);
+  });
+
+  test('a plain NDJSON export with a separate checkpoint and key verifies; another key does not', () => {
+    const header = JSON.parse(lines[0]) as { checkpoint: string };
+    const checkpoint = join(root, 'checkpoint.txt');
+    writeFileSync(checkpoint, header.checkpoint);
+    const plain = write('plain.ndjson', lines.slice(1, 51));
+    assert.equal(check(plain, '--checkpoint', checkpoint).code, 0);
+    const other = verifierKey('annals.local', generateKeyPairSync('ed25519').publicKey);
+    const r = annals(pristine, 'verify', '--export', plain, '--checkpoint', checkpoint, '--key', other);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /does not verify/);
+  });
+});
+
+describe('proofs over HTTP', () => {
+  test('checkpoints, inclusion and consistency proofs verify with the published key; one event verifies offline', async () => {
+    const dir = join(root, 'http');
+    cpSync(pristine, dir, { recursive: true });
+    const a = await openAnnals({ dataDir: dir });
+    const app = await buildApp(a);
+    try {
+      const token = (await a.keys.create('acme', 'auditor', ['read:events'])).token;
+      const get = async (url: string) => {
+        const res = await app.inject({ method: 'GET', url, headers: bearer(token) });
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().data;
+      };
+      const keys = (await app.inject({ method: 'GET', url: '/v1/ledger/keys' })).json().data;
+      assert.equal(keys[0].verifierKey, vkey);
+      const verifier = parseVerifierKey(vkey);
+      const latest = await get('/v1/orgs/acme/checkpoints/latest');
+      const signed = verifyCheckpoint(latest.note, [verifier], 'annals.local/orgs/acme');
+      assert.equal(signed.size, 50);
+      const first = await get('/v1/orgs/acme/checkpoints/30');
+      const consistency = await get('/v1/orgs/acme/proofs/consistency?from=30&to=50');
+      verifyConsistency(30, 50, consistency.hashes.map((h: string) => Buffer.from(h, 'base64')),
+        Buffer.from(first.rootHash, 'base64'), Buffer.from(latest.rootHash, 'base64'));
+
+      const envelope = await get(`/v1/orgs/acme/events/${ids[21]}`);
+      const proof = await get(`/v1/orgs/acme/proofs/inclusion?eventId=${ids[21]}`);
+      assert.equal(proof.leafIndex, 21);
+      assert.equal(proof.treeSize, 50);
+      const leaf = leafHash(leafText(fromEnvelope(envelope)));
+      verifyInclusion(21, 50, leaf, proof.hashes.map((h: string) => Buffer.from(h, 'base64')), signed.rootHash);
+
+      // The same check through the CLI, offline, from the two files an auditor would keep.
+      const eventFile = join(root, 'event.json');
+      const proofFile = join(root, 'proof.json');
+      writeFileSync(eventFile, JSON.stringify({ data: envelope }));
+      writeFileSync(proofFile, JSON.stringify({ data: proof }));
+      const ok = annals(dir, 'verify', '--event', eventFile, '--proof', proofFile, '--key', vkey);
+      assert.equal(ok.code, 0, ok.out + ok.err);
+      assert.match(ok.out, /is leaf 21 of the signed tree of 50 events/);
+      envelope.attributes.actor.id = 'u-eve';
+      writeFileSync(eventFile, JSON.stringify({ data: envelope }));
+      const bad = annals(dir, 'verify', '--event', eventFile, '--proof', proofFile, '--key', vkey);
+      assert.equal(bad.code, 1);
+      assert.match(bad.out, /^FAILED/m);
+
+      // New events are covered by a fresh checkpoint on demand.
+      const writer = (await a.keys.create('acme', 'w', ['write:events'])).token;
+      const posted = await app.inject({ method: 'POST', url: '/v1/orgs/acme/events', payload: event(), headers: bearer(writer) });
+      const newId = posted.json().data[0].id;
+      const fresh = await get(`/v1/orgs/acme/proofs/inclusion?eventId=${newId}`);
+      assert.equal(fresh.treeSize, 51);
+      const beyond = await app.inject({ method: 'GET', url: '/v1/orgs/acme/proofs/inclusion?index=60&treeSize=50', headers: bearer(token) });
+      assert.equal(beyond.statusCode, 400);
+      const uncut = await app.inject({ method: 'GET', url: '/v1/orgs/acme/proofs/inclusion?index=1&treeSize=41', headers: bearer(token) });
+      assert.equal(uncut.json().code, 'ANN_ERR_CHECKPOINT_NOT_FOUND');
+      const outOfRange = await app.inject({ method: 'GET', url: '/v1/orgs/acme/proofs/consistency?from=10&to=900', headers: bearer(token) });
+      assert.equal(outOfRange.statusCode, 400);
+      assert.equal(outOfRange.json().code, 'ANN_ERR_PROOF_RANGE');
+    } finally {
+      await app.close();
+      await a.close();
+    }
+  });
+});
