@@ -14,6 +14,9 @@ import Database from 'better-sqlite3';
 import { openAnnals } from '../src/annals.js';
 import { demoEvents } from '../src/demo/demo-events.js';
 import type { EventInput } from '../src/domain/event.js';
+import { ParallelLeafReader } from '../src/integrity/leaf-reader.js';
+import { verifyStore } from '../src/integrity/verify-store.js';
+import { leafHash } from '../src/ledger/hasher.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
 
@@ -205,6 +208,72 @@ async function queries(server: Server): Promise<Row[]> {
   return rows;
 }
 
+/** Proof latency (in-process and over HTTP) and full verification rate, on the HTTP run's store. */
+async function ledgerFigures(server: Server): Promise<Row[]> {
+  const headers = { authorization: `Bearer ${server.token}` };
+  const cut = await (await fetch(`${server.url}/v1/orgs/bench/checkpoints`, { method: 'POST', headers })).json() as { data: { size: number } };
+  const size = cut.data.size;
+  const annals = await openAnnals({ dataDir: server.dir });
+  const db = new Database(join(server.dir, 'annals.db'), { readonly: true });
+  const rows: Row[] = [];
+  try {
+    const random = (n: number) => Math.floor(Math.random() * n);
+    const ROUNDS = 2000;
+    // Baseline: one bare indexed point read of a stored node, the unit a proof is made of.
+    const node = db.prepare('SELECT hash FROM merkle_nodes WHERE org_no = 1 AND level = ? AND idx = ?');
+    const base: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const t0 = performance.now();
+      node.get(1 + random(10), random(size >> 11));
+      base.push(performance.now() - t0);
+    }
+    const inclusion: number[] = [];
+    const consistency: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      let t0 = performance.now();
+      await annals.ledger.inclusion('bench', random(size), size);
+      inclusion.push(performance.now() - t0);
+      const a = 1 + random(size - 1);
+      t0 = performance.now();
+      await annals.ledger.consistency('bench', a, size);
+      consistency.push(performance.now() - t0);
+    }
+    const http: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const t0 = performance.now();
+      await (await fetch(`${server.url}/v1/orgs/bench/proofs/inclusion?index=${random(size)}&treeSize=${size}`, { headers })).arrayBuffer();
+      http.push(performance.now() - t0);
+    }
+    const ms = (xs: number[]) => `${percentile(xs, 50).toFixed(3)} / ${percentile(xs, 99).toFixed(3)} ms`;
+    const b99 = percentile(base, 99);
+    rows.push(
+      { what: `inclusion proof at ${size} (in-process)`, baseline: ms(base), annals: ms(inclusion), ratio: ratio(b99, percentile(inclusion, 99)), note: 'p50 / p99; baseline: one bare point read of a stored node' },
+      { what: `consistency proof at ${size} (in-process)`, baseline: ms(base), annals: ms(consistency), ratio: ratio(b99, percentile(consistency, 99)), note: 'p50 / p99' },
+      { what: `inclusion proof at ${size} (HTTP)`, baseline: ms(base), annals: ms(http), ratio: ratio(b99, percentile(http, 99)), note: 'p50 / p99, with its checkpoint' },
+    );
+
+    // Verification: Annals' full check against the bare work of reading every leaf and hashing it once.
+    let t0 = performance.now();
+    let n = 0;
+    for (const r of db.prepare('SELECT body FROM events WHERE org_no = 1 ORDER BY seq').iterate() as Iterable<{ body: string }>) {
+      leafHash(r.body);
+      n++;
+    }
+    const bare = n / ((performance.now() - t0) / 1000);
+    const reader = new ParallelLeafReader(annals.config);
+    t0 = performance.now();
+    const report = await verifyStore(annals.store, annals.ledger, 'bench', annals.ledger.keys.verifiers, { reader });
+    const rate = report.events / ((performance.now() - t0) / 1000);
+    await reader.close();
+    if (!report.ok) throw new Error(`verification failed: ${JSON.stringify(report.findings.slice(0, 3))}`);
+    rows.push({ what: `verify the whole log (${report.events} events)`, baseline: `${Math.round(bare)}/s`, annals: `${Math.round(rate)}/s`, ratio: ratio(rate, bare), note: 'baseline: read + hash every leaf on one thread, nothing else' });
+  } finally {
+    db.close();
+    await annals.close();
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   process.stderr.write(`Annals bench: ${N} events, 2 runs of ingest beside a raw-insert baseline, then page queries\n`);
   const raw = await rawInsert();
@@ -219,6 +288,7 @@ async function main(): Promise<void> {
       { what: 'ingest: ledger on vs off (in-process)', baseline: `${Math.round(unhashed.rate)}/s`, annals: `${Math.round(inproc.rate)}/s`, ratio: ratio(inproc.rate, unhashed.rate), note: 'baseline: the same ingest with hashing switched off' },
       { what: 'ingest: Annals HTTP batches of 1000', baseline: `${Math.round(raw.rate)}/s`, annals: `${Math.round(http.rate)}/s`, ratio: ratio(http.rate, raw.rate), note: `last 10%: ${Math.round(http.lastRate)}/s` },
       ...(await queries(server)),
+      ...(await ledgerFigures(server)),
     ];
     printTable(`Annals bench, ${N} events`, rows);
   } finally {

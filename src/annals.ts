@@ -39,12 +39,18 @@ export interface Annals {
 
 export const DEFAULT_DATA_DIR = 'annals-data';
 
-export async function openAnnals(config: AnnalsConfig): Promise<Annals> {
-  const store: Store = new SqliteStore({
+/** The store a configuration names (the embedded SQLite store; PostgreSQL comes with its adapter). */
+export function openStore(config: AnnalsConfig, options: { writer?: 'thread' | 'inline' } = {}): Store {
+  return new SqliteStore({
     path: config.databasePath ?? join(config.dataDir, 'annals.db'),
     synchronous: config.synchronous,
     ledger: config.hashing,
+    writer: options.writer,
   });
+}
+
+export async function openAnnals(config: AnnalsConfig): Promise<Annals> {
+  const store = openStore(config);
   const logName = config.logName ?? process.env.ANNALS_LOG_NAME ?? 'annals.local';
   const actions = new ActionRegistry(store);
   const committer = new GroupCommitter(store);

@@ -15,7 +15,8 @@ import { leafText } from '../ledger/leaf.js';
 import { verifyInclusion } from '../ledger/verify.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
 import type { LedgerService } from './ledger-service.js';
-import { type Finding, leafSeqAndId, type VerifyReport } from './verify-store.js';
+import { leafSeqAndId } from './leaf-reader.js';
+import type { Finding, VerifyReport } from './verify-store.js';
 
 export interface BundleHeader {
   annalsExport: 1;

@@ -1,11 +1,12 @@
 // `annals verify` against the store: recompute every leaf and every checkpointed root from the stored events, check
 // every checkpoint's signature and the consistency of consecutive checkpoints, and name what does not add up.
-import { leafHash, nodeHash } from '../ledger/hasher.js';
+import { HASH_SIZE, leafHash, nodeHash } from '../ledger/hasher.js';
 import { verifyCheckpoint, type NoteVerifier } from '../ledger/checkpoint.js';
 import { CompactRange } from '../ledger/compact-range.js';
 import { verifyConsistency } from '../ledger/verify.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
 import type { LedgerService } from './ledger-service.js';
+import { ALTERED, InlineLeafReader, type LeafReader, MOVED } from './leaf-reader.js';
 
 export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'root';
 
@@ -27,27 +28,17 @@ export interface VerifyReport {
 
 const PAGE = 5000;
 
-/**
- * The top-level `seq` and `id` of a leaf, read without parsing it. Leaves are canonical JSON, so members come in key
- * order: only "time" and "userAgent" (strings, where a quote is always escaped) follow the top-level "seq", which
- * makes it the last `"seq":` in the text; and the top-level "id" directly follows the "context" array, and no array
- * before it (in action, actor or container entities) is followed by an "id" member.
- */
-export function leafSeqAndId(leaf: string): { seq?: number; id?: string } {
-  const at = leaf.lastIndexOf('"seq":');
-  const seq = at < 0 ? undefined : Number.parseInt(leaf.slice(at + 6, at + 6 + 17), 10);
-  const idAt = leaf.indexOf('],"id":"');
-  const idEnd = idAt < 0 ? -1 : leaf.indexOf('"', idAt + 8);
-  return {
-    seq: seq === undefined || Number.isNaN(seq) ? undefined : seq,
-    id: idEnd < 0 ? undefined : leaf.slice(idAt + 8, idEnd),
-  };
+export interface VerifyOptions {
+  /** Reads and checks the stored leaves (default: inline on this thread). */
+  reader?: LeafReader;
+  progress?: (done: number, total: number) => void;
 }
 
 export async function verifyStore(
-  store: Store, ledger: LedgerService, org: string, verifiers: readonly NoteVerifier[],
-  progress: (done: number, total: number) => void = () => {},
+  store: Store, ledger: LedgerService, org: string, verifiers: readonly NoteVerifier[], options: VerifyOptions = {},
 ): Promise<VerifyReport> {
+  const reader = options.reader ?? new InlineLeafReader(store);
+  const progress = options.progress ?? (() => {});
   const findings: Finding[] = [];
   const head = await store.ledgerHead(org);
   const origin = ledger.origin(org);
@@ -92,29 +83,24 @@ export async function verifyStore(
   while (cp < trusted.length && trusted[cp].size === 0) cp++;
   let expected = 0;
   let lastGood = 0;
-  for (let from = 0; ;) {
-    const rows = await store.readLeaves(org, from, PAGE);
-    for (const row of rows) {
-      if (row.seq > expected) {
-        findings.push({ kind: 'deleted', seq: expected, detail: row.seq - expected === 1
-          ? `event seq ${expected} is missing (deleted); the next stored event is ${row.id}`
-          : `events seq ${expected} to ${row.seq - 1} are missing (deleted); the next stored event is ${row.id}` });
-        expected = row.seq;
+  for await (const chunk of reader.chunks(org, 0, head.size)) {
+    for (let i = 0; i < chunk.seqs.length; i++) {
+      const seq = chunk.seqs[i];
+      const id = chunk.ids[i];
+      if (seq > expected) {
+        findings.push({ kind: 'deleted', seq: expected, detail: seq - expected === 1
+          ? `event seq ${expected} is missing (deleted); the next stored event is ${id}`
+          : `events seq ${expected} to ${seq - 1} are missing (deleted); the next stored event is ${id}` });
       }
-      if (row.seq >= head.size) {
-        findings.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} lies beyond the ledger's ${head.size} events: it was inserted behind Annals' back` });
-        expected++;
-        continue;
+      const hash = Buffer.from(chunk.hashes.buffer, chunk.hashes.byteOffset + i * HASH_SIZE, HASH_SIZE);
+      if (chunk.flags[i] === MOVED) {
+        const claim = chunk.claims[i]!;
+        findings.push({ kind: 'reordered', seq, id, detail: `the event stored at seq ${seq} (id ${id}) holds the content of seq ${claim.seq ?? '?'} (id ${claim.id ?? '?'}): events were swapped or moved` });
+      } else if (chunk.flags[i] === ALTERED) {
+        findings.push({ kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) was altered: its content no longer matches the hash recorded when it was appended` });
       }
-      const hash = leafHash(row.leaf);
-      const claims = leafSeqAndId(row.leaf);
-      if (claims.seq !== row.seq || claims.id !== row.id) {
-        findings.push({ kind: 'reordered', seq: row.seq, id: row.id, detail: `the event stored at seq ${row.seq} (id ${row.id}) holds the content of seq ${claims.seq ?? '?'} (id ${claims.id ?? '?'}): events were swapped or moved` });
-      } else if (!hash.equals(row.leafHash)) {
-        findings.push({ kind: 'modified', seq: row.seq, id: row.id, detail: `event ${row.id} (seq ${row.seq}) was altered: its content no longer matches the hash recorded when it was appended` });
-      }
-      if (range.size === row.seq) range.append(hash);
-      expected = row.seq + 1;
+      if (range.size === seq) range.append(hash);
+      expected = seq + 1;
       while (cp < trusted.length && trusted[cp].size === range.size) {
         // A root covers every event before it: one already named explains a mismatch.
         const explained = findings.some((f) => f.seq !== undefined && f.seq < range.size);
@@ -127,6 +113,13 @@ export async function verifyStore(
       }
     }
     progress(Math.min(expected, head.size), head.size);
+  }
+  // Rows stored beyond the tree were never appended by Annals.
+  for (let from = head.size; ;) {
+    const rows = await store.readLeaves(org, from, PAGE);
+    for (const row of rows) {
+      findings.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} lies beyond the ledger's ${head.size} events: it was inserted behind Annals' back` });
+    }
     if (rows.length < PAGE) break;
     from = rows[rows.length - 1].seq + 1;
   }

@@ -2,6 +2,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { fromEnvelope, verifyEventProof, verifyExport, type ProofFile } from '../../integrity/export-bundle.js';
+import { ParallelLeafReader } from '../../integrity/leaf-reader.js';
 import { type Finding, verifyStore } from '../../integrity/verify-store.js';
 import { parseVerifierKey } from '../../ledger/checkpoint.js';
 import type { StoredEvent } from '../../domain/event.js';
@@ -50,7 +51,10 @@ export function verifyCommand(): Command {
           const verifiers = opts.key.length > 0 ? keysFrom(opts.key) : annals.ledger.keys.verifiers;
           const bar = progress(`verify ${opts.org}`, await annals.store.countEvents(opts.org!));
           let last = 0;
-          const result = await verifyStore(annals.store, annals.ledger, opts.org!, verifiers, (done) => { bar.increment(done - last); last = done; });
+          const reader = new ParallelLeafReader(annals.config);
+          const result = await verifyStore(annals.store, annals.ledger, opts.org!, verifiers, {
+            reader, progress: (done) => { bar.increment(done - last); last = done; },
+          }).finally(() => reader.close());
           bar.stop();
           if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
           else report(result.findings, `${result.events} events and ${result.checkpoints} checkpoints of ${result.org}`, result.ok);

@@ -1,9 +1,8 @@
 // Where appends run: on a writer thread (files), or inline on the main connection (`:memory:`, which a second
 // connection cannot share). Both run the same SqliteAppender.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { startWorker } from '../../threads.js';
 import type { AppendGroup } from '../store.js';
 import { SqliteAppender, type WireResult } from './sqlite-append.js';
 import type { Synchronous } from './sqlite-connection.js';
@@ -27,16 +26,6 @@ export class InlineWriter implements Writer {
   async close(): Promise<void> {}
 }
 
-/** The writer thread's entry: compiled JavaScript, or the TypeScript source when running under tsx. */
-function writerEntry(): { url: URL; eval?: string } {
-  const js = new URL('./sqlite-writer.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { url: js };
-  const ts = new URL('./sqlite-writer.ts', import.meta.url);
-  // A worker does not inherit tsx's loader: register it inside the worker before importing the source.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return { url: ts, eval: `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(ts.href)}); })` };
-}
-
 export class ThreadWriter implements Writer {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, { resolve: (r: WireResult[]) => void; reject: (e: Error) => void }>();
@@ -44,9 +33,7 @@ export class ThreadWriter implements Writer {
   #failed: Error | null = null;
 
   constructor(path: string, synchronous: Synchronous, ledger: boolean) {
-    const entry = writerEntry();
-    const workerData = { path, synchronous, ledger };
-    this.#worker = entry.eval ? new Worker(entry.eval, { eval: true, workerData }) : new Worker(entry.url, { workerData });
+    this.#worker = startWorker(new URL('./sqlite-writer', import.meta.url), { path, synchronous, ledger });
     this.#worker.on('message', (message: { id: number; results: WireResult[] }) => {
       const waiting = this.#waiting.get(message.id);
       this.#waiting.delete(message.id);

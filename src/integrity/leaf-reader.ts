@@ -1,0 +1,133 @@
+// Reading and checking stored leaves, the bulk of `annals verify`: every leaf is hashed and compared with the hash
+// recorded beside it, and its own seq and id with the place it is stored at. Inline, or spread over worker threads
+// (each with its own store connection) so that verification uses every core.
+import { cpus } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { AnnalsConfig } from '../annals.js';
+import { HASH_SIZE, leafHash } from '../ledger/hasher.js';
+import type { Store, StoredLeaf } from '../store/store.js';
+import { startWorker } from '../threads.js';
+
+/** A run of stored leaves, checked: per row its seq, id, recomputed hash and what it claims to be. */
+export interface CheckedLeaves {
+  seqs: number[];
+  ids: string[];
+  /** Recomputed leaf hashes, HASH_SIZE bytes per row. */
+  hashes: Uint8Array;
+  /** Per row: 0 intact, 1 altered (hash differs from the recorded one), 2 holds another event's content. */
+  flags: number[];
+  /** For flag 2: the seq and id the content claims. */
+  claims: ({ seq?: number; id?: string } | null)[];
+}
+
+export const INTACT = 0;
+export const ALTERED = 1;
+export const MOVED = 2;
+
+/**
+ * The top-level `seq` and `id` of a leaf, read without parsing it. Leaves are canonical JSON, so members come in key
+ * order: only "time" and "userAgent" (strings, where a quote is always escaped) follow the top-level "seq", which
+ * makes it the last `"seq":` in the text; and the top-level "id" directly follows the "context" array, and no array
+ * before it (in action, actor or container entities) is followed by an "id" member.
+ */
+export function leafSeqAndId(leaf: string): { seq?: number; id?: string } {
+  const at = leaf.lastIndexOf('"seq":');
+  const seq = at < 0 ? Number.NaN : Number.parseInt(leaf.slice(at + 6, at + 6 + 17), 10);
+  const idAt = leaf.indexOf('],"id":"');
+  const idEnd = idAt < 0 ? -1 : leaf.indexOf('"', idAt + 8);
+  return { seq: Number.isNaN(seq) ? undefined : seq, id: idEnd < 0 ? undefined : leaf.slice(idAt + 8, idEnd) };
+}
+
+export function checkLeaves(rows: StoredLeaf[]): CheckedLeaves {
+  const out: CheckedLeaves = { seqs: [], ids: [], hashes: new Uint8Array(rows.length * HASH_SIZE), flags: [], claims: [] };
+  rows.forEach((row, i) => {
+    const hash = leafHash(row.leaf);
+    out.hashes.set(hash, i * HASH_SIZE);
+    out.seqs.push(row.seq);
+    out.ids.push(row.id);
+    const claim = leafSeqAndId(row.leaf);
+    if (claim.seq !== row.seq || claim.id !== row.id) {
+      out.flags.push(MOVED);
+      out.claims.push(claim);
+    } else {
+      out.flags.push(hash.equals(row.leafHash) ? INTACT : ALTERED);
+      out.claims.push(null);
+    }
+  });
+  return out;
+}
+
+export interface LeafReader {
+  /** Checked leaves with seq in [from, to), in chunks, in seq order. */
+  chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves>;
+  close(): Promise<void>;
+}
+
+const CHUNK = 20_000;
+
+export class InlineLeafReader implements LeafReader {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async *chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves> {
+    for (let at = from; at < to; at += CHUNK) {
+      const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK, to - at))).filter((r) => r.seq < Math.min(at + CHUNK, to));
+      yield checkLeaves(rows);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Chunks checked by worker threads, several in flight, handed back in order. */
+export class ParallelLeafReader implements LeafReader {
+  readonly #workers: Worker[];
+  #next = 0;
+  readonly #waiting = new Map<number, (c: CheckedLeaves) => void>();
+
+  constructor(config: AnnalsConfig, threads = Math.max(1, Math.min(4, cpus().length))) {
+    this.#workers = Array.from({ length: threads }, () => {
+      const worker = startWorker(new URL('./leaf-worker', import.meta.url), { config });
+      worker.on('message', (m: { id: number; checked: CheckedLeaves }) => {
+        const resolve = this.#waiting.get(m.id);
+        this.#waiting.delete(m.id);
+        resolve?.(m.checked);
+      });
+      return worker;
+    });
+  }
+
+  #ask(worker: Worker, org: string, from: number, to: number): Promise<CheckedLeaves> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, resolve);
+      worker.once('error', reject);
+      worker.postMessage({ id, org, from, to });
+    });
+  }
+
+  async *chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves> {
+    const ahead: Promise<CheckedLeaves>[] = [];
+    let at = from;
+    let turn = 0;
+    const fill = () => {
+      while (ahead.length < this.#workers.length * 2 && at < to) {
+        ahead.push(this.#ask(this.#workers[turn++ % this.#workers.length], org, at, Math.min(at + CHUNK, to)));
+        at += CHUNK;
+      }
+    };
+    fill();
+    while (ahead.length > 0) {
+      const chunk = await ahead.shift()!;
+      fill();
+      yield chunk;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,13 @@
+// A verification worker: its own store connection, checking the leaves it is asked for (see leaf-reader.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { type AnnalsConfig, openStore } from '../annals.js';
+import { checkLeaves } from './leaf-reader.js';
+
+const { config } = workerData as { config: AnnalsConfig };
+const store = openStore(config, { writer: 'inline' });
+
+parentPort!.on('message', async (m: { id: number; org: string; from: number; to: number }) => {
+  const rows = (await store.readLeaves(m.org, m.from, m.to - m.from)).filter((r) => r.seq < m.to);
+  const checked = checkLeaves(rows);
+  parentPort!.postMessage({ id: m.id, checked }, [checked.hashes.buffer as ArrayBuffer]);
+});
