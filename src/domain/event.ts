@@ -87,21 +87,8 @@ export interface StoredEvent {
 export interface EventEnvelope {
   id: string;
   type: 'events';
-  attributes: {
-    time: string;
-    processedAt: string;
-    action: string;
-    actor: Actor;
-    context: Entity[];
-    container: Entity[];
-    location?: Location;
-    outcome: Outcome;
-    userAgent?: string;
-    metadata?: Record<string, unknown>;
-    idempotencyKey?: string;
-    org: string;
-    seq: number;
-  };
+  /** Everything stored but the id and the message, which the envelope carries beside its attributes. */
+  attributes: Omit<StoredEvent, 'id' | 'message'>;
   message?: Message;
   links: { self: string };
 }

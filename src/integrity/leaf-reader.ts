@@ -86,15 +86,19 @@ export class InlineLeafReader implements LeafReader {
 export class ParallelLeafReader implements LeafReader {
   readonly #workers: Worker[];
   #next = 0;
-  readonly #waiting = new Map<number, (c: CheckedLeaves) => void>();
+  readonly #waiting = new Map<number, { resolve: (c: CheckedLeaves) => void; reject: (e: Error) => void }>();
 
   constructor(config: AnnalsConfig, threads = Math.max(1, Math.min(4, cpus().length))) {
     this.#workers = Array.from({ length: threads }, () => {
       const worker = startWorker(new URL('./leaf-worker', import.meta.url), { config });
       worker.on('message', (m: { id: number; checked: CheckedLeaves }) => {
-        const resolve = this.#waiting.get(m.id);
+        const waiting = this.#waiting.get(m.id);
         this.#waiting.delete(m.id);
-        resolve?.(m.checked);
+        waiting?.resolve(m.checked);
+      });
+      worker.on('error', (error) => {
+        for (const w of this.#waiting.values()) w.reject(error);
+        this.#waiting.clear();
       });
       return worker;
     });
@@ -103,8 +107,7 @@ export class ParallelLeafReader implements LeafReader {
   #ask(worker: Worker, org: string, from: number, to: number): Promise<CheckedLeaves> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, resolve);
-      worker.once('error', reject);
+      this.#waiting.set(id, { resolve, reject });
       worker.postMessage({ id, org, from, to });
     });
   }

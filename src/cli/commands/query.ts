@@ -3,20 +3,7 @@ import { type StoredEvent, toEnvelope } from '../../domain/event.js';
 import type { EventQuery } from '../../query/query-service.js';
 import { collect, withAnnals } from '../context.js';
 
-interface QueryOptions {
-  org: string;
-  from?: string;
-  to?: string;
-  action?: string[];
-  category?: string[];
-  product?: string[];
-  actor?: string[];
-  ip?: string[];
-  q?: string;
-  limit: number;
-  sortOrder?: 'asc' | 'desc';
-  format: 'table' | 'json' | 'ndjson';
-}
+type QueryOptions = Omit<EventQuery, 'limit' | 'cursor'> & { org: string; limit: number; format: 'table' | 'json' | 'ndjson' };
 
 function entityNames(e: StoredEvent): string {
   return e.context.map((c) => {
@@ -56,10 +43,7 @@ export function queryCommand(): Command {
     .option('--format <format>', 'table, json or ndjson', 'table')
     .action(async (opts: QueryOptions, command: Command) => {
       await withAnnals(command, async (annals) => {
-        const query: EventQuery = {
-          from: opts.from, to: opts.to, action: opts.action, category: opts.category, product: opts.product,
-          actor: opts.actor, ip: opts.ip, q: opts.q, sortOrder: opts.sortOrder,
-        };
+        const { org: _org, limit: _limit, format: _format, ...query } = opts;
         // Pages of up to 1000 until the limit is reached.
         const events: StoredEvent[] = [];
         let cursor: string | undefined;

@@ -19,6 +19,18 @@ export interface AppenderOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** An org's number (orgs.no), looked up once and remembered: orgs are never deleted or renumbered. */
+export function orgNumber(cache: Map<string, number>, lookup: Database.Statement<[string], { no: number }>, id: string): number {
+  let no = cache.get(id);
+  if (no === undefined) {
+    const row = lookup.get(id);
+    if (!row) throw new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${id}' does not exist`, { parameter: 'orgId' });
+    no = row.no;
+    cache.set(id, no);
+  }
+  return no;
+}
+
 export function splitFrontier(frontier: Buffer): Buffer[] {
   const hashes: Buffer[] = [];
   for (let i = 0; i < frontier.length; i += HASH_SIZE) hashes.push(frontier.subarray(i, i + HASH_SIZE));
@@ -85,14 +97,7 @@ export class SqliteAppender {
   }
 
   #org(id: string): number {
-    let no = this.#orgNo.get(id);
-    if (no === undefined) {
-      const row = this.#stmt.org.get(id);
-      if (!row) throw new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${id}' does not exist`, { parameter: 'orgId' });
-      no = row.no;
-      this.#orgNo.set(id, no);
-    }
-    return no;
+    return orgNumber(this.#orgNo, this.#stmt.org, id);
   }
 
   #appendOne(group: AppendGroup): AppendedEvent[] {

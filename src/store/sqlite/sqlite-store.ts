@@ -10,7 +10,7 @@ import type {
   StoredLeaf,
 } from '../store.js';
 import type { NodeID } from '../../ledger/node-id.js';
-import { fromWire, splitFrontier, type WireResult } from './sqlite-append.js';
+import { fromWire, orgNumber, splitFrontier, type WireResult } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
@@ -60,7 +60,7 @@ export class SqliteStore implements Store {
       : new ThreadWriter(config.path, config.synchronous ?? 'FULL', ledger);
 
     this.#stmt = {
-      orgByNo: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
+      orgById: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
       orgs: db.prepare<[], OrgRow>('SELECT no, id, name, created_ms FROM orgs ORDER BY id'),
       insertOrg: db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)'),
       nextSeq: db.prepare<[number], { next_seq: number }>('SELECT next_seq FROM orgs WHERE no = ?'),
@@ -116,14 +116,7 @@ export class SqliteStore implements Store {
   }
 
   #org(id: string): number {
-    let no = this.#orgNo.get(id);
-    if (no === undefined) {
-      const row = this.#stmt.orgByNo.get(id);
-      if (!row) throw new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${id}' does not exist`, { parameter: 'orgId' });
-      no = row.no;
-      this.#orgNo.set(id, no);
-    }
-    return no;
+    return orgNumber(this.#orgNo, this.#stmt.orgById, id);
   }
 
   async append(groups: AppendGroup[]): Promise<AppendResult[]> {
@@ -237,7 +230,7 @@ export class SqliteStore implements Store {
   }
 
   async getOrg(id: string): Promise<Org | undefined> {
-    const row = this.#stmt.orgByNo.get(id);
+    const row = this.#stmt.orgById.get(id);
     return row ? { id: row.id, name: row.name, createdAt: iso(row.created_ms) } : undefined;
   }
 
