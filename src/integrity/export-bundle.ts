@@ -41,7 +41,7 @@ export async function* bundleLines(store: Store, ledger: LedgerService, org: str
     const rows = await store.readLeaves(org, from, Math.min(5000, checkpoint.size - from));
     if (rows.length === 0) break;
     for (const row of rows) {
-      yield row.leaf;
+      yield row.leaf.toString('utf8');
       hashes.push(row.leafHash);
     }
     from = rows[rows.length - 1].seq + 1;

@@ -4,6 +4,7 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { AnnalsConfig } from '../annals.js';
+import { CompactRange } from '../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../ledger/hasher.js';
 import type { Store, StoredLeaf } from '../store/store.js';
 import { startWorker } from '../threads.js';
@@ -11,7 +12,13 @@ import { startWorker } from '../threads.js';
 /** A run of stored leaves, checked: per row its seq, id, recomputed hash and what it claims to be. */
 export interface CheckedLeaves {
   seqs: number[];
+  /** Per row; left empty for a clean run (no anomaly, no gap), where no finding will need them. */
   ids: string[];
+  /**
+   * For a clean, complete run of CHUNK_LEAVES leaves starting at a multiple of CHUNK_LEAVES: the root of that
+   * perfect subtree, so the verifier adds the run to its tree in one step.
+   */
+  root?: Uint8Array;
   /** Recomputed leaf hashes, HASH_SIZE bytes per row. */
   hashes: Uint8Array;
   /** Per row: 0 intact, 1 altered (hash differs from the recorded one), 2 holds another event's content. */
@@ -30,19 +37,27 @@ export const MOVED = 2;
  * makes it the last `"seq":` in the text; and the top-level "id" directly follows the "context" array, and no array
  * before it (in action, actor or container entities) is followed by an "id" member.
  */
-export function leafSeqAndId(leaf: string): { seq?: number; id?: string } {
+export function leafSeqAndId(leaf: string | Buffer): { seq?: number; id?: string } {
+  const text = (from: number, to: number) => (typeof leaf === 'string' ? leaf.slice(from, to) : leaf.toString('utf8', from, to));
   const at = leaf.lastIndexOf('"seq":');
-  const seq = at < 0 ? Number.NaN : Number.parseInt(leaf.slice(at + 6, at + 6 + 17), 10);
+  const seq = at < 0 ? Number.NaN : Number.parseInt(text(at + 6, at + 6 + 17), 10);
   const idAt = leaf.indexOf('],"id":"');
   const idEnd = idAt < 0 ? -1 : leaf.indexOf('"', idAt + 8);
-  return { seq: Number.isNaN(seq) ? undefined : seq, id: idEnd < 0 ? undefined : leaf.slice(idAt + 8, idEnd) };
+  return { seq: Number.isNaN(seq) ? undefined : seq, id: idEnd < 0 ? undefined : text(idAt + 8, idEnd) };
 }
 
-export function checkLeaves(rows: StoredLeaf[]): CheckedLeaves {
+/** Leaves per chunk: a power of two, so a clean chunk is one perfect subtree (level CHUNK_LEVEL). */
+export const CHUNK_LEVEL = 14;
+export const CHUNK_LEAVES = 2 ** CHUNK_LEVEL;
+
+/** Checks rows read for the run starting at `from` (a clean run must start exactly there). */
+export function checkLeaves(rows: StoredLeaf[], from?: number): CheckedLeaves {
   const out: CheckedLeaves = { seqs: [], ids: [], hashes: new Uint8Array(rows.length * HASH_SIZE), flags: [], claims: [] };
+  const subtree = CompactRange.empty();
   rows.forEach((row, i) => {
     const hash = leafHash(row.leaf);
     out.hashes.set(hash, i * HASH_SIZE);
+    subtree.append(hash);
     out.seqs.push(row.seq);
     out.ids.push(row.id);
     const claim = leafSeqAndId(row.leaf);
@@ -54,6 +69,12 @@ export function checkLeaves(rows: StoredLeaf[]): CheckedLeaves {
       out.claims.push(null);
     }
   });
+  const first = rows[0]?.seq ?? 0;
+  const clean = from !== undefined && first === from && out.flags.every((f) => f === INTACT) && rows.every((r, i) => r.seq === first + i);
+  if (clean) {
+    out.ids = [];
+    if (rows.length === CHUNK_LEAVES && first % CHUNK_LEAVES === 0) out.root = subtree.rootHash();
+  }
   return out;
 }
 
@@ -63,7 +84,7 @@ export interface LeafReader {
   close(): Promise<void>;
 }
 
-const CHUNK = 20_000;
+const CHUNK = CHUNK_LEAVES;
 
 export class InlineLeafReader implements LeafReader {
   readonly #store: Store;
@@ -75,7 +96,7 @@ export class InlineLeafReader implements LeafReader {
   async *chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves> {
     for (let at = from; at < to; at += CHUNK) {
       const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK, to - at))).filter((r) => r.seq < Math.min(at + CHUNK, to));
-      yield checkLeaves(rows);
+      yield checkLeaves(rows, at);
     }
   }
 
@@ -88,7 +109,7 @@ export class ParallelLeafReader implements LeafReader {
   #next = 0;
   readonly #waiting = new Map<number, { resolve: (c: CheckedLeaves) => void; reject: (e: Error) => void }>();
 
-  constructor(config: AnnalsConfig, threads = Math.max(1, Math.min(4, cpus().length))) {
+  constructor(config: AnnalsConfig, threads = Number(process.env.ANNALS_VERIFY_THREADS ?? Math.max(1, Math.min(4, cpus().length)))) {
     this.#workers = Array.from({ length: threads }, () => {
       const worker = startWorker(new URL('./leaf-worker', import.meta.url), { config });
       worker.on('message', (m: { id: number; checked: CheckedLeaves }) => {

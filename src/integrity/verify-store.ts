@@ -6,7 +6,7 @@ import { CompactRange } from '../ledger/compact-range.js';
 import { verifyConsistency } from '../ledger/verify.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
 import type { LedgerService } from './ledger-service.js';
-import { ALTERED, InlineLeafReader, type LeafReader, MOVED } from './leaf-reader.js';
+import { ALTERED, CHUNK_LEVEL, checkLeaves, InlineLeafReader, type LeafReader, MOVED } from './leaf-reader.js';
 
 export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'root';
 
@@ -83,7 +83,36 @@ export async function verifyStore(
   while (cp < trusted.length && trusted[cp].size === 0) cp++;
   let expected = 0;
   let lastGood = 0;
+  /** Checks every signed checkpoint of this size against the tree rebuilt so far. */
+  const checkpointsAt = async (size: number) => {
+    while (cp < trusted.length && trusted[cp].size === size) {
+      // A root covers every event before it: one already named explains a mismatch.
+      const explained = findings.some((f) => f.seq !== undefined && f.seq < size);
+      if (!explained && !range.rootHash().equals(trusted[cp].rootHash)) {
+        const located = await locate(store, org, lastGood, size);
+        findings.push(...(located.length > 0 ? located : [{ kind: 'root' as const, detail: `the events up to seq ${size - 1} do not add up to the signed checkpoint of size ${size}` }]));
+      }
+      lastGood = size;
+      cp++;
+    }
+  };
   for await (const chunk of reader.chunks(org, 0, head.size)) {
+    const first = chunk.seqs[0];
+    const last = chunk.seqs[chunk.seqs.length - 1];
+    // A clean chunk with no checkpoint strictly inside it joins the tree as one subtree.
+    if (chunk.root && range.size === first && expected === first
+      && !(cp < trusted.length && trusted[cp].size > first && trusted[cp].size <= last)) {
+      range.appendSubtree(CHUNK_LEVEL, Buffer.from(chunk.root));
+      expected = last + 1;
+      await checkpointsAt(range.size);
+      progress(Math.min(expected, head.size), head.size);
+      continue;
+    }
+    if (chunk.root) {
+      // A checkpoint falls inside: the leaf hashes are needed after all.
+      const rows = await store.readLeaves(org, first, last - first + 1);
+      Object.assign(chunk, checkLeaves(rows), { root: undefined });
+    }
     for (let i = 0; i < chunk.seqs.length; i++) {
       const seq = chunk.seqs[i];
       const id = chunk.ids[i];
@@ -101,16 +130,7 @@ export async function verifyStore(
       }
       if (range.size === seq) range.append(hash);
       expected = seq + 1;
-      while (cp < trusted.length && trusted[cp].size === range.size) {
-        // A root covers every event before it: one already named explains a mismatch.
-        const explained = findings.some((f) => f.seq !== undefined && f.seq < range.size);
-        if (!explained && !range.rootHash().equals(trusted[cp].rootHash)) {
-          const located = await locate(store, org, lastGood, range.size);
-          findings.push(...(located.length > 0 ? located : [{ kind: 'root' as const, detail: `the events up to seq ${range.size - 1} do not add up to the signed checkpoint of size ${range.size}` }]));
-        }
-        lastGood = range.size;
-        cp++;
-      }
+      await checkpointsAt(range.size);
     }
     progress(Math.min(expected, head.size), head.size);
   }

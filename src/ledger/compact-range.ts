@@ -88,6 +88,27 @@ export class CompactRange {
   }
 
   /**
+   * Appends a whole perfect subtree: the 2^level leaves [size, size + 2^level) whose root is `hash` (computed
+   * elsewhere, e.g. by a worker). Requires size to be a multiple of 2^level; throws a ProofError otherwise. The
+   * same as appending those leaves one by one, minus the visits.
+   */
+  appendSubtree(level: number, hash: Buffer): void {
+    if (hash.length !== HASH_SIZE) throw new ProofError(`subtree hash has ${hash.length} bytes, want ${HASH_SIZE}`);
+    const width = 2 ** level;
+    if (!Number.isSafeInteger(width) || this.#size % width !== 0) {
+      throw new ProofError(`a subtree of 2^${level} leaves cannot start at ${this.#size}`);
+    }
+    let index = this.#size / width;
+    let merged = hash;
+    while (index % 2 === 1) {
+      merged = nodeHash(this.#hashes.pop() as Buffer, merged);
+      index = (index - 1) / 2;
+    }
+    this.#hashes.push(merged);
+    this.#size += width;
+  }
+
+  /**
    * The root hash of the tree [0, size): the hashes folded right to left with nodeHash (RFC 9162 MTH). The empty
    * root for size 0. Always a Buffer the caller owns.
    */

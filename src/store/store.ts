@@ -99,8 +99,8 @@ export interface StoredApiKey extends ApiKey {
 export interface StoredLeaf {
   seq: number;
   id: string;
-  /** The leaf bytes (canonical JSON of the event) as stored. */
-  leaf: string;
+  /** The leaf bytes (UTF-8 canonical JSON of the event) exactly as stored. */
+  leaf: Buffer;
   /** The leaf hash stored beside it when it was appended. */
   leafHash: Buffer;
 }

@@ -91,8 +91,9 @@ export class SqliteStore implements Store {
       frontier: db.prepare<[number], { next_seq: number; frontier: Buffer }>('SELECT next_seq, frontier FROM orgs WHERE no = ?'),
       leafHash: db.prepare<[number, number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE org_no = ? AND seq = ?'),
       node: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE org_no = ? AND level = ? AND idx = ?'),
-      leaves: db.prepare<[number, number, number], { seq: number; id: string; body: string; leaf_hash: Buffer }>(
-        'SELECT seq, id, body, leaf_hash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
+      // CAST AS BLOB hands back the stored UTF-8 bytes as they are: hashing them needs no decoding to a JS string.
+      leaves: db.prepare<[number, number, number], { seq: number; id: string; body: Buffer; leaf_hash: Buffer }>(
+        'SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
       insertCheckpoint: db.prepare('INSERT OR IGNORE INTO checkpoints (org_no, size, root, time_ms, note) VALUES (?, ?, ?, ?, ?)'),
       checkpoint: db.prepare<[number, number], CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? AND size = ?'),
       latestCheckpoint: db.prepare<[number], CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? ORDER BY size DESC LIMIT 1'),

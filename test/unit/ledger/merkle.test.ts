@@ -315,3 +315,23 @@ describe('bit helpers agree with BigInt on the whole safe range', () => {
     );
   });
 });
+
+test('appendSubtree equals appending the subtree\'s leaves one by one', () => {
+  const leaves = Array.from({ length: 200 }, (_, i) => leafHash(`leaf ${i}`));
+  for (const level of [0, 1, 3, 5]) {
+    const width = 2 ** level;
+    for (let prefix = 0; prefix + width <= 200; prefix += width) {
+      const one = CompactRange.empty();
+      const whole = CompactRange.empty();
+      for (let i = 0; i < prefix; i++) { one.append(leaves[i]); whole.append(leaves[i]); }
+      const sub = CompactRange.empty();
+      for (let i = prefix; i < prefix + width; i++) { one.append(leaves[i]); sub.append(leaves[i]); }
+      whole.appendSubtree(level, sub.rootHash());
+      assert.equal(whole.size, one.size);
+      assert.ok(whole.rootHash().equals(one.rootHash()), `level ${level} at ${prefix}`);
+    }
+  }
+  const odd = CompactRange.empty();
+  odd.append(leaves[0]);
+  assert.throws(() => odd.appendSubtree(1, leaves[1]));
+});
