@@ -4,7 +4,6 @@
 // Building 10M real events takes ingest minutes, so the log is built directly in the store's own schema: every
 // event row with a small leaf, its real leaf hash and every Merkle node, exactly as the writer stores them (no
 // full-text rows: proofs never read them). Proofs then run through the same LedgerService and HTTP route as always.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAnnals } from '../src/annals.js';
@@ -14,10 +13,10 @@ import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { HttpClient } from './http-client.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
+import { spawnServer } from './server.js';
 
 const N = Number(process.env.BENCH_LEDGER_EVENTS ?? 10_000_000);
 const DIR = join(process.env.BENCH_DIR ?? '.bench', `ledger-${N}`);
-const ROOT = join(import.meta.dirname, '..');
 
 function build(): void {
   if (existsSync(join(DIR, 'annals.db'))) return;
@@ -78,19 +77,9 @@ async function main(): Promise<void> {
   const token = (await annals.keys.create(null, 'bench', ['admin'])).token;
   await annals.close();
 
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--data-dir', DIR,
-    'serve', '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { url, child } = await spawnServer(DIR);
   const http: number[] = [];
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (c) => {
-        out += c;
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-    });
     const client = new HttpClient(url, token);
     for (let i = 0; i < ROUNDS; i++) {
       const t0 = performance.now();

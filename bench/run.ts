@@ -7,7 +7,7 @@
 //            process (validation, canonical JSON, ids, idempotency, group commit, fsync per commit).
 //   queries  baseline: the bare indexed SELECT for the same filter, in-process;
 //            Annals: GET /v1/orgs/{org}/events over HTTP with the filter and a cursor, 100 rows a page.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -21,13 +21,13 @@ import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { HttpClient } from './http-client.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
+import { spawnServer } from './server.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const DIR = process.env.BENCH_DIR ?? '.bench';
 const BATCH = 1000;
 /** Events generated (untimed) before each timed stretch: bounds memory at 1M events. */
 const CHUNK = 50_000;
-const ROOT = join(import.meta.dirname, '..');
 /** Requests kept in flight, as several producers would: lets parsing and committing overlap. */
 const IN_FLIGHT = 6;
 
@@ -126,18 +126,8 @@ interface Server { url: string; token: string; child: ChildProcess; dir: string 
 
 async function startServer(): Promise<Server> {
   const dir = fresh('http');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--data-dir', dir,
-    'serve', '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(out)![1];
+  const { url, output, child } = await spawnServer(dir);
+  const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(output)![1];
   const res = await fetch(`${url}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench' }) });
   if (res.status !== 201) throw new Error(`create org: ${res.status}`);
   return { url, token, child, dir };
