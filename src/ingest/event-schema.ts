@@ -12,6 +12,10 @@ export const LIMITS = {
   metadataBytes: 8192,
   metadataDepth: 8,
   idempotencyKeyLength: 255,
+  /** Members allowed in an open-ended object (links, extra actor/auth/app fields, entity attributes). */
+  openProperties: 32,
+  /** Largest event, as its canonical JSON leaf: bounds what one write can make every later read carry. */
+  eventBytes: 64 * 1024,
   /** Events stamped further than this into the future are refused (a producer's clock is off). */
   futureSkewMs: 24 * 3600_000,
 } as const;
@@ -21,11 +25,15 @@ const Name = Type.String({ maxLength: LIMITS.nameLength });
 const Text = Type.String({ maxLength: LIMITS.nameLength });
 const Scalar = Type.Union([Type.String({ maxLength: LIMITS.nameLength }), Type.Number(), Type.Boolean(), Type.Null()]);
 
+/** Open-ended objects are bounded in members and key length like everything else. */
+const OPEN = { additionalProperties: Text, maxProperties: LIMITS.openProperties, propertyNames: { maxLength: 64 } };
+const Links = Type.Record(Type.String({ maxLength: 64 }), Text, { maxProperties: LIMITS.openProperties });
+
 const Identity = Type.Object({
   id: Id,
   name: Type.Optional(Name),
   email: Type.Optional(Type.String({ maxLength: 320 })),
-}, { additionalProperties: Text });
+}, OPEN);
 
 export const ActorSchema = Type.Object({
   id: Id,
@@ -36,17 +44,17 @@ export const ActorSchema = Type.Object({
     authType: Type.Optional(Type.String({ maxLength: LIMITS.typeLength })),
     tokenId: Type.Optional(Text),
     tokenLabel: Type.Optional(Text),
-  }, { additionalProperties: Text })),
+  }, OPEN)),
   onBehalfOf: Type.Optional(Identity),
-  app: Type.Optional(Type.Object({ id: Type.Optional(Id), name: Type.Optional(Name) }, { additionalProperties: Text })),
-  links: Type.Optional(Type.Record(Type.String(), Text)),
+  app: Type.Optional(Type.Object({ id: Type.Optional(Id), name: Type.Optional(Name) }, OPEN)),
+  links: Type.Optional(Links),
 }, { additionalProperties: false });
 
 export const EntitySchema = Type.Object({
   id: Id,
   type: Type.String({ minLength: 1, maxLength: LIMITS.typeLength }),
   attributes: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Scalar, { maxProperties: LIMITS.entityAttributes })),
-  links: Type.Optional(Type.Record(Type.String(), Text)),
+  links: Type.Optional(Links),
 }, { additionalProperties: false });
 
 export const LocationSchema = Type.Object({

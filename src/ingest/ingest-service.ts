@@ -10,6 +10,7 @@ import { pendingEvent } from '../store/pending-event.js';
 import type { EventInput } from '../domain/event.js';
 import type { AppendedEvent, PendingEvent } from '../store/store.js';
 import type { GroupCommitter } from './group-commit.js';
+import { LIMITS } from './event-schema.js';
 import { searchText } from './search-text.js';
 import { validateEvent } from './validate.js';
 
@@ -69,7 +70,14 @@ export class IngestService {
         input.idempotencyKey = single ? header : `${header}#${i}`;
       }
       const text = searchText(input, action);
-      pending.push(pendingEvent(toDraft(input), text, input.idempotencyKey === undefined ? undefined : fingerprint(input)));
+      const event = pendingEvent(toDraft(input), text, input.idempotencyKey === undefined ? undefined : fingerprint(input));
+      const bytes = event.leaf.head.length + event.leaf.middle.length + event.leaf.tail.length;
+      if (bytes > LIMITS.eventBytes) {
+        throw new AnnalsError('ANN_ERR_EVENT_INVALID',
+          `${index === undefined ? '' : `item ${index}: `}the event is ${bytes} characters as JSON; at most ${LIMITS.eventBytes} are allowed`,
+          { pointer: index === undefined ? '' : `/${index}`, ...(index === undefined ? {} : { index }) });
+      }
+      pending.push(event);
     }
     return pending;
   }

@@ -57,7 +57,7 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
   }
   const event = input as EventInput;
   const errors: FieldError[] = [];
-  if (!DATE_TIME.test(event.time) || Number.isNaN(Date.parse(event.time))) {
+  if (!DATE_TIME.test(event.time) || !isRealDate(event.time)) {
     errors.push({ pointer: '/time', detail: `'${clip(event.time)}' is not an ISO-8601 date-time with a zone (e.g. 2026-11-25T10:44:26.457Z)` });
   } else if (Date.parse(event.time) > now + LIMITS.futureSkewMs) {
     errors.push({ pointer: '/time', detail: 'is more than 24 hours in the future' });
@@ -67,11 +67,14 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
     errors.push({ pointer: '/location/ip', detail: `'${clip(ip)}' is not an IPv4 or IPv6 address` });
   }
   if (event.metadata !== undefined) {
-    const bytes = Buffer.byteLength(JSON.stringify(event.metadata));
-    if (bytes > LIMITS.metadataBytes) {
-      errors.push({ pointer: '/metadata', detail: `is ${bytes} bytes as JSON; at most ${LIMITS.metadataBytes} are allowed` });
-    } else if (depth(event.metadata) > LIMITS.metadataDepth) {
+    // Depth first (bounded, so a hostile nesting cannot exhaust the stack), then the size.
+    if (deeperThan(event.metadata, LIMITS.metadataDepth)) {
       errors.push({ pointer: '/metadata', detail: `nests deeper than ${LIMITS.metadataDepth} levels` });
+    } else {
+      const bytes = Buffer.byteLength(JSON.stringify(event.metadata));
+      if (bytes > LIMITS.metadataBytes) {
+        errors.push({ pointer: '/metadata', detail: `is ${bytes} bytes as JSON; at most ${LIMITS.metadataBytes} are allowed` });
+      }
     }
   }
   if (errors.length > 0) fail(index, errors);
@@ -81,17 +84,27 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
 }
 
 /** One spelling per address, so `ip=` filters match: lower-case IPv6, IPv4-mapped IPv6 as IPv4. */
-function normaliseIp(ip: string): string {
+export function normaliseIp(ip: string): string {
   const lower = ip.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   return mapped ? mapped[1] : lower;
 }
 
-function depth(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  let max = 0;
-  for (const v of Object.values(value)) max = Math.max(max, depth(v));
-  return max + 1;
+/** Whether `value` nests objects or arrays more than `limit` levels deep; never recurses past limit + 1. */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  for (const v of Object.values(value)) if (deeperThan(v, limit - 1)) return true;
+  return false;
+}
+
+/** A date-time whose fields name a real instant (Date.parse would roll 2026-02-30 over to March 2). */
+function isRealDate(text: string): boolean {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return false;
+  const [, y, mo, d, h, mi, s] = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})/.exec(text)!.map(Number);
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
 }
 
 function clip(s: string): string {

@@ -54,15 +54,19 @@ export async function* bundleLines(store: Store, ledger: LedgerService, org: str
 export interface OfflineOptions {
   /** The signed checkpoint note; defaults to the bundle header's. */
   checkpoint?: string;
+  /** The org the export must be of: the checkpoint's origin must be `…/orgs/<org>`. */
+  org?: string;
   /** Keys to trust; when empty, the bundle's own keys are used and the report says so. */
   verifiers: NoteVerifier[];
   parseVerifier: (vkey: string) => NoteVerifier;
 }
 
 export interface OfflineReport extends VerifyReport {
-  /** Set when the keys came from the bundle itself rather than from the auditor. */
+  /** Set when the keys came from the bundle itself rather than from the auditor: never reported OK. */
   keysFromBundle: boolean;
   checkpointSize: number;
+  /** The signed checkpoint's origin: which log the export was proven against. */
+  origin?: string;
 }
 
 /** Proves that the lines are exactly the log up to the checkpoint, or names what differs. */
@@ -101,6 +105,13 @@ export async function verifyExport(lines: AsyncIterable<string>, options: Offlin
   } catch (error) {
     return { ...base, ok: false, checkpointSize: 0, findings: [{ kind: 'checkpoint', detail: `the checkpoint does not verify: ${(error as Error).message}` }] };
   }
+  if (options.org !== undefined && !signed.origin.endsWith(`/orgs/${options.org}`)) {
+    findings.push({ kind: 'checkpoint', detail: `the checkpoint is for ${signed.origin}, not for organization '${options.org}'` });
+  }
+  if (keysFromBundle) {
+    // Anyone can sign a forged export with a key of their own and ship that key inside it.
+    findings.push({ kind: 'checkpoint', detail: 'no trusted key was given (--key): the bundle is only self-consistent, not verified' });
+  }
   const size = signed.size;
 
   // The recorded leaf hashes, if any, are trusted only if they add up to the signed root.
@@ -137,16 +148,23 @@ export async function verifyExport(lines: AsyncIterable<string>, options: Offlin
     const e = events[position];
     findings.push({ kind: 'reordered', seq, id: e.id, detail: `event ${e.id} (seq ${seq}) is out of order at line ${e.line}` });
   });
-  for (let seq = 0; seq < size; seq++) {
-    if (!seen.has(seq)) findings.push({ kind: 'deleted', seq, detail: `event seq ${seq} is missing: deleted from the export` });
+  // Missing seqs, as ranges (one finding per gap, however large the checkpoint claims to be).
+  let next = 0;
+  for (const seq of [...seen.keys(), size].sort((a, b) => a - b)) {
+    if (seq > next) {
+      findings.push({ kind: 'deleted', seq: next, detail: seq - next === 1
+        ? `event seq ${next} is missing: deleted from the export`
+        : `events seq ${next} to ${seq - 1} are missing: deleted from the export` });
+    }
+    next = seq + 1;
   }
   // Finally the proof itself: the lines, in order, are exactly the signed tree.
   const exact = events.length === size && rootOf(events.map((e) => e.hash)).equals(signed.rootHash);
-  if (!exact && findings.length === 0) {
+  if (!exact && !findings.some((f) => f.kind !== 'checkpoint')) {
     findings.push({ kind: 'root', detail: 'the events do not add up to the signed checkpoint (an event was modified; a bundle with leaf hashes names it)' });
   }
   findings.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
-  return { ...base, ok: exact && findings.length === 0, checkpointSize: size, findings };
+  return { ...base, ok: exact && findings.length === 0, checkpointSize: size, origin: signed.origin, findings };
 }
 
 /** Indices of one longest strictly increasing subsequence of `values` (patience sorting, O(n log n)). */
@@ -190,10 +208,12 @@ export interface ProofFile {
 }
 
 /** Checks one event against an inclusion proof and a signed checkpoint. Throws (with the reason) if it fails. */
-export function verifyEventProof(event: StoredEvent, proof: ProofFile, note: string, verifiers: NoteVerifier[], origin?: string): { size: number; index: number } {
-  const signed = verifyCheckpoint(note, verifiers, origin);
+export function verifyEventProof(event: StoredEvent, proof: ProofFile, note: string, verifiers: NoteVerifier[], org?: string): { size: number; index: number; origin: string } {
+  const signed = verifyCheckpoint(note, verifiers);
+  if (org !== undefined && !signed.origin.endsWith(`/orgs/${org}`)) throw new Error(`the checkpoint is for ${signed.origin}, not for organization '${org}'`);
+  if (!signed.origin.endsWith(`/orgs/${event.org}`)) throw new Error(`the event belongs to '${event.org}' but the checkpoint is for ${signed.origin}`);
   if (proof.treeSize !== signed.size) throw new Error(`the proof is for a tree of ${proof.treeSize} events, the checkpoint for ${signed.size}`);
   if (event.seq !== proof.leafIndex) throw new Error(`the event is seq ${event.seq} but the proof is for leaf ${proof.leafIndex}`);
   verifyInclusion(proof.leafIndex, proof.treeSize, leafHash(leafText(event)), proof.hashes.map((h) => Buffer.from(h, 'base64')), signed.rootHash);
-  return { size: signed.size, index: proof.leafIndex };
+  return { size: signed.size, index: proof.leafIndex, origin: signed.origin };
 }

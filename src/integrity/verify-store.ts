@@ -40,10 +40,11 @@ export async function verifyStore(
   const reader = options.reader ?? new InlineLeafReader(store);
   const progress = options.progress ?? (() => {});
   const findings: Finding[] = [];
-  const head = await store.ledgerHead(org);
   const origin = ledger.origin(org);
 
-  // 1. Every checkpoint: its signature, its origin, and that it says what the store says it says.
+  // 1. Every checkpoint: its signature, its origin, and that it says what the store says it says. Read before the
+  // head: the server may go on appending and cutting while this runs, and every checkpoint read now was cut from
+  // a tree no larger than the head read next.
   const checkpoints: StoredCheckpoint[] = [];
   for (let from = 0; ;) {
     const page = await store.listCheckpoints(org, from, 1000);
@@ -51,6 +52,7 @@ export async function verifyStore(
     if (page.length < 1000) break;
     from = page[page.length - 1].size + 1;
   }
+  const head = await store.ledgerHead(org);
   const trusted: StoredCheckpoint[] = [];
   for (const c of checkpoints) {
     try {
@@ -134,11 +136,13 @@ export async function verifyStore(
     }
     progress(Math.min(expected, head.size), head.size);
   }
-  // Rows stored beyond the tree were never appended by Annals.
-  for (let from = head.size; ;) {
+  // Rows stored beyond the tree were never appended by Annals. (The tree may have grown while this ran: only rows
+  // beyond its size now count.)
+  const now = await store.countEvents(org);
+  for (let from = now; ;) {
     const rows = await store.readLeaves(org, from, PAGE);
     for (const row of rows) {
-      findings.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} lies beyond the ledger's ${head.size} events: it was inserted behind Annals' back` });
+      findings.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} lies beyond the ledger's ${now} events: it was inserted behind Annals' back` });
     }
     if (rows.length < PAGE) break;
     from = rows[rows.length - 1].seq + 1;

@@ -3,6 +3,7 @@ import type { ActionRegistry } from '../catalogue/registry.js';
 import { AnnalsError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/event.js';
 import type { EventFilter, PageKey, PageRequest, Store } from '../store/store.js';
+import { normaliseIp } from '../ingest/validate.js';
 import type { CursorCodec, CursorState } from './cursor.js';
 
 export interface EventQuery {
@@ -97,11 +98,11 @@ export class QueryService {
         throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${field} '${values.join(', ')}' matches no action`, { parameter: field });
       }
       actions = actions === undefined ? keys : actions.filter((a) => keys.includes(a));
-      if (actions.length === 0) actions = ['\u0000none'];
     }
     if (actions) filter.actions = actions;
-    if (query.actor?.length) filter.actors = query.actor;
-    if (query.ip?.length) filter.ips = query.ip.map((ip) => ip.toLowerCase());
+    // Each value once: a value given twice would be read (and returned) twice.
+    if (query.actor?.length) filter.actors = [...new Set(query.actor)];
+    if (query.ip?.length) filter.ips = [...new Set(query.ip.map(normaliseIp))];
     if (query.q !== undefined) {
       const terms = searchTerms(query.q);
       if (terms.length > 0) filter.terms = terms;

@@ -59,7 +59,7 @@ export interface EventFilter {
   from?: number;
   /** Exclusive upper bound, epoch ms, on the sort column. */
   to?: number;
-  /** Any of these action keys (already expanded from categories/products by the caller). */
+  /** Any of these action keys (already expanded from categories/products by the caller). Present but empty: none. */
   actions?: string[];
   /** Any of these actors, each named by id, or by an email or name (any case) the actor has used in this org. */
   actors?: string[];
@@ -156,7 +156,7 @@ export interface Store {
   /** A random 32-byte secret kept in the store under `name`, created on first use (e.g. the cursor MAC key). */
   secret(name: string): Promise<Buffer>;
 
-  /** Cheap round trip for readiness checks. */
+  /** Cheap round trip for readiness checks; throws if reads or appends cannot be served. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

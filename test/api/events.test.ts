@@ -160,6 +160,9 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
     ['an unknown field', () => post(event({ colour: 'red' })), 400, 'ANN_ERR_EVENT_INVALID', '/colour'],
     ['metadata over the size bound', () => post(event({ metadata: { blob: 'x'.repeat(9000) } })), 400, 'ANN_ERR_EVENT_INVALID', '/metadata'],
     ['a bad outcome', () => post(event({ outcome: 'maybe' as any })), 400, 'ANN_ERR_EVENT_INVALID', '/outcome'],
+    ['a date that does not exist', () => post(event({ time: '2026-02-30T10:00:00Z' })), 400, 'ANN_ERR_EVENT_INVALID', '/time'],
+    ['metadata nested 30,000 deep', () => post(`{"time":"2026-11-20T10:00:00Z","action":"user_management.created_group","actor":{"id":"u"},"metadata":{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`), 400, 'ANN_ERR_EVENT_INVALID', '/metadata'],
+    ['too many links on the actor', () => post(event({ actor: { id: 'u', links: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${i}`, 'x'])) } })), 400, 'ANN_ERR_EVENT_INVALID', '/actor/links'],
     ['an unknown org', () => t.app.inject({ method: 'POST', url: '/v1/orgs/nope/events', payload: event(), headers: bearer(t.admin) }), 404, 'ANN_ERR_ORG_NOT_FOUND'],
   ];
   for (const [name, send, status, code, pointer] of cases) {
@@ -170,6 +173,12 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
       assert.equal(await count(), before);
     });
   }
+
+  test('an event over 64 KiB is refused by the ingest service, naming its index', async () => {
+    const big = event({ context: Array.from({ length: 40 }, (_, i) => ({ id: `c${i}`, type: 't', attributes: Object.fromEntries(Array.from({ length: 10 }, (_, j) => [`a${j}`, 'x'.repeat(500)])) })) });
+    await assert.rejects(t.annals.ingest.prepare('acme', [event(), big]), (error: any) =>
+      error.code === 'ANN_ERR_EVENT_INVALID' && error.details.index === 1 && /at most 65536/.test(error.message));
+  });
 
   test('a bad item in a batch names its index and nothing of the batch is stored', async () => {
     const before = await count();

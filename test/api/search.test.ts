@@ -134,6 +134,15 @@ describe('searching events', () => {
     assert.deepEqual(two.map((e) => e.seq), expected((s) => s.actor.id !== 'u-cy'));
   });
 
+  test('a value given twice is read once', async () => {
+    const twice = await walk('/v1/orgs/acme/events?ip=203.0.113.9&ip=203.0.113.9,::ffff:203.0.113.9&limit=7');
+    assert.deepEqual(twice.map((e) => e.seq), expected((s) => s.actor.id === 'u-cy'));
+    const actors = await walk('/v1/orgs/acme/events?actor=u-ana&actor=u-ana');
+    assert.deepEqual(actors.map((e) => e.seq), expected((s) => s.actor.id === 'u-ana'));
+    const none = await get('/v1/orgs/acme/events?product=jira&action=security_policies.updated_saml_configuration');
+    assert.equal(none.data.length, 0);
+  });
+
   test('ip, v4 and v6', async () => {
     assert.deepEqual((await walk('/v1/orgs/acme/events?ip=203.0.113.9')).map((e) => e.seq), expected((s) => s.actor.id === 'u-cy'));
     assert.deepEqual((await walk('/v1/orgs/acme/events?ip=2001:DB8::7')).map((e) => e.seq), expected((s) => s.actor.id === 'u-bob'));

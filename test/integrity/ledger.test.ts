@@ -205,6 +205,19 @@ describe('offline: an export, a checkpoint and the public key', () => {
     assert.deepEqual(report.findings.map((f) => [f.kind, f.seq]).sort(), [['reordered', 10], ['reordered', 40]]);
   });
 
+  test('without a trusted key, a bundle is never reported verified', () => {
+    const r = annals(pristine, 'verify', '--export', bundle);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /no trusted key/);
+  });
+
+  test('an export of another org is refused when the org is named', () => {
+    const r = annals(pristine, 'verify', '--export', bundle, '--key', vkey, '--org', 'globex');
+    assert.equal(r.code, 1);
+    assert.match(r.out, /not for organization 'globex'/);
+    assert.equal(annals(pristine, 'verify', '--export', bundle, '--key', vkey, '--org', 'acme').code, 0);
+  });
+
   test('a plain NDJSON export with a separate checkpoint and key verifies; another key does not', () => {
     const header = JSON.parse(lines[0]) as { checkpoint: string };
     const checkpoint = join(root, 'checkpoint.txt');
@@ -263,6 +276,9 @@ describe('proofs over HTTP', () => {
       assert.equal(bad.code, 1);
       assert.match(bad.out, /^FAILED/m);
 
+      // Cutting a checkpoint on demand needs more than a read key.
+      const cut = await app.inject({ method: 'POST', url: '/v1/orgs/acme/checkpoints', headers: bearer(token) });
+      assert.equal(cut.statusCode, 403);
       // New events are covered by a fresh checkpoint on demand.
       const writer = (await a.keys.create('acme', 'w', ['write:events'])).token;
       const posted = await app.inject({ method: 'POST', url: '/v1/orgs/acme/events', payload: event(), headers: bearer(writer) });

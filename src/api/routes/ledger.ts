@@ -28,7 +28,8 @@ export function ledgerRoutes(app: FastifyInstance, annals: Annals): void {
   });
 
   app.post('/v1/orgs/:orgId/checkpoints', {
-    config: { scope: 'read:events' },
+    // Cutting writes a row: not for read-only keys (they get one cut per log size at most, through the GETs).
+    config: { scope: 'write:events' },
     schema: { tags: ['ledger'], summary: 'Cut a checkpoint of the log as it is now', params: OrgParams, response: { 201: Ok('The checkpoint') } },
   }, async (request, reply) => {
     const { orgId } = request.params as { orgId: string };

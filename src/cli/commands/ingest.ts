@@ -18,11 +18,11 @@ async function* batches(file: string): AsyncGenerator<unknown[]> {
   }
   let batch: unknown[] = [];
   let n = 0;
-  let text = '';
+  let events = 0;
   for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
     n++;
     if (line.trim() === '') continue;
-    text += line;
+    events++;
     batch.push(parseJson(line, `line ${n}`));
     if (batch.length === BATCH) {
       yield batch;
@@ -30,7 +30,7 @@ async function* batches(file: string): AsyncGenerator<unknown[]> {
     }
   }
   if (batch.length > 0) yield batch;
-  if (text === '') throw new AnnalsError('ANN_ERR_EVENT_BATCH_EMPTY', 'the file holds no events');
+  if (events === 0) throw new AnnalsError('ANN_ERR_EVENT_BATCH_EMPTY', 'the file holds no events');
 }
 
 /** The first non-blank character of a file, read from its first 4 KiB. */

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { AnnalsError } from '../../domain/errors.js';
-import { ORG_ID_PATTERN } from '../../domain/org.js';
 import { withAnnals } from '../context.js';
 
 export function orgsCommand(): Command {
@@ -9,9 +7,6 @@ export function orgsCommand(): Command {
     .description('create an organization')
     .option('--name <name>', 'display name (default: the id)')
     .action(async (id: string, opts: { name?: string }, command: Command) => {
-      if (!ORG_ID_PATTERN.test(id)) {
-        throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit');
-      }
       await withAnnals(command, async (annals) => {
         const org = await annals.store.createOrg({ id, name: opts.name ?? id });
         process.stdout.write(`created organization ${org.id}\n`);

@@ -38,7 +38,7 @@ function report(findings: Finding[], summary: string, ok: boolean): void {
 export function verifyCommand(): Command {
   return new Command('verify')
     .description('prove the log is intact: the store (--org), an export offline (--export), or one event (--event with --proof)')
-    .option('--org <id>', "recompute and check an organization's whole log in the store")
+    .option('--org <id>', "recompute and check an organization's whole log in the store; with --export or --event, the org they must be of")
     .option('--export <file>', 'check an export (NDJSON or an `annals export` bundle) against a signed checkpoint, offline')
     .option('--event <file>', 'check one event (as stored, or as the API serves it) ...')
     .option('--proof <file>', '... against this inclusion proof (as GET …/proofs/inclusion serves it)')
@@ -46,7 +46,7 @@ export function verifyCommand(): Command {
     .option('--key <vkey>', 'a trusted verifier key, or a file of them (repeatable; see `annals ledger keys`)', (v: string, p: string[]) => [...p, v], [])
     .option('--json', 'print the report as JSON')
     .action(async (opts: VerifyOptions, command: Command) => {
-      if (opts.org) {
+      if (opts.org && !opts.export && !opts.event) {
         await withAnnals(command, async (annals) => {
           const verifiers = opts.key.length > 0 ? keysFrom(opts.key) : annals.ledger.keys.verifiers;
           const bar = progress(`verify ${opts.org}`, await annals.store.countEvents(opts.org!));
@@ -66,11 +66,12 @@ export function verifyCommand(): Command {
         const lines = createInterface({ input: createReadStream(opts.export, 'utf8'), crlfDelay: Infinity });
         const result = await verifyExport(lines, {
           checkpoint: opts.checkpoint ? text(opts.checkpoint) : undefined, verifiers: keysFrom(opts.key), parseVerifier: parseVerifierKey,
+          org: opts.org,
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           if (result.keysFromBundle) process.stderr.write('note: no --key given: trusting the keys inside the bundle; compare their ids with the ones you keep\n');
-          report(result.findings, `${result.events} events against a checkpoint of ${result.checkpointSize}`, result.ok);
+          report(result.findings, `${result.events} events against the checkpoint of ${result.origin ?? '?'} at size ${result.checkpointSize}`, result.ok);
         }
         if (!result.ok) process.exitCode = 1;
         return;
@@ -85,8 +86,8 @@ export function verifyCommand(): Command {
         if (!note) throw new Error('no checkpoint: give one with --checkpoint');
         if (opts.key.length === 0) throw new Error('give the trusted verifier key with --key (see `annals ledger keys`)');
         try {
-          const { size, index } = verifyEventProof(event, proof, note, keysFrom(opts.key));
-          process.stdout.write(`OK: event ${event.id} is leaf ${index} of the signed tree of ${size} events\n`);
+          const { size, index, origin } = verifyEventProof(event, proof, note, keysFrom(opts.key), opts.org);
+          process.stdout.write(`OK: event ${event.id} is leaf ${index} of the signed tree of ${size} events of ${origin}\n`);
         } catch (error) {
           process.stdout.write(`FAILED: event ${event.id ?? '?'}: ${(error as Error).message}\n`);
           process.exitCode = 1;

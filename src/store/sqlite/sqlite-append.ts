@@ -39,6 +39,7 @@ export function splitFrontier(frontier: Buffer): Buffer[] {
 
 export class SqliteAppender {
   readonly #ledger: boolean;
+  readonly #db: Database.Database;
   readonly #orgNo = new Map<string, number>();
   /** (org_no, alias, actor) triples known to be in actor_aliases: skips a write per event for known actors. */
   readonly #aliases = new Set<string>();
@@ -49,6 +50,7 @@ export class SqliteAppender {
 
   constructor(db: Database.Database, options: AppenderOptions = {}) {
     this.#ledger = options.ledger ?? true;
+    this.#db = db;
     this.#stmt = {
       org: db.prepare<[string], { no: number }>('SELECT no FROM orgs WHERE id = ?'),
       head: db.prepare<[number], { next_seq: number; last_processed_ms: number; frontier: Buffer }>(
@@ -75,6 +77,9 @@ export class SqliteAppender {
         try {
           return { ok: true, events: appendGroup(group) };
         } catch (error) {
+          // SQLITE_FULL, _IOERR or _NOMEM can roll back the whole transaction, not just the group's savepoint:
+          // then no later group may run (it would commit on its own); the whole append fails.
+          if (!this.#db.inTransaction) throw error;
           this.#newAliases.length = mark;
           return { ok: false, error: toWire(error) };
         }

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { ActionDefinition, Operation, Product } from '../../domain/action.js';
 import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import type { ApiKey, Org, Scope } from '../../domain/org.js';
+import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../../domain/org.js';
 import type {
   AppendGroup, AppendResult, EventFilter, EventPage, NewApiKey, PageRequest, Store, StoredApiKey, StoredCheckpoint,
   StoredLeaf,
@@ -70,9 +70,6 @@ export class SqliteStore implements Store {
       key: db.prepare<[string], KeyRow>(
         `SELECT k.id, o.id AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
          FROM api_keys k LEFT JOIN orgs o ON o.no = k.org_no WHERE k.id = ?`),
-      keysAll: db.prepare<[], KeyRow>(
-        `SELECT k.id, o.id AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
-         FROM api_keys k LEFT JOIN orgs o ON o.no = k.org_no ORDER BY k.created_ms, k.id`),
       keysOfOrg: db.prepare<[string], KeyRow>(
         `SELECT k.id, o.id AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
          FROM api_keys k JOIN orgs o ON o.no = k.org_no WHERE o.id = ? ORDER BY k.created_ms, k.id`),
@@ -154,9 +151,10 @@ export class SqliteStore implements Store {
     // Every list filter becomes explicit placeholders (the planner sees each value). The shortest list drives the
     // query: its values are read one index range each and merged (see below); the others are plain IN filters.
     const lists: [string, unknown[]][] = [];
-    if (filter.actors?.length) lists.push(['actor_id', this.#actorIds(orgNo, filter.actors)]);
-    if (filter.ips?.length) lists.push(['ip', filter.ips]);
-    if (filter.actions?.length) lists.push(['action', filter.actions]);
+    // A list that is present but empty matches nothing.
+    if (filter.actors) lists.push(['actor_id', filter.actors.length ? this.#actorIds(orgNo, filter.actors) : []]);
+    if (filter.ips) lists.push(['ip', filter.ips]);
+    if (filter.actions) lists.push(['action', filter.actions]);
     lists.sort((a, b) => a[1].length - b[1].length);
     if (lists.some(([, values]) => values.length === 0)) return { events: [] };
     for (const [name, values] of lists.slice(1)) {
@@ -218,6 +216,9 @@ export class SqliteStore implements Store {
   }
 
   async createOrg(org: { id: string; name: string }): Promise<Org> {
+    if (!ORG_ID_PATTERN.test(org.id)) {
+      throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
+    }
     const created = Date.now();
     try {
       this.#stmt.insertOrg.run(org.id, org.name, created);
@@ -332,6 +333,7 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.#stmt.ping.get();
+    if (this.#writer.failure) throw this.#writer.failure;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // connection cannot share). Both run the same SqliteAppender.
 import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { AnnalsError } from '../../domain/errors.js';
 import { startWorker } from '../../threads.js';
 import type { AppendGroup } from '../store.js';
 import { SqliteAppender, type WireResult } from './sqlite-append.js';
@@ -10,6 +11,8 @@ import type { Synchronous } from './sqlite-connection.js';
 export interface Writer {
   append(groups: AppendGroup[]): Promise<WireResult[]>;
   close(): Promise<void>;
+  /** Why appends are refused, if they are. */
+  readonly failure: Error | null;
 }
 
 export class InlineWriter implements Writer {
@@ -24,6 +27,8 @@ export class InlineWriter implements Writer {
   }
 
   async close(): Promise<void> {}
+
+  readonly failure = null;
 }
 
 export class ThreadWriter implements Writer {
@@ -39,13 +44,20 @@ export class ThreadWriter implements Writer {
       this.#waiting.delete(message.id);
       waiting?.resolve(message.results);
     });
-    const fail = (error: Error) => {
-      this.#failed = error;
+    const fail = (cause: Error) => {
+      const error = new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE',
+        `the store's writer thread stopped (${cause.message}); nothing more is acknowledged until Annals restarts`, {}, { cause });
+      this.#failed ??= error;
       for (const w of this.#waiting.values()) w.reject(error);
       this.#waiting.clear();
     };
     this.#worker.on('error', fail);
-    this.#worker.on('exit', (code) => fail(new Error(`the store's writer thread exited (code ${code})`)));
+    this.#worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+  }
+
+  /** Why appends are refused, if the writer thread has stopped. */
+  get failure(): Error | null {
+    return this.#failed;
   }
 
   append(groups: AppendGroup[]): Promise<WireResult[]> {
