@@ -15,7 +15,7 @@ import { searchText } from './search-text.js';
 import { validateEvent } from './validate.js';
 
 export interface IngestOptions {
-  /** The request's Idempotency-Key header: item i of a batch is keyed `<key>#<i>`, a single event `<key>`. */
+  /** The request's Idempotency-Key header: item i of the request (a lone event is item 0) is keyed `<key>#<i>`. */
   idempotencyKey?: string;
   /** true when the body was one event rather than a list. */
   single?: boolean;
@@ -67,7 +67,9 @@ export class IngestService {
           { pointer: `${index === undefined ? '' : `/${index}`}/action`, ...(index === undefined ? {} : { index }) });
       }
       if (input.idempotencyKey === undefined && header !== undefined) {
-        input.idempotencyKey = single ? header : `${header}#${i}`;
+        // Item i of the request, whether it came as one object, a JSON array or NDJSON: a retry in another shape
+        // still matches.
+        input.idempotencyKey = `${header}#${i}`;
       }
       const text = searchText(input, action);
       const event = pendingEvent(toDraft(input), text, input.idempotencyKey === undefined ? undefined : fingerprint(input));

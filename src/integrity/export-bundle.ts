@@ -3,9 +3,10 @@
 //
 // A bundle is NDJSON: a header line `{"annalsExport":1,…,"checkpoint":"<signed note>","keys":[…]}`, then every
 // event of the log up to the checkpoint as its exact ledger leaf (canonical JSON, so the line's bytes are what was
-// hashed), then trailer lines `{"annalsLeafHashes":"<base64 of 32-byte hashes>","from":n}`. The trailer is the
+// hashed), with lines `{"annalsLeafHashes":"<base64 of 32-byte hashes>","from":n}` among them. Those are the
 // tree's leaf hashes: authenticated by the signed root, it lets a verifier name exactly which event was modified,
-// deleted, inserted or reordered. A plain NDJSON export of leaves (no header, no trailer) verifies too, with
+// deleted, inserted or reordered (trailer lines come after every 4096 events, so writing a bundle needs no memory
+// that grows with the log). A plain NDJSON export of leaves (no header, no trailer) verifies too, with
 // modifications located less precisely.
 import { type StoredEvent } from '../domain/event.js';
 import { type NoteVerifier, verifyCheckpoint } from '../ledger/checkpoint.js';
@@ -36,19 +37,24 @@ export async function* bundleLines(store: Store, ledger: LedgerService, org: str
     keys: ledger.keys.list().map((k) => k.verifierKey),
   };
   yield JSON.stringify(header);
-  const hashes: Buffer[] = [];
+  // Leaf hashes follow the events they cover, HASHES_PER_LINE at a time: nothing grows with the log.
+  let hashes: Buffer[] = [];
+  let covered = 0;
   for (let from = 0; from < checkpoint.size;) {
     const rows = await store.readLeaves(org, from, Math.min(5000, checkpoint.size - from));
     if (rows.length === 0) break;
     for (const row of rows) {
       yield row.leaf.toString('utf8');
       hashes.push(row.leafHash);
+      if (hashes.length === HASHES_PER_LINE) {
+        yield JSON.stringify({ annalsLeafHashes: Buffer.concat(hashes).toString('base64'), from: covered });
+        covered += hashes.length;
+        hashes = [];
+      }
     }
     from = rows[rows.length - 1].seq + 1;
   }
-  for (let i = 0; i < hashes.length; i += HASHES_PER_LINE) {
-    yield JSON.stringify({ annalsLeafHashes: Buffer.concat(hashes.slice(i, i + HASHES_PER_LINE)).toString('base64'), from: i });
-  }
+  if (hashes.length > 0) yield JSON.stringify({ annalsLeafHashes: Buffer.concat(hashes).toString('base64'), from: covered });
 }
 
 export interface OfflineOptions {
@@ -85,8 +91,12 @@ export async function verifyExport(lines: AsyncIterable<string>, options: Offlin
       continue;
     }
     if (line.startsWith('{"annalsLeafHashes"')) {
-      const { annalsLeafHashes } = JSON.parse(line) as { annalsLeafHashes: string };
+      const { annalsLeafHashes, from } = JSON.parse(line) as { annalsLeafHashes: string; from: number };
       const bytes = Buffer.from(annalsLeafHashes, 'base64');
+      if (from !== recorded.length) {
+        findings.push({ kind: 'root', detail: `line ${n}: leaf hashes from ${from} where ${recorded.length} was expected: the hash list was altered` });
+        continue;
+      }
       for (let i = 0; i + HASH_SIZE <= bytes.length; i += HASH_SIZE) recorded.push(bytes.subarray(i, i + HASH_SIZE));
       continue;
     }

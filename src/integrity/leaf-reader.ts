@@ -104,7 +104,6 @@ export interface LeafReader {
   close(): Promise<void>;
 }
 
-const CHUNK = CHUNK_LEAVES;
 
 export class InlineLeafReader implements LeafReader {
   readonly #store: Store;
@@ -114,8 +113,8 @@ export class InlineLeafReader implements LeafReader {
   }
 
   async *chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves> {
-    for (let at = from; at < to; at += CHUNK) {
-      const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK, to - at))).filter((r) => r.seq < Math.min(at + CHUNK, to));
+    for (let at = from; at < to; at += CHUNK_LEAVES) {
+      const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK_LEAVES, to - at))).filter((r) => r.seq < Math.min(at + CHUNK_LEAVES, to));
       yield checkLeaves(rows, at);
     }
   }
@@ -132,15 +131,18 @@ export class ParallelLeafReader implements LeafReader {
   constructor(config: AnnalsConfig, threads = Number(process.env.ANNALS_VERIFY_THREADS ?? Math.max(1, Math.min(4, cpus().length)))) {
     this.#workers = Array.from({ length: threads }, () => {
       const worker = startWorker(new URL('./leaf-worker', import.meta.url), { config });
-      worker.on('message', (m: { id: number; checked: CheckedLeaves }) => {
+      worker.on('message', (m: { id: number; checked?: CheckedLeaves; error?: string }) => {
         const waiting = this.#waiting.get(m.id);
         this.#waiting.delete(m.id);
-        waiting?.resolve(m.checked);
+        if (m.checked) waiting?.resolve(m.checked);
+        else waiting?.reject(new Error(m.error));
       });
-      worker.on('error', (error) => {
+      const fail = (error: Error) => {
         for (const w of this.#waiting.values()) w.reject(error);
         this.#waiting.clear();
-      });
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`a verification thread exited (code ${code})`)));
       return worker;
     });
   }
@@ -159,8 +161,10 @@ export class ParallelLeafReader implements LeafReader {
     let turn = 0;
     const fill = () => {
       while (ahead.length < this.#workers.length * 2 && at < to) {
-        ahead.push(this.#ask(this.#workers[turn++ % this.#workers.length], org, at, Math.min(at + CHUNK, to)));
-        at += CHUNK;
+        const asked = this.#ask(this.#workers[turn++ % this.#workers.length], org, at, Math.min(at + CHUNK_LEAVES, to));
+        asked.catch(() => {}); // observed when its turn comes; not an unhandled rejection if iteration stops early
+        ahead.push(asked);
+        at += CHUNK_LEAVES;
       }
     };
     fill();
