@@ -23,13 +23,15 @@ export interface CheckedLeaves {
   hashes: Uint8Array;
   /** Per row: 0 intact, 1 altered (hash differs from the recorded one), 2 holds another event's content. */
   flags: number[];
-  /** For flag 2: the seq and id the content claims. */
-  claims: ({ seq?: number; id?: string } | null)[];
+  /** For flag 2: the seq and id the content claims; for flag 3: which indexed copy differs. */
+  claims: ({ seq?: number; id?: string; field?: string } | null)[];
 }
 
 export const INTACT = 0;
 export const ALTERED = 1;
 export const MOVED = 2;
+/** The leaf is intact but the copies searches use (time, action, actor, ip) say otherwise. */
+export const MISINDEXED = 3;
 
 /**
  * The top-level `seq` and `id` of a leaf, read without parsing it. Leaves are canonical JSON, so members come in key
@@ -71,8 +73,22 @@ function claimsToBe(leaf: Buffer, seq: number, id: string): boolean {
 export const CHUNK_LEVEL = 14;
 export const CHUNK_LEAVES = 2 ** CHUNK_LEVEL;
 
-/** Checks rows read for the run starting at `from` (a clean run must start exactly there). */
-export function checkLeaves(rows: StoredLeaf[], from?: number): CheckedLeaves {
+/** The indexed copy that disagrees with the leaf, if any (parses the leaf: `deep` verification only). */
+function misindexed(row: StoredLeaf): string | undefined {
+  const event = JSON.parse(row.leaf.toString('utf8')) as { time: string; action: string; actor: { id: string }; location?: { ip?: string } };
+  const { indexed } = row;
+  if (indexed.action !== event.action) return `action '${indexed.action}' (the event says '${event.action}')`;
+  if (indexed.actorId !== event.actor.id) return `actor '${indexed.actorId}' (the event says '${event.actor.id}')`;
+  if (indexed.ip !== (event.location?.ip ?? null)) return `ip '${indexed.ip}' (the event says '${event.location?.ip ?? 'none'}')`;
+  if (indexed.timeMs !== Date.parse(event.time)) return `time ${new Date(indexed.timeMs).toISOString()} (the event says ${event.time})`;
+  return undefined;
+}
+
+/**
+ * Checks rows read for the run starting at `from` (a clean run must start exactly there). `deep` also checks the
+ * copies of the event's fields that searches use, which costs a parse per event.
+ */
+export function checkLeaves(rows: StoredLeaf[], from?: number, deep = false): CheckedLeaves {
   const out: CheckedLeaves = { seqs: [], ids: [], hashes: new Uint8Array(rows.length * HASH_SIZE), flags: [], claims: [] };
   const subtree = CompactRange.empty();
   rows.forEach((row, i) => {
@@ -84,9 +100,13 @@ export function checkLeaves(rows: StoredLeaf[], from?: number): CheckedLeaves {
     if (!claimsToBe(row.leaf, row.seq, row.id)) {
       out.flags.push(MOVED);
       out.claims.push(leafSeqAndId(row.leaf));
-    } else {
-      out.flags.push(hash.equals(row.leafHash) ? INTACT : ALTERED);
+    } else if (!hash.equals(row.leafHash)) {
+      out.flags.push(ALTERED);
       out.claims.push(null);
+    } else {
+      const field = deep ? misindexed(row) : undefined;
+      out.flags.push(field === undefined ? INTACT : MISINDEXED);
+      out.claims.push(field === undefined ? null : { field });
     }
   });
   const first = rows[0]?.seq ?? 0;
@@ -99,8 +119,8 @@ export function checkLeaves(rows: StoredLeaf[], from?: number): CheckedLeaves {
 }
 
 export interface LeafReader {
-  /** Checked leaves with seq in [from, to), in chunks, in seq order. */
-  chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves>;
+  /** Checked leaves with seq in [from, to), in chunks, in seq order (`deep`: see checkLeaves). */
+  chunks(org: string, from: number, to: number, deep?: boolean): AsyncIterable<CheckedLeaves>;
   close(): Promise<void>;
 }
 
@@ -112,10 +132,10 @@ export class InlineLeafReader implements LeafReader {
     this.#store = store;
   }
 
-  async *chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves> {
+  async *chunks(org: string, from: number, to: number, deep = false): AsyncIterable<CheckedLeaves> {
     for (let at = from; at < to; at += CHUNK_LEAVES) {
       const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK_LEAVES, to - at))).filter((r) => r.seq < Math.min(at + CHUNK_LEAVES, to));
-      yield checkLeaves(rows, at);
+      yield checkLeaves(rows, at, deep);
     }
   }
 
@@ -147,21 +167,21 @@ export class ParallelLeafReader implements LeafReader {
     });
   }
 
-  #ask(worker: Worker, org: string, from: number, to: number): Promise<CheckedLeaves> {
+  #ask(worker: Worker, org: string, from: number, to: number, deep: boolean): Promise<CheckedLeaves> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, org, from, to });
+      worker.postMessage({ id, org, from, to, deep });
     });
   }
 
-  async *chunks(org: string, from: number, to: number): AsyncIterable<CheckedLeaves> {
+  async *chunks(org: string, from: number, to: number, deep = false): AsyncIterable<CheckedLeaves> {
     const ahead: Promise<CheckedLeaves>[] = [];
     let at = from;
     let turn = 0;
     const fill = () => {
       while (ahead.length < this.#workers.length * 2 && at < to) {
-        const asked = this.#ask(this.#workers[turn++ % this.#workers.length], org, at, Math.min(at + CHUNK_LEAVES, to));
+        const asked = this.#ask(this.#workers[turn++ % this.#workers.length], org, at, Math.min(at + CHUNK_LEAVES, to), deep);
         asked.catch(() => {}); // observed when its turn comes; not an unhandled rejection if iteration stops early
         ahead.push(asked);
         at += CHUNK_LEAVES;

@@ -6,10 +6,10 @@ import { checkLeaves } from './leaf-reader.js';
 const { config } = workerData as { config: AnnalsConfig };
 const store = openStore(config, { writer: 'inline' });
 
-parentPort!.on('message', async (m: { id: number; org: string; from: number; to: number }) => {
+parentPort!.on('message', async (m: { id: number; org: string; from: number; to: number; deep: boolean }) => {
   try {
     const rows = (await store.readLeaves(m.org, m.from, m.to - m.from)).filter((r) => r.seq < m.to);
-    const checked = checkLeaves(rows, m.from);
+    const checked = checkLeaves(rows, m.from, m.deep);
     // A clean chunk's leaf hashes are not needed (its root stands for them): only its root crosses back.
     if (checked.root) checked.hashes = new Uint8Array(0);
     parentPort!.postMessage({ id: m.id, checked }, [checked.hashes.buffer as ArrayBuffer]);

@@ -6,7 +6,7 @@ import { CompactRange } from '../ledger/compact-range.js';
 import { verifyConsistency } from '../ledger/verify.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
 import type { LedgerService } from './ledger-service.js';
-import { ALTERED, CHUNK_LEVEL, checkLeaves, InlineLeafReader, type LeafReader, MOVED } from './leaf-reader.js';
+import { ALTERED, CHUNK_LEVEL, checkLeaves, InlineLeafReader, type LeafReader, MISINDEXED, MOVED } from './leaf-reader.js';
 
 export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'root';
 
@@ -31,6 +31,11 @@ const PAGE = 5000;
 export interface VerifyOptions {
   /** Reads and checks the stored leaves (default: inline on this thread). */
   reader?: LeafReader;
+  /**
+   * Also check the copies of each event's fields that searches use (time, action, actor, ip): one parse per event.
+   * (The full-text index is contentless: it holds nothing to check against.)
+   */
+  deep?: boolean;
   progress?: (done: number, total: number) => void;
 }
 
@@ -98,7 +103,7 @@ export async function verifyStore(
       cp++;
     }
   };
-  for await (const chunk of reader.chunks(org, 0, head.size)) {
+  for await (const chunk of reader.chunks(org, 0, head.size, options.deep)) {
     const first = chunk.seqs[0];
     const last = chunk.seqs[chunk.seqs.length - 1];
     // A clean chunk with no checkpoint strictly inside it joins the tree as one subtree.
@@ -113,7 +118,7 @@ export async function verifyStore(
     if (chunk.root) {
       // A checkpoint falls inside: the leaf hashes are needed after all.
       const rows = await store.readLeaves(org, first, last - first + 1);
-      Object.assign(chunk, checkLeaves(rows), { root: undefined });
+      Object.assign(chunk, checkLeaves(rows, undefined, options.deep), { root: undefined });
     }
     for (let i = 0; i < chunk.seqs.length; i++) {
       const seq = chunk.seqs[i];
@@ -127,6 +132,8 @@ export async function verifyStore(
       if (chunk.flags[i] === MOVED) {
         const claim = chunk.claims[i]!;
         findings.push({ kind: 'reordered', seq, id, detail: `the event stored at seq ${seq} (id ${id}) holds the content of seq ${claim.seq ?? '?'} (id ${claim.id ?? '?'}): events were swapped or moved` });
+      } else if (chunk.flags[i] === MISINDEXED) {
+        findings.push({ kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) is intact but its search index copy was altered: ${chunk.claims[i]!.field}; searches would hide or misattribute it` });
       } else if (chunk.flags[i] === ALTERED) {
         findings.push({ kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) was altered: its content no longer matches the hash recorded when it was appended` });
       }

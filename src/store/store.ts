@@ -103,6 +103,8 @@ export interface StoredLeaf {
   leaf: Buffer;
   /** The leaf hash stored beside it when it was appended. */
   leafHash: Buffer;
+  /** The copies of the event's fields that searches filter on, as the store holds them. */
+  indexed: { timeMs: number; action: string; actorId: string; ip: string | null };
 }
 
 /** A signed checkpoint as kept by the store. */

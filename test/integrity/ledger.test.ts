@@ -126,6 +126,16 @@ describe('annals verify against the store', () => {
     assert.ok(report.findings.some((f) => f.kind === 'modified' && f.seq === 20 && f.id === ids[20]), JSON.stringify(report.findings));
   });
 
+  test('--deep: an altered search index copy (actor_id) is named', () => {
+    const dir = tampered('index', (db) => db.prepare("UPDATE events SET actor_id = 'u-nobody' WHERE seq = 11").run());
+    assert.equal(verifyJson(dir).code, 0, 'the ledger itself is intact');
+    const { code, report } = verifyJson(dir, '--deep');
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['modified', 11, ids[11]]]);
+    assert.match(report.findings[0].detail, /actor 'u-nobody'/);
+    assert.equal(verifyJson(pristine, '--deep').code, 0);
+  });
+
   test('checkpoints signed by another key are refused', () => {
     const other = verifierKey('annals.local', generateKeyPairSync('ed25519').publicKey);
     const { code, report } = verifyJson(pristine, '--key', other);

@@ -17,6 +17,7 @@ interface VerifyOptions {
   checkpoint?: string;
   key: string[];
   json?: boolean;
+  deep?: boolean;
 }
 
 /** A verifier key given inline (`name+id+key`) or as a file holding one per line. */
@@ -44,6 +45,7 @@ export function verifyCommand(): Command {
     .option('--proof <file>', '... against this inclusion proof (as GET …/proofs/inclusion serves it)')
     .option('--checkpoint <file>', 'the signed checkpoint note (default: the one in the bundle or proof)')
     .option('--key <vkey>', 'a trusted verifier key, or a file of them (repeatable; see `annals ledger keys`)', (v: string, p: string[]) => [...p, v], [])
+    .option('--deep', 'with --org: also check the copies of each event that searches use (slower)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: VerifyOptions, command: Command) => {
       if (opts.org && !opts.export && !opts.event) {
@@ -53,7 +55,7 @@ export function verifyCommand(): Command {
           let last = 0;
           const reader = new ParallelLeafReader(annals.config);
           const result = await verifyStore(annals.store, annals.ledger, opts.org!, verifiers, {
-            reader, progress: (done) => { bar.increment(done - last); last = done; },
+            reader, deep: opts.deep, progress: (done) => { bar.increment(done - last); last = done; },
           }).finally(() => reader.close());
           bar.stop();
           if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

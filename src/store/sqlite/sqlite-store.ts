@@ -34,6 +34,7 @@ export interface SqliteStoreConfig {
 
 interface OrgRow { no: number; id: string; name: string; created_ms: number }
 interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
+interface LeafRow { seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms: number; action: string; actor_id: string; ip: string | null }
 interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
 interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
 
@@ -89,8 +90,9 @@ export class SqliteStore implements Store {
       leafHash: db.prepare<[number, number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE org_no = ? AND seq = ?'),
       node: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE org_no = ? AND level = ? AND idx = ?'),
       // CAST AS BLOB hands back the stored UTF-8 bytes as they are: hashing them needs no decoding to a JS string.
-      leaves: db.prepare<[number, number, number], { seq: number; id: string; body: Buffer; leaf_hash: Buffer }>(
-        'SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
+      leaves: db.prepare<[number, number, number], LeafRow>(
+        `SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash, time_ms, action, actor_id, ip
+         FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       insertCheckpoint: db.prepare('INSERT OR IGNORE INTO checkpoints (org_no, size, root, time_ms, note) VALUES (?, ?, ?, ?, ?)'),
       checkpoint: db.prepare<[number, number], CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? AND size = ?'),
       latestCheckpoint: db.prepare<[number], CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? ORDER BY size DESC LIMIT 1'),
@@ -304,7 +306,10 @@ export class SqliteStore implements Store {
 
   async readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]> {
     return this.#stmt.leaves.all(this.#org(org), from, limit)
-      .map((r) => ({ seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash }));
+      .map((r) => ({
+        seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash,
+        indexed: { timeMs: r.time_ms, action: r.action, actorId: r.actor_id, ip: r.ip },
+      }));
   }
 
   async addCheckpoint(org: string, checkpoint: StoredCheckpoint): Promise<boolean> {
