@@ -11,8 +11,8 @@ import { CompactRange } from '../src/ledger/compact-range.js';
 import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
-import { HttpClient } from './http-client.js';
-import { percentile, printTable, ratio, type Row } from './report.js';
+import { proofFigures } from './proofs.js';
+import { printTable } from './report.js';
 import { spawnServer } from './server.js';
 
 const N = Number(process.env.BENCH_LEDGER_EVENTS ?? 10_000_000);
@@ -54,50 +54,14 @@ async function main(): Promise<void> {
   build();
   const annals = await openAnnals({ dataDir: DIR });
   const size = (await annals.ledger.cut('bench')).size;
-  const random = (n: number) => Math.floor(Math.random() * n);
-  const ROUNDS = 3000;
-  const db = openDatabase(join(DIR, 'annals.db'));
-  const point = db.prepare('SELECT hash FROM merkle_nodes WHERE org_no = 1 AND level = ? AND idx = ?');
-  const base: number[] = [];
-  const inclusion: number[] = [];
-  const consistency: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    let t0 = performance.now();
-    point.get(1 + random(12), random(size >> 13));
-    base.push(performance.now() - t0);
-    t0 = performance.now();
-    await annals.ledger.inclusion('bench', random(size), size);
-    inclusion.push(performance.now() - t0);
-    const from = 1 + random(size - 1);
-    t0 = performance.now();
-    await annals.ledger.consistency('bench', from, size);
-    consistency.push(performance.now() - t0);
-  }
-  db.close();
   const token = (await annals.keys.create(null, 'bench', ['admin'])).token;
-  await annals.close();
-
   const { url, child } = await spawnServer(DIR);
-  const http: number[] = [];
   try {
-    const client = new HttpClient(url, token);
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      await client.get(`/v1/orgs/bench/proofs/inclusion?index=${random(size)}&treeSize=${size}`);
-      http.push(performance.now() - t0);
-    }
-    client.close();
+    printTable(`Annals ledger bench, ${size} events`, await proofFigures(annals, 'bench', size, { url, token }, 3000));
   } finally {
     child.kill('SIGTERM');
+    await annals.close();
   }
-  const ms = (xs: number[]) => `${percentile(xs, 50).toFixed(3)} / ${percentile(xs, 99).toFixed(3)} ms`;
-  const b99 = percentile(base, 99);
-  const rows: Row[] = [
-    { what: `inclusion proof at ${size} (in-process)`, baseline: ms(base), annals: ms(inclusion), ratio: ratio(b99, percentile(inclusion, 99)), note: 'p50 / p99; baseline: one bare point read of a stored node' },
-    { what: `consistency proof at ${size} (in-process)`, baseline: ms(base), annals: ms(consistency), ratio: ratio(b99, percentile(consistency, 99)), note: 'p50 / p99' },
-    { what: `inclusion proof at ${size} (HTTP)`, baseline: ms(base), annals: ms(http), ratio: ratio(b99, percentile(http, 99)), note: 'p50 / p99, with its checkpoint' },
-  ];
-  printTable(`Annals ledger bench, ${size} events`, rows);
 }
 
 await main();

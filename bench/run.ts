@@ -20,6 +20,7 @@ import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { HttpClient } from './http-client.js';
+import { proofFigures } from './proofs.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
 import { spawnServer } from './server.js';
 
@@ -209,42 +210,7 @@ async function ledgerFigures(server: Server): Promise<Row[]> {
   const db = new Database(join(server.dir, 'annals.db'), { readonly: true });
   const rows: Row[] = [];
   try {
-    const random = (n: number) => Math.floor(Math.random() * n);
-    const ROUNDS = 2000;
-    // Baseline: one bare indexed point read of a stored node, the unit a proof is made of.
-    const node = db.prepare('SELECT hash FROM merkle_nodes WHERE org_no = 1 AND level = ? AND idx = ?');
-    const base: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      node.get(1 + random(10), random(size >> 11));
-      base.push(performance.now() - t0);
-    }
-    const inclusion: number[] = [];
-    const consistency: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      let t0 = performance.now();
-      await annals.ledger.inclusion('bench', random(size), size);
-      inclusion.push(performance.now() - t0);
-      const a = 1 + random(size - 1);
-      t0 = performance.now();
-      await annals.ledger.consistency('bench', a, size);
-      consistency.push(performance.now() - t0);
-    }
-    const http: number[] = [];
-    const client = new HttpClient(server.url, server.token);
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      await client.get(`/v1/orgs/bench/proofs/inclusion?index=${random(size)}&treeSize=${size}`);
-      http.push(performance.now() - t0);
-    }
-    client.close();
-    const ms = (xs: number[]) => `${percentile(xs, 50).toFixed(3)} / ${percentile(xs, 99).toFixed(3)} ms`;
-    const b99 = percentile(base, 99);
-    rows.push(
-      { what: `inclusion proof at ${size} (in-process)`, baseline: ms(base), annals: ms(inclusion), ratio: ratio(b99, percentile(inclusion, 99)), note: 'p50 / p99; baseline: one bare point read of a stored node' },
-      { what: `consistency proof at ${size} (in-process)`, baseline: ms(base), annals: ms(consistency), ratio: ratio(b99, percentile(consistency, 99)), note: 'p50 / p99' },
-      { what: `inclusion proof at ${size} (HTTP)`, baseline: ms(base), annals: ms(http), ratio: ratio(b99, percentile(http, 99)), note: 'p50 / p99, with its checkpoint' },
-    );
+    rows.push(...await proofFigures(annals, 'bench', size, server));
 
     // Verification: Annals' full check against the bare work of reading every leaf and hashing it once.
     let t0 = performance.now();

@@ -1,0 +1,46 @@
+// Proof latency figures, shared by `npm run bench` (1M) and `npm run bench:ledger` (10M): in-process through the
+// LedgerService and over HTTP, beside one bare point read of a stored node.
+import { join } from 'node:path';
+import type { Annals } from '../src/annals.js';
+import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
+import { HttpClient } from './http-client.js';
+import { percentile, ratio, type Row } from './report.js';
+
+export async function proofFigures(annals: Annals, org: string, size: number, server: { url: string; token: string }, rounds = 2000): Promise<Row[]> {
+  const random = (n: number) => Math.floor(Math.random() * n);
+  const db = openDatabase(join(annals.config.dataDir, 'annals.db'));
+  const point = db.prepare('SELECT hash FROM merkle_nodes WHERE org_no = 1 AND level = ? AND idx = ?');
+  const levels = Math.max(1, Math.floor(Math.log2(size)) - 1);
+  const base: number[] = [];
+  const inclusion: number[] = [];
+  const consistency: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    let t0 = performance.now();
+    const level = 1 + random(levels);
+    point.get(level, random(Math.max(1, Math.floor(size / 2 ** level))));
+    base.push(performance.now() - t0);
+    t0 = performance.now();
+    await annals.ledger.inclusion(org, random(size), size);
+    inclusion.push(performance.now() - t0);
+    const from = 1 + random(size - 1);
+    t0 = performance.now();
+    await annals.ledger.consistency(org, from, size);
+    consistency.push(performance.now() - t0);
+  }
+  db.close();
+  const http: number[] = [];
+  const client = new HttpClient(server.url, server.token);
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await client.get(`/v1/orgs/${org}/proofs/inclusion?index=${random(size)}&treeSize=${size}`);
+    http.push(performance.now() - t0);
+  }
+  client.close();
+  const ms = (xs: number[]) => `${percentile(xs, 50).toFixed(3)} / ${percentile(xs, 99).toFixed(3)} ms`;
+  const b99 = percentile(base, 99);
+  return [
+    { what: `inclusion proof at ${size} (in-process)`, baseline: ms(base), annals: ms(inclusion), ratio: ratio(b99, percentile(inclusion, 99)), note: 'p50 / p99; baseline: one bare point read of a stored node' },
+    { what: `consistency proof at ${size} (in-process)`, baseline: ms(base), annals: ms(consistency), ratio: ratio(b99, percentile(consistency, 99)), note: 'p50 / p99' },
+    { what: `inclusion proof at ${size} (HTTP)`, baseline: ms(base), annals: ms(http), ratio: ratio(b99, percentile(http, 99)), note: 'p50 / p99, with its checkpoint' },
+  ];
+}
