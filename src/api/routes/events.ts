@@ -17,9 +17,15 @@ function list(values: string[] | undefined): string[] | undefined {
   return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }
 
+/**
+ * Where links point: ANNALS_PUBLIC_URL when set (what clients reach, e.g. behind a proxy), else the request's own
+ * scheme and Host header.
+ */
 export function origin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  return PUBLIC_URL ?? `${request.protocol}://${request.host}`;
 }
+
+const PUBLIC_URL = process.env.ANNALS_PUBLIC_URL?.replace(/\/+$/, '') || undefined;
 
 function pageUrl(request: FastifyRequest, cursor: string): string {
   const url = new URL(request.url, origin(request));
