@@ -56,6 +56,14 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#migrate();
     const ledger = config.ledger ?? true;
+    // A store written with the ledger off (benchmarks) has events outside any tree: it can never take the ledger
+    // back. The first open decides, and the mode is kept.
+    db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)').run('ledger', ledger ? 'on' : 'off');
+    const kept = String((db.prepare('SELECT value FROM meta WHERE name = ?').get('ledger') as { value: string }).value);
+    if (kept !== (ledger ? 'on' : 'off')) {
+      db.close();
+      throw new AnnalsError('ANN_ERR_INTERNAL', `this store was created with its ledger ${kept} and cannot be opened with it ${ledger ? 'on' : 'off'}`);
+    }
     this.#writer = config.path === ':memory:' || config.writer === 'inline'
       ? new InlineWriter(db, ledger)
       : new ThreadWriter(config.path, config.synchronous ?? 'FULL', ledger);
