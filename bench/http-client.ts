@@ -3,13 +3,29 @@
 import http from 'node:http';
 
 export class HttpClient {
-  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  readonly #agent: http.Agent;
   readonly #base: URL;
   readonly #headers: Record<string, string>;
 
-  constructor(base: string, token: string) {
+  constructor(base: string, token: string, sockets = 1) {
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
     this.#base = new URL(base);
     this.#headers = { authorization: `Bearer ${token}` };
+  }
+
+  /** POSTs a JSON body; resolves with the status once the response is read. */
+  post(path: string, body: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        host: this.#base.hostname, port: this.#base.port, path, method: 'POST', agent: this.#agent,
+        headers: { ...this.#headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   get(path: string): Promise<Buffer> {

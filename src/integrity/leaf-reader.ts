@@ -147,11 +147,19 @@ export class ParallelLeafReader implements LeafReader {
   readonly #workers: Worker[];
   #next = 0;
   readonly #waiting = new Map<number, { resolve: (c: CheckedLeaves) => void; reject: (e: Error) => void }>();
+  /** Resolves once every worker has opened its store connection. */
+  readonly ready: Promise<void>;
 
   constructor(config: AnnalsConfig, threads = Number(process.env.ANNALS_VERIFY_THREADS ?? Math.max(1, Math.min(4, cpus().length)))) {
+    const started: Promise<void>[] = [];
     this.#workers = Array.from({ length: threads }, () => {
       const worker = startWorker(new URL('./leaf-worker', import.meta.url), { config });
-      worker.on('message', (m: { id: number; checked?: CheckedLeaves; error?: string }) => {
+      started.push(new Promise((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+      }));
+      worker.on('message', (m: { id: number; checked?: CheckedLeaves; error?: string; ready?: true }) => {
+        if (m.ready) return;
         const waiting = this.#waiting.get(m.id);
         this.#waiting.delete(m.id);
         if (m.checked) waiting?.resolve(m.checked);
@@ -165,6 +173,8 @@ export class ParallelLeafReader implements LeafReader {
       worker.on('exit', (code) => fail(new Error(`a verification thread exited (code ${code})`)));
       return worker;
     });
+    this.ready = Promise.all(started).then(() => undefined);
+    this.ready.catch(() => {});
   }
 
   #ask(worker: Worker, org: string, from: number, to: number, deep: boolean): Promise<CheckedLeaves> {

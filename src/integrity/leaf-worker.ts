@@ -5,6 +5,7 @@ import { checkLeaves } from './leaf-reader.js';
 
 const { config } = workerData as { config: AnnalsConfig };
 const store = openStore(config, { writer: 'inline' });
+parentPort!.postMessage({ ready: true });
 
 parentPort!.on('message', async (m: { id: number; org: string; from: number; to: number; deep: boolean }) => {
   try {
