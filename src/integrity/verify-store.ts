@@ -178,11 +178,11 @@ async function locate(store: Store, org: string, begin: number, end: number): Pr
     const ids = Array.from({ length: pairs }, (_, i) => ({ level: 1, index: rows[2 * i].seq / 2 }))
       .filter((id) => 2 * id.index + 2 <= end);
     const stored = await store.ledgerNodes(org, ids).catch(() => []);
-    ids.forEach((id, i) => {
+    ids.forEach((_, i) => {
       const [left, right] = [rows[2 * i], rows[2 * i + 1]];
       if (stored[i] && !nodeHash(leafHash(left.leaf), leafHash(right.leaf)).equals(stored[i])) {
         for (const row of [left, right]) {
-          found.push({ kind: 'modified', seq: row.seq, id: row.id, detail: `event ${row.id} (seq ${row.seq}) or its neighbour seq ${row.seq ^ 1} was altered together with its recorded hash` });
+          found.push({ kind: 'modified', seq: row.seq, id: row.id, detail: `event ${row.id} (seq ${row.seq}) or its neighbour seq ${row.seq % 2 === 0 ? row.seq + 1 : row.seq - 1} was altered together with its recorded hash` });
         }
       }
     });
