@@ -17,7 +17,8 @@ export interface AppenderOptions {
   ledger?: boolean;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Epoch ms as ISO-8601 UTC with milliseconds, the form every stored time takes. */
+export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** An org's number (orgs.no), looked up once and remembered: orgs are never deleted or renumbered. */
 export function orgNumber(cache: Map<string, number>, lookup: Database.Statement<[string], { no: number }>, id: string): number {

@@ -10,7 +10,7 @@ import type {
   StoredLeaf,
 } from '../store.js';
 import type { NodeID } from '../../ledger/node-id.js';
-import { fromWire, orgNumber, splitFrontier, type WireResult } from './sqlite-append.js';
+import { fromWire, iso, orgNumber, splitFrontier, type WireResult } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
@@ -38,7 +38,6 @@ interface LeafRow { seq: number; id: string; body: Buffer; leaf_hash: Buffer; ti
 interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
 interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Lists up to this long are read as a k-way merge of index ranges; longer ones as one IN filter. */
 const MERGE_MAX = 32;

@@ -13,7 +13,7 @@ import {
   nodeHashStreaming,
 } from '../../../src/ledger/hasher.js';
 import { coverage, nodeKey, type NodeID } from '../../../src/ledger/node-id.js';
-import { referenceNodeHash, referenceRoot } from '../../../src/ledger/reference.js';
+import { referenceNodeHash, referenceRoot } from './reference.js';
 import { LEAF_INPUTS_HEX, NODE_HASHES_HEX, ROOTS_HEX, hex } from './vectors.js';
 
 const vectorLeaves = LEAF_INPUTS_HEX.map((h) => leafHash(hex(h)));

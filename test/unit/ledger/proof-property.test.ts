@@ -6,7 +6,7 @@ import { ProofError, RootMismatchError } from '../../../src/ledger/errors.js';
 import { EMPTY_ROOT, leafHash, nodeHash } from '../../../src/ledger/hasher.js';
 import { coverage, nodeKey, type NodeID } from '../../../src/ledger/node-id.js';
 import { consistencyNodes, inclusionNodes, rehash } from '../../../src/ledger/proof.js';
-import { referenceVerifyConsistency, referenceVerifyInclusion } from '../../../src/ledger/reference.js';
+import { referenceVerifyConsistency, referenceVerifyInclusion } from './reference.js';
 import { rootFromConsistencyProof, verifyConsistency, verifyInclusion } from '../../../src/ledger/verify.js';
 
 // A real tree of 5000 leaves, every perfect subtree stored as the CompactRange reports it (as the ledger will).

@@ -11,7 +11,7 @@ import {
   referenceRoot,
   referenceVerifyConsistency,
   referenceVerifyInclusion,
-} from '../../../src/ledger/reference.js';
+} from './reference.js';
 import {
   rootFromConsistencyProof,
   rootFromInclusionProof,

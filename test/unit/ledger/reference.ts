@@ -4,8 +4,8 @@
 //
 // The RFC defines these over the leaf inputs D[n]; here they take the leaf hashes (MTH({d}) = leafHash(d)), which
 // is what the ledger stores. D[a:b] is written as the half-open index range [begin, end) of `leaves`.
-import { EMPTY_ROOT, nodeHash } from './hasher.js';
-import type { NodeID } from './node-id.js';
+import { EMPTY_ROOT, nodeHash } from '../../../src/ledger/hasher.js';
+import type { NodeID } from '../../../src/ledger/node-id.js';
 
 /** The largest power of two strictly smaller than n. Requires n > 1. */
 function splitPoint(n: number): number {
