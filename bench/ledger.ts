@@ -23,7 +23,7 @@ function build(): void {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
   const db = openDatabase(join(DIR, 'annals.db'), 'NORMAL');
-  for (const m of MIGRATIONS) db.exec(m);
+  for (const m of MIGRATIONS) m.up(db);
   db.pragma(`user_version = ${MIGRATIONS.length}`);
   db.prepare("INSERT INTO orgs (id, name, created_ms) VALUES ('bench', 'bench', ?)").run(Date.now());
   const event = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)

@@ -92,7 +92,7 @@ async function timeIngest<T = EventInput[][]>(
 /** The baseline: the same rows into the same schema with prepared statements, nothing else. */
 async function rawInsert(): Promise<IngestRun> {
   const db = openDatabase(join(fresh('raw'), 'raw.db'), 'FULL');
-  for (const m of MIGRATIONS) db.exec(m);
+  for (const m of MIGRATIONS) m.up(db);
   db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)').run('bench', 'bench', Date.now());
   const insert = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)
     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);

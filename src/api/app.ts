@@ -64,6 +64,7 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
       tags: [
         { name: 'events', description: 'Record and read audit events' },
         { name: 'atlassian-compatible', description: 'The Atlassian Organizations events API, served by Annals' },
+        { name: 'investigation', description: 'Facets, histograms, entity timelines and the events around an event' },
         { name: 'actions', description: 'The action catalogue' },
         { name: 'ledger', description: 'Tamper evidence: signed checkpoints, inclusion and consistency proofs' },
         { name: 'admin', description: 'Organizations and API keys' },

@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import { OPERATIONS } from '../domain/action.js';
 import { SCOPES } from '../domain/org.js';
-import { PAGE_LIMIT } from '../query/query-service.js';
+import { FACET_SIZE, INTERVALS, PAGE_LIMIT } from '../query/query-service.js';
 
 export const OrgParams = Type.Object({ orgId: Type.String({ maxLength: 64, description: 'Organization id' }) });
 export const EventParams = Type.Object({
@@ -13,18 +13,74 @@ export const KeyParams = Type.Object({ orgId: Type.String({ maxLength: 64 }), ke
 
 const List = (description: string) => Type.Optional(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 100, description }));
 
-export const EventSearchQuery = Type.Object({
+const Q = Type.Optional(Type.String({
+  maxLength: 512,
+  description: 'The query language: qualifiers (action:, category:, product:, operation:, actor:, ip:, country:, city:, '
+    + 'context:, container:, entity:, outcome:, time:), -qualifier:value to exclude, and free text (words and "quoted '
+    + 'phrases"), e.g. `actor:ana@acme.example -action:jira_user_actions.* time:>-7d "SAML configuration"`',
+}));
+
+/** What narrows a search: the time range, the parameters that stand for qualifiers, and `q`. */
+const Narrowing = {
   from: Type.Optional(Type.String({ maxLength: 40, description: 'Earliest event time, inclusive: epoch ms or ISO-8601' })),
   to: Type.Optional(Type.String({ maxLength: 40, description: 'Latest event time, exclusive: epoch ms or ISO-8601' })),
-  action: List('Action keys (repeat the parameter or separate with commas)'),
+  action: List('Action keys (repeat the parameter or separate with commas); the same as action: in q'),
   category: List('Catalogue categories, by name or slug'),
   product: List('Products, e.g. jira, confluence, admin'),
   actor: List('Actor ids, emails or names'),
-  ip: List('IP addresses'),
-  q: Type.Optional(Type.String({ maxLength: 512, description: 'Free text: every word or "quoted phrase" must match' })),
+  ip: List('IP addresses or CIDR blocks'),
+  q: Q,
+};
+
+const Paging = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })),
   cursor: Type.Optional(Type.String({ maxLength: 512, description: 'meta.next or a links.prev cursor of an earlier page' })),
+};
+
+export const EventSearchQuery = Type.Object({
+  ...Narrowing,
+  ...Paging,
   sortOrder: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'By event time; default desc (newest first)' })),
+}, { additionalProperties: false });
+
+export const EventStreamQuery = Type.Object({
+  from: Type.Optional(Type.String({ maxLength: 40, description: 'Earliest processing time (processedAt), inclusive: epoch ms or ISO-8601' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: 'Latest processing time, exclusive' })),
+  q: Q,
+  ...Paging,
+  sortOrder: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'By processing time; default asc (oldest first)' })),
+}, { additionalProperties: false });
+
+export const FacetQuery = Type.Object({
+  ...Narrowing,
+  facets: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), {
+    maxItems: 10, description: 'Which counts (comma-separated or repeated): action, category, product, operation, actor, country, outcome; default all',
+  })),
+  size: Type.Optional(Type.Integer({ minimum: 1, maximum: FACET_SIZE.max, default: FACET_SIZE.default, description: 'Top values per facet' })),
+}, { additionalProperties: false });
+
+export const HistogramQuery = Type.Object({
+  ...Narrowing,
+  interval: Type.Optional(Type.Union([Type.Literal('auto'), ...INTERVALS.map((i) => Type.Literal(i))], {
+    description: 'Bucket size (UTC; weeks start on Monday); default auto: at most 120 buckets over the window',
+  })),
+}, { additionalProperties: false });
+
+export const AroundQuery = Type.Object({
+  minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, default: 30, description: 'How far before and after the event' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Most events per list, half before and half after' })),
+}, { additionalProperties: false });
+
+export const EntityParams = Type.Object({
+  orgId: Type.String({ maxLength: 64 }),
+  entityId: Type.String({ minLength: 1, maxLength: 256, description: 'An entity id: a user, group, site, issue, token…' }),
+});
+
+export const TimelineQuery = Type.Object({
+  type: Type.Optional(Type.String({ maxLength: 64, description: 'The entity type (users, groups, token…); any when absent' })),
+  ...Narrowing,
+  ...Paging,
+  sortOrder: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'By event time; default desc' })),
 }, { additionalProperties: false });
 
 export const ActionBody = Type.Object({

@@ -11,7 +11,7 @@ import type { EventInput } from '../domain/event.js';
 import type { AppendedEvent, PendingEvent } from '../store/store.js';
 import type { GroupCommitter } from './group-commit.js';
 import { LIMITS } from './event-schema.js';
-import { searchText } from './search-text.js';
+import { searchText } from '../domain/search-text.js';
 import { validateEvent } from './validate.js';
 
 export interface IngestOptions {

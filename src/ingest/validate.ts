@@ -1,8 +1,8 @@
 // Turns untrusted producer input into an EventInput, or an AnnalsError that names the field (and batch index).
-import { isIP } from 'node:net';
 import { Compile } from 'typebox/compile';
 import { AnnalsError } from '../domain/errors.js';
 import type { EventInput } from '../domain/event.js';
+import { formatIp, ipBytes } from '../domain/ip.js';
 import { EventInputSchema, LIMITS } from './event-schema.js';
 
 // Compiled once: the check runs for every event on the ingest hot path.
@@ -61,9 +61,12 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
     errors.push({ pointer: '/time', detail: `'${clip(event.time)}' is not an ISO-8601 date-time with a zone (e.g. 2026-11-25T10:44:26.457Z)` });
   } else if (Date.parse(event.time) > now + LIMITS.futureSkewMs) {
     errors.push({ pointer: '/time', detail: 'is more than 24 hours in the future' });
+  } else if (Date.parse(event.time) < 0) {
+    errors.push({ pointer: '/time', detail: 'is before 1970-01-01T00:00:00Z' });
   }
   const ip = event.location?.ip;
-  if (ip !== undefined && isIP(ip) === 0) {
+  const address = ip === undefined ? undefined : ipBytes(ip);
+  if (ip !== undefined && address === undefined) {
     errors.push({ pointer: '/location/ip', detail: `'${clip(ip)}' is not an IPv4 or IPv6 address` });
   }
   if (event.metadata !== undefined) {
@@ -79,15 +82,9 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
   }
   if (errors.length > 0) fail(index, errors);
   const normalised: EventInput = { ...event, time: new Date(event.time).toISOString() };
-  if (ip !== undefined) normalised.location = { ...event.location, ip: normaliseIp(ip) };
+  // One spelling per address (RFC 5952; IPv4-mapped IPv6 as IPv4), as the leaf keeps it.
+  if (address !== undefined) normalised.location = { ...event.location, ip: formatIp(address) };
   return normalised;
-}
-
-/** One spelling per address, so `ip=` filters match: lower-case IPv6, IPv4-mapped IPv6 as IPv4. */
-export function normaliseIp(ip: string): string {
-  const lower = ip.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  return mapped ? mapped[1] : lower;
 }
 
 /** Whether `value` nests objects or arrays more than `limit` levels deep; never recurses past limit + 1. */

@@ -6,6 +6,9 @@ import type { Worker } from 'node:worker_threads';
 import type { AnnalsConfig } from '../annals.js';
 import { CompactRange } from '../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../ledger/hasher.js';
+import type { StoredEvent } from '../domain/event.js';
+import { formatIp } from '../domain/ip.js';
+import { indexedCopies } from '../store/pending-event.js';
 import type { Store, StoredLeaf } from '../store/store.js';
 import { startWorker } from '../threads.js';
 
@@ -75,12 +78,22 @@ export const CHUNK_LEAVES = 2 ** CHUNK_LEVEL;
 
 /** The indexed copy that disagrees with the leaf, if any (parses the leaf: `deep` verification only). */
 function misindexed(row: StoredLeaf): string | undefined {
-  const event = JSON.parse(row.leaf.toString('utf8')) as { time: string; action: string; actor: { id: string }; location?: { ip?: string } };
+  const event = JSON.parse(row.leaf.toString('utf8')) as StoredEvent;
+  const want = indexedCopies(event);
   const { indexed } = row;
-  if (indexed.action !== event.action) return `action '${indexed.action}' (the event says '${event.action}')`;
-  if (indexed.actorId !== event.actor.id) return `actor '${indexed.actorId}' (the event says '${event.actor.id}')`;
-  if (indexed.ip !== (event.location?.ip ?? null)) return `ip '${indexed.ip}' (the event says '${event.location?.ip ?? 'none'}')`;
-  if (indexed.timeMs !== Date.parse(event.time)) return `time ${new Date(indexed.timeMs).toISOString()} (the event says ${event.time})`;
+  const show = (v: unknown) => (v === undefined ? 'none' : v instanceof Uint8Array ? formatIp(v) : String(v));
+  const fields: [string, unknown, unknown][] = [
+    ['action', indexed.action, want.action], ['actor', indexed.actorId, want.actorId], ['outcome', indexed.outcome, want.outcome],
+    ['country', indexed.country, want.country], ['city', indexed.city, want.city],
+  ];
+  for (const [name, have, should] of fields) {
+    if (have !== should) return `${name} '${show(have)}' (the event says '${show(should)}')`;
+  }
+  const sameIp = indexed.ip === undefined || want.ip === undefined
+    ? indexed.ip === want.ip
+    : Buffer.from(indexed.ip).equals(Buffer.from(want.ip));
+  if (!sameIp) return `ip '${show(indexed.ip)}' (the event says '${show(want.ip)}')`;
+  if (indexed.timeMs !== want.timeMs) return `time ${new Date(indexed.timeMs).toISOString()} (the event says ${event.time})`;
   return undefined;
 }
 

@@ -32,8 +32,9 @@ export interface VerifyOptions {
   /** Reads and checks the stored leaves (default: inline on this thread). */
   reader?: LeafReader;
   /**
-   * Also check the copies of each event's fields that searches use (time, action, actor, ip): one parse per event.
-   * (The full-text index is contentless: it holds nothing to check against.)
+   * Also check the copies of each event's fields that searches use (time, action, actor, ip, country, city, outcome;
+   * one parse per event), and the store's entity index and rollup counts. (The full-text index is contentless: it
+   * holds nothing to check against.)
    */
   deep?: boolean;
   progress?: (done: number, total: number) => void;
@@ -156,6 +157,10 @@ export async function verifyStore(
   }
   if (expected < head.size) {
     findings.push({ kind: 'deleted', seq: expected, detail: `events seq ${expected} to ${head.size - 1} are missing (deleted)` });
+  }
+  if (options.deep) {
+    // The store's other indexes (entities, rollup counts) against the leaves.
+    for (const f of await store.checkIndexes(org, 100)) findings.push({ kind: 'modified', ...f });
   }
   if (findings.length === 0 && range.size === head.size && !range.rootHash().equals(CompactRange.from(head.size, head.hashes).rootHash())) {
     findings.push({ kind: 'root', detail: 'the stored events do not add up to the tree Annals recorded: the log was changed behind its back' });

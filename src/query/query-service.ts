@@ -1,21 +1,32 @@
-// Events out: turns request parameters into a store filter and a keyset page, and pages back into cursors.
+// Events out: searching (the query language and the parameters that stand for its qualifiers), the events-stream
+// tail, facets, histograms, entity timelines and "around this event". Requests become one plan (plan.ts) that the
+// store compiles; pages become signed cursors.
+import type { ActionDefinition } from '../domain/action.js';
 import type { ActionRegistry } from '../catalogue/registry.js';
 import { AnnalsError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/event.js';
-import type { EventFilter, PageKey, PageRequest, Store } from '../store/store.js';
-import { normaliseIp } from '../ingest/validate.js';
+import { ipRange, type IpRange } from '../domain/ip.js';
+import type { Query } from '../domain/query.js';
+import type {
+  Aggregates, EntityRef, EventFilter, FacetField, PageKey, PageRequest, Store, TimeRange,
+} from '../store/store.js';
 import type { CursorCodec, CursorState } from './cursor.js';
+import { type Clause, clausesOf, plan } from './plan.js';
+import { parseQuery } from './parser.js';
+import { parseTimeParameter } from './time.js';
 
 export interface EventQuery {
-  /** Epoch ms or ISO-8601, inclusive. */
+  /** Epoch ms or ISO-8601, inclusive (event time; processing time on the stream). */
   from?: string;
   /** Epoch ms or ISO-8601, exclusive. */
   to?: string;
+  /** Each the same as a qualifier of that name in `q` (repeats OR). */
   action?: string[];
   category?: string[];
   product?: string[];
   actor?: string[];
   ip?: string[];
+  /** The query language: qualifiers and free text. */
   q?: string;
   limit?: number;
   cursor?: string;
@@ -29,7 +40,64 @@ export interface EventQueryPage {
   prev?: string;
 }
 
+/** The facets a caller may ask for: the store's fields, and those that follow from the action. */
+export const FACETS = ['action', 'category', 'product', 'operation', 'actor', 'country', 'outcome'] as const;
+export type Facet = (typeof FACETS)[number];
+
+export interface FacetValue {
+  value: string;
+  /** A readable name where the value is a key or an id (an action's display name, an actor's email or name). */
+  label?: string;
+  count: number;
+}
+
+export interface Coverage {
+  /** The event-time window counted. */
+  from: number;
+  to: number;
+  /** Events counted. */
+  total: number;
+  /** false when only the newest matching events were counted (the scan limit); they reach back to coveredFrom. */
+  complete: boolean;
+  coveredFrom?: number;
+}
+
+export interface FacetsResult extends Coverage {
+  facets: Partial<Record<Facet, FacetValue[]>>;
+}
+
+export const INTERVALS = ['minute', '5m', '15m', 'hour', '3h', '6h', '12h', 'day', 'week', 'month'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+export interface HistogramResult extends Coverage {
+  interval: Interval;
+  buckets: { start: number; count: number }[];
+}
+
+export interface AroundResult {
+  event: StoredEvent;
+  minutes: number;
+  /** Events in the window, oldest first, without the event itself. */
+  actor: StoredEvent[];
+  ip: StoredEvent[];
+  context: StoredEvent[];
+}
+
 export const PAGE_LIMIT = { default: 100, max: 1000 } as const;
+export const FACET_SIZE = { default: 10, max: 100 } as const;
+/** Facets and histograms with no time bounds cover this much, up to now. */
+export const DEFAULT_WINDOW_MS = 30 * 86_400_000;
+/** Most events read one by one for facets and histograms that rollups cannot answer. */
+export const SCAN_LIMIT = 100_000;
+/** Most buckets an automatic interval makes. */
+const MAX_BUCKETS = 120;
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const FIXED: Partial<Record<Interval, number>> = {
+  minute: MINUTE, '5m': 5 * MINUTE, '15m': 15 * MINUTE, hour: HOUR, '3h': 3 * HOUR, '6h': 6 * HOUR, '12h': 12 * HOUR, day: DAY, week: 7 * DAY,
+};
 
 export class QueryService {
   readonly #store: Store;
@@ -49,15 +117,138 @@ export class QueryService {
   }
 
   /** A page of events, newest first unless sortOrder=asc, ordered by event time. */
-  async search(org: string, query: EventQuery): Promise<EventQueryPage> {
+  async search(org: string, query: EventQuery, extra: Partial<EventFilter> = {}): Promise<EventQueryPage> {
+    const filter = { ...(await this.filter(org, query)), ...extra };
+    return this.#page(org, filter, query, 'time');
+  }
+
+  /**
+   * The events-stream: ordered by processing time (commit order), oldest first unless sortOrder=desc, `from` and
+   * `to` on processedAt. A non-empty page always carries a cursor that resumes right after its last event, so a
+   * poller that keeps it sees every event once, including events that arrive later with an old `time`.
+   */
+  async stream(org: string, query: EventQuery): Promise<EventQueryPage> {
+    const { from, to, ...rest } = query;
+    const filter = await this.filter(org, rest);
+    const processed = this.#range(from, to);
+    if (processed) filter.processed = processed;
+    const page = await this.#page(org, filter, { ...query, sortOrder: query.sortOrder ?? 'asc' }, 'processed');
+    if (page.next === undefined && page.events.length > 0) {
+      page.next = this.#encode(page.events[page.events.length - 1], this.#order(query, 'processed'), 'processed', 'next');
+    }
+    return page;
+  }
+
+  /** Every event in which an entity appears: as the actor, the token that acted, context or container. */
+  async timeline(org: string, entity: EntityRef, query: EventQuery): Promise<EventQueryPage> {
+    return this.search(org, query, { entities: { any: [entity] } });
+  }
+
+  /** Counts of the events a query matches, by the facets asked for, over its time window. */
+  async facets(org: string, query: EventQuery, facets: readonly Facet[], size: number = FACET_SIZE.default): Promise<FacetsResult> {
+    if (!Number.isInteger(size) || size < 1 || size > FACET_SIZE.max) {
+      throw new AnnalsError('ANN_ERR_QUERY_INVALID', `size must be an integer from 1 to ${FACET_SIZE.max}`, { parameter: 'size' });
+    }
+    const filter = await this.filter(org, query);
+    const window = this.#window(filter);
+    const fromAction = facets.some((f) => f === 'category' || f === 'product' || f === 'operation');
+    const fields = new Set<FacetField>();
+    for (const f of facets) {
+      if (f === 'action' || fromAction && (f === 'category' || f === 'product' || f === 'operation')) fields.add('action');
+      else if (f === 'actor' || f === 'country' || f === 'outcome') fields.add(f);
+    }
+    const counts = await this.#store.aggregate(org, { ...filter, time: window }, { facets: [...fields], scanLimit: SCAN_LIMIT });
+    const actions = new Map((await this.#actions.list(org)).map((a) => [a.key, a]));
+    const out: FacetsResult['facets'] = {};
+    for (const facet of facets) {
+      if (facet === 'category' || facet === 'product' || facet === 'operation') {
+        const sums = new Map<string, number>();
+        for (const { value, count } of counts.facets.action ?? []) {
+          const group = actions.get(value)?.[facet] ?? 'unknown';
+          sums.set(group, (sums.get(group) ?? 0) + count);
+        }
+        out[facet] = [...sums].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, size);
+      } else {
+        const values: FacetValue[] = (counts.facets[facet] ?? []).slice(0, size).map((v) => ({ ...v }));
+        if (facet === 'action') for (const v of values) v.label = actions.get(v.value)?.displayName;
+        if (facet === 'actor') await this.#actorLabels(org, values);
+        out[facet] = values;
+      }
+    }
+    return { facets: out, ...coverage(window, counts) };
+  }
+
+  /** Event counts over time: `interval` buckets (automatic: at most 120 of them) across the query's window. */
+  async histogram(org: string, query: EventQuery, interval: Interval | 'auto' = 'auto'): Promise<HistogramResult> {
+    const filter = await this.filter(org, query);
+    const window = this.#window(filter);
+    const chosen = interval === 'auto'
+      ? INTERVALS.find((i) => bucketStarts(window, i).length - 1 <= MAX_BUCKETS) ?? 'month'
+      : interval;
+    const bounds = bucketStarts(window, chosen);
+    if (bounds.length - 1 > 10_000) {
+      throw new AnnalsError('ANN_ERR_QUERY_INVALID', `interval ${chosen} makes ${bounds.length - 1} buckets over this window; at most 10000 are allowed`, { parameter: 'interval' });
+    }
+    const counts = await this.#store.aggregate(org, { ...filter, time: window }, { facets: [], bounds, scanLimit: SCAN_LIMIT });
+    return {
+      interval: chosen,
+      buckets: (counts.buckets ?? []).map((count, i) => ({ start: bounds[i], count })),
+      ...coverage(window, counts),
+    };
+  }
+
+  /** The events near one event: by the same actor, from the same address, on the same context, ±`minutes`. */
+  async around(org: string, eventId: string, minutes = 30, limit = 20): Promise<AroundResult> {
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+      throw new AnnalsError('ANN_ERR_QUERY_INVALID', 'minutes must be an integer from 1 to 1440', { parameter: 'minutes' });
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new AnnalsError('ANN_ERR_QUERY_INVALID', 'limit must be an integer from 1 to 100', { parameter: 'limit' });
+    }
+    const event = await this.getEvent(org, eventId);
+    const t = Date.parse(event.time);
+    const time = { from: t - minutes * MINUTE, to: t + minutes * MINUTE + 1 };
+    const key: PageKey = { at: t, seq: event.seq };
+    const near = async (filter: EventFilter | undefined): Promise<StoredEvent[]> => {
+      if (!filter) return [];
+      const half = Math.ceil(limit / 2);
+      const page = (order: 'asc' | 'desc') => this.#store.queryEvents(org, { ...filter, time }, { limit: half, order, by: 'time', after: key });
+      const [before, after] = await Promise.all([page('desc'), page('asc')]);
+      return [...before.events.reverse(), ...after.events];
+    };
+    const ip = event.location?.ip;
+    const [actor, sameIp, context] = await Promise.all([
+      near({ actors: { any: [event.actor.id] } }),
+      near(ip === undefined ? undefined : { ips: { any: [ipRange(ip) as IpRange] } }),
+      near(event.context.length === 0 ? undefined : { contexts: { any: event.context.slice(0, 32).map((c) => ({ id: c.id, type: c.type })) } }),
+    ]);
+    return { event, minutes, actor, ip: sameIp, context };
+  }
+
+  /** The plan for a request's parameters and its `q`. */
+  async filter(org: string, query: EventQuery): Promise<EventFilter> {
+    const parsed: Query | undefined = query.q === undefined ? undefined : parseQuery(query.q);
+    const clauses: Clause[] = parsed ? clausesOf(parsed) : [];
+    for (const field of ['action', 'category', 'product', 'actor', 'ip'] as const) {
+      for (const value of query[field] ?? []) clauses.push({ field, value, negated: false, origin: { parameter: field } });
+    }
+    let actions: Promise<readonly ActionDefinition[]> | undefined;
+    return plan(clauses, parsed, {
+      now: Date.now(),
+      actions: () => (actions ??= this.#actions.list(org)),
+    }, this.#range(query.from, query.to));
+  }
+
+  async #page(org: string, filter: EventFilter, query: EventQuery, by: 'time' | 'processed'): Promise<EventQueryPage> {
     const limit = query.limit ?? PAGE_LIMIT.default;
     if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID', `limit must be an integer from 1 to ${PAGE_LIMIT.max}`, { parameter: 'limit' });
     }
-    const filter = await this.filter(org, query);
     const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(query.cursor);
-    const order = cursor?.order ?? query.sortOrder ?? 'desc';
-    const by = cursor?.by ?? 'time';
+    if (cursor && cursor.by !== by) {
+      throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `this cursor pages ${cursor.by === 'time' ? 'a search' : 'the events-stream'}; use it there`, { parameter: 'cursor' });
+    }
+    const order = cursor?.order ?? this.#order(query, by);
     if (cursor?.dir === 'prev') {
       // Read backwards from the cursor, then restore the page's own order.
       const flipped = order === 'desc' ? 'asc' : 'desc';
@@ -81,33 +272,36 @@ export class QueryService {
     };
   }
 
-  /** The store filter for a query's parameters; categories and products become the action keys they hold. */
-  async filter(org: string, query: EventQuery): Promise<EventFilter> {
-    const filter: EventFilter = {};
-    if (query.from !== undefined) filter.from = parseTime(query.from, 'from');
-    if (query.to !== undefined) filter.to = parseTime(query.to, 'to');
-    if (filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to) {
+  #order(query: EventQuery, by: 'time' | 'processed'): 'asc' | 'desc' {
+    return query.sortOrder ?? (by === 'processed' ? 'asc' : 'desc');
+  }
+
+  #range(from: string | undefined, to: string | undefined): TimeRange | undefined {
+    const now = Date.now();
+    const range: TimeRange = {};
+    if (from !== undefined) range.from = parseTimeParameter(from, 'from', now);
+    if (to !== undefined) range.to = parseTimeParameter(to, 'to', now);
+    if (range.from !== undefined && range.to !== undefined && range.from >= range.to) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID', '`from` must be earlier than `to`', { parameter: 'from' });
     }
-    let actions: string[] | undefined = query.action?.length ? [...new Set(query.action)] : undefined;
-    for (const field of ['category', 'product'] as const) {
-      const values = query[field];
-      if (!values?.length) continue;
-      const keys = await this.#actions.keysWhere(org, field, values);
-      if (keys.length === 0) {
-        throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${field} '${values.join(', ')}' matches no action`, { parameter: field });
-      }
-      actions = actions === undefined ? keys : actions.filter((a) => keys.includes(a));
-    }
-    if (actions) filter.actions = actions;
-    // Each value once: a value given twice would be read (and returned) twice.
-    if (query.actor?.length) filter.actors = [...new Set(query.actor)];
-    if (query.ip?.length) filter.ips = [...new Set(query.ip.map(normaliseIp))];
-    if (query.q !== undefined) {
-      const terms = searchTerms(query.q);
-      if (terms.length > 0) filter.terms = terms;
-    }
-    return filter;
+    return from === undefined && to === undefined ? undefined : range;
+  }
+
+  /** The event-time window facets and histograms count: the query's, closed with the default where it is open. */
+  #window(filter: EventFilter): { from: number; to: number } {
+    const to = filter.time?.to ?? Date.now() + 1;
+    const from = filter.time?.from ?? Math.min(to - 1, to - DEFAULT_WINDOW_MS);
+    return { from, to };
+  }
+
+  /** Labels the actor values with the email (or name) of each actor's newest event. */
+  async #actorLabels(org: string, values: FacetValue[]): Promise<void> {
+    await Promise.all(values.map(async (v) => {
+      const page = await this.#store.queryEvents(org, { actors: { any: [v.value] } }, { limit: 1, order: 'desc', by: 'time' });
+      const actor = page.events.find((e) => e.actor.id === v.value)?.actor;
+      const label = actor?.email ?? actor?.name;
+      if (label !== undefined) v.label = label;
+    }));
   }
 
   #encode(event: StoredEvent, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string {
@@ -116,23 +310,35 @@ export class QueryService {
   }
 }
 
-/** Epoch milliseconds (digits) or an ISO-8601 date or date-time. */
-export function parseTime(value: string, parameter: string): number {
-  const ms = /^\d{1,15}$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) {
-    throw new AnnalsError('ANN_ERR_QUERY_INVALID',
-      `${parameter} '${value.slice(0, 64)}' is neither epoch milliseconds nor an ISO-8601 date-time`, { parameter });
-  }
-  return ms;
+function coverage(window: { from: number; to: number }, counts: Aggregates): Coverage {
+  const out: Coverage = { from: window.from, to: window.to, total: counts.total, complete: counts.complete };
+  if (counts.coveredFrom !== undefined) out.coveredFrom = counts.coveredFrom;
+  return out;
 }
 
-/** Words and "quoted phrases"; each one must match (as literal text, never as search syntax). */
-export function searchTerms(q: string): string[] {
-  const terms: string[] = [];
-  for (const m of q.matchAll(/"([^"]*)"|(\S+)/g)) {
-    const term = (m[1] ?? m[2]).trim();
-    // A term with no letter or digit cannot match anything in the index (the tokenizer drops punctuation).
-    if (/[\p{L}\p{N}]/u.test(term)) terms.push(term);
+/**
+ * Bucket boundaries covering [from, to) in UTC: the start of the bucket holding `from`, then each next one, up to
+ * the first boundary at or after `to`. Weeks start on Monday; months on the 1st.
+ */
+export function bucketStarts(window: { from: number; to: number }, interval: Interval): number[] {
+  const out: number[] = [];
+  const fixed = FIXED[interval];
+  if (fixed !== undefined) {
+    // Weeks are counted from a Monday (1970-01-05); the rest from the epoch.
+    const origin = interval === 'week' ? 4 * DAY : 0;
+    let t = window.from - ((((window.from - origin) % fixed) + fixed) % fixed);
+    for (; t < window.to && out.length <= 10_001; t += fixed) out.push(t);
+    out.push(t);
+    return out;
   }
-  return terms.slice(0, 32);
+  const d = new Date(window.from);
+  let y = d.getUTCFullYear();
+  let m = d.getUTCMonth();
+  for (;;) {
+    const t = Date.UTC(y, m, 1);
+    out.push(t);
+    if (t >= window.to || out.length > 10_001) break;
+    if (++m === 12) { m = 0; y++; }
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 // The Store port: everything the services need from persistence, in domain types. One folder per adapter
 // (store/sqlite/, later store/postgres/) implements it; test/contract/ runs one suite over every adapter.
 import type { ActionDefinition } from '../domain/action.js';
-import type { StoredEvent } from '../domain/event.js';
+import type { Outcome, StoredEvent } from '../domain/event.js';
+import type { IpRange } from '../domain/ip.js';
 import type { ApiKey, Org, Scope } from '../domain/org.js';
 import type { LeafParts } from '../ledger/leaf.js';
 import type { NodeID } from '../ledger/node-id.js';
@@ -21,12 +22,27 @@ export interface PendingEvent {
   /** The actor's email and name, so that `actor=` filters find the actor by them too. */
   actorEmail?: string;
   actorName?: string;
-  ip?: string;
+  /** The address, as 16 bytes (IPv4 as IPv4-mapped IPv6; see domain/ip.ts). */
+  ip?: Uint8Array;
+  country?: string;
+  city?: string;
+  outcome: Outcome;
+  /** The entities the event names besides its actor (context, container, the token that acted). */
+  entities: IndexedEntity[];
   idempotencyKey?: string;
   /** SHA-256 of the producer's input; stored with the idempotency key to tell a retry from a key reused. */
   fingerprint?: Uint8Array;
   /** Searchable text for the free-text index. */
   text: string;
+}
+
+/** Where an entity appears in an event. */
+export type EntityRole = 'context' | 'container' | 'token';
+
+export interface IndexedEntity {
+  role: EntityRole;
+  type: string;
+  id: string;
 }
 
 /** One request's events: stored all together or not at all. */
@@ -54,18 +70,53 @@ export interface PageKey {
   seq: number;
 }
 
-export interface EventFilter {
-  /** Inclusive lower bound, epoch ms, on the sort column. */
+/** Inclusive start, exclusive end, epoch ms; either end may be open. */
+export interface TimeRange {
   from?: number;
-  /** Exclusive upper bound, epoch ms, on the sort column. */
   to?: number;
-  /** Any of these action keys (already expanded from categories/products by the caller). Present but empty: none. */
-  actions?: string[];
-  /** Any of these actors, each named by id, or by an email or name (any case) the actor has used in this org. */
-  actors?: string[];
-  ips?: string[];
-  /** Free text: every term must match (already tokenised by the caller). */
-  terms?: string[];
+}
+
+/**
+ * Values a field must have one of (`any`) and values it must not have (`none`). `any` present but empty matches
+ * nothing.
+ */
+export interface Match<T> {
+  any?: readonly T[];
+  none?: readonly T[];
+}
+
+/** An entity by id and, optionally, type. */
+export interface EntityRef {
+  id: string;
+  type?: string;
+}
+
+/**
+ * The query plan every adapter compiles: a conjunction of conditions on an org's events, in domain terms. The query
+ * service builds it (src/query/plan.ts); each store turns it into its own parameterised SQL.
+ */
+export interface EventFilter {
+  /** Event time. */
+  time?: TimeRange;
+  /** Processing time (processedAt). */
+  processed?: TimeRange;
+  /** Action keys (categories, products and wildcards are already expanded by the caller). */
+  actions?: Match<string>;
+  /** Actors, each named by id, or by an email or name (any case) the actor has used in this org. */
+  actors?: Match<string>;
+  ips?: Match<IpRange>;
+  /** location.countryName, any case. */
+  countries?: Match<string>;
+  /** location.city, any case. */
+  cities?: Match<string>;
+  outcomes?: Match<Outcome>;
+  /** Context entities; a ref without a type matches any type. */
+  contexts?: Match<EntityRef>;
+  containers?: Match<EntityRef>;
+  /** Anywhere: the actor (refs without a type), the token that acted (type `token`), context or container. */
+  entities?: Match<EntityRef>;
+  /** Free text: every one of `all` must match (each a word or a phrase, as literal text), none of `none`. */
+  text?: { all?: readonly string[]; none?: readonly string[] };
 }
 
 export interface PageRequest {
@@ -80,6 +131,42 @@ export interface EventPage {
   events: StoredEvent[];
   /** Set when another page may follow: the key of the last event returned. */
   next?: PageKey;
+}
+
+/** What facets count events by, in the store (category, product and operation follow from action). */
+export type FacetField = 'action' | 'actor' | 'country' | 'outcome';
+export const FACET_FIELDS: readonly FacetField[] = ['action', 'actor', 'country', 'outcome'];
+
+export interface AggregateRequest {
+  facets: readonly FacetField[];
+  /**
+   * Histogram bucket boundaries (ascending epoch ms of event time): bucket i counts [bounds[i], bounds[i + 1]).
+   * Events outside [bounds[0], last) are not in any bucket (the filter's time range should match).
+   */
+  bounds?: readonly number[];
+  /**
+   * Most events to read one by one when the store cannot count from rollups; the newest are read first, and the
+   * counts then cover only them (`complete: false`).
+   */
+  scanLimit: number;
+}
+
+export interface ValueCount {
+  value: string;
+  count: number;
+}
+
+export interface Aggregates {
+  /** Events counted. */
+  total: number;
+  /** Per field, every value counted, most frequent first. */
+  facets: Partial<Record<FacetField, ValueCount[]>>;
+  /** Per histogram bucket, when bounds were given. */
+  buckets?: number[];
+  /** false when the scan limit was reached: only the newest `total` matching events were counted. */
+  complete: boolean;
+  /** With complete: false, the event time of the oldest event counted. */
+  coveredFrom?: number;
 }
 
 export interface NewApiKey {
@@ -103,8 +190,17 @@ export interface StoredLeaf {
   leaf: Buffer;
   /** The leaf hash stored beside it when it was appended. */
   leafHash: Buffer;
-  /** The copies of the event's fields that searches filter on, as the store holds them. */
-  indexed: { timeMs: number; action: string; actorId: string; ip: string | null };
+  /** The copies of the event's fields that searches filter on, as the events table holds them. */
+  indexed: Omit<IndexedCopies, 'entities'>;
+}
+
+/** What a store keeps beside an event's leaf for searching, as PendingEvent carries it (entities in any order). */
+export type IndexedCopies = Pick<PendingEvent, 'timeMs' | 'action' | 'actorId' | 'ip' | 'country' | 'city' | 'outcome' | 'entities'>;
+
+export interface IndexFinding {
+  seq?: number;
+  id?: string;
+  detail: string;
 }
 
 /** A signed checkpoint as kept by the store. */
@@ -124,6 +220,8 @@ export interface Store {
   append(groups: AppendGroup[]): Promise<AppendResult[]>;
   getEvent(org: string, id: string): Promise<StoredEvent | undefined>;
   queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage>;
+  /** Counts of the events that match `filter`: in total, per facet value and per histogram bucket. */
+  aggregate(org: string, filter: EventFilter, request: AggregateRequest): Promise<Aggregates>;
   /** Number of events in the org's log (= next seq). */
   countEvents(org: string): Promise<number>;
 
@@ -146,6 +244,11 @@ export interface Store {
   ledgerHead(org: string): Promise<{ size: number; hashes: Buffer[] }>;
   /** Hashes of complete nodes of the org's tree (level 0: leaf hashes), in the order asked. Throws if one is missing. */
   ledgerNodes(org: string, ids: readonly NodeID[]): Promise<Buffer[]>;
+  /**
+   * Whether the store's other indexes (the entities each event names, the rollup counts) say what its leaves say;
+   * a finding per disagreement (at most `limit`). Part of `annals verify --deep`.
+   */
+  checkIndexes(org: string, limit: number): Promise<IndexFinding[]>;
   /** Up to `limit` stored leaves with seq >= `from`, in seq order (gaps and all, as they are stored). */
   readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]>;
   /** Keeps a checkpoint; returns false (and keeps the earlier one) if one of that size exists. */

@@ -157,9 +157,16 @@ describe('searching events', () => {
     assert.deepEqual(byEmail.map((e) => e.seq), expected((s) => s.actor.id === 'u-cy'));
     const displayName = await walk(`/v1/orgs/acme/events?q=${encodeURIComponent('SAML configuration')}`);
     assert.deepEqual(displayName.map((e) => e.seq), expected((s) => s.action === ACTIONS[3]));
-    for (const hostile of ['ana\u0000silva', 'AND', 'OR NOT', 'NEAR(a b)', '"', '*', 'title:x', "'; DROP TABLE events; --", '^a', '(((']) {
+    for (const hostile of ['ana\u0000silva', 'AND', 'OR NOT', 'NEAR(a b)', '*', "'; DROP TABLE events; --", '^a', '(((']) {
       const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/acme/events?q=${encodeURIComponent(hostile)}`, headers: bearer(reader) });
       assert.equal(res.statusCode, 200, `${hostile}: ${res.body}`);
+    }
+    // What is query syntax gets a 400 that points at it.
+    for (const [bad, position] of [['"', 0], ['title:x', 0], ['ana "x', 4]] as const) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/acme/events?q=${encodeURIComponent(bad)}`, headers: bearer(reader) });
+      assert.equal(res.statusCode, 400, `${bad}: ${res.body}`);
+      assert.equal(res.json().code, 'ANN_ERR_QUERY_SYNTAX');
+      assert.equal(res.json().position, position, bad);
     }
   });
 

@@ -8,11 +8,13 @@ import type { ActionDefinition } from '../../src/domain/action.js';
 import { AnnalsError, type ErrorCode } from '../../src/domain/errors.js';
 import type { Actor, StoredEvent } from '../../src/domain/event.js';
 import type {
-  AppendResult, AppendedEvent, EventFilter, PageKey, PageRequest, PendingEvent, Store,
+  AppendResult, AppendedEvent, EventFilter, PageKey, PageRequest, PendingEvent, Store, TimeRange,
 } from '../../src/store/store.js';
 import { type OpenedStore, STORES } from './stores.js';
 import type { EventDraft } from '../../src/ledger/leaf.js';
 import { pendingEvent } from '../../src/store/pending-event.js';
+import { ipRange, type IpRange } from '../../src/domain/ip.js';
+import { actorAliases, matchesFilter, sortEvents, sortKey } from '../support/filter-model.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures
@@ -84,40 +86,15 @@ async function newOrg(store: Store, label?: string): Promise<string> {
   return id;
 }
 
-/** Sort key of an event for `by`. */
-const at = (e: StoredEvent, by: PageRequest['by']) => Date.parse(by === 'time' ? e.time : e.processedAt);
+const at = sortKey;
 
-function sortEvents(events: StoredEvent[], by: PageRequest['by'], order: PageRequest['order']): StoredEvent[] {
-  const sign = order === 'asc' ? 1 : -1;
-  return [...events].sort((a, b) => sign * (at(a, by) - at(b, by) || a.seq - b.seq));
+/** The brute-force model over one org's events (texts by event id). */
+function modelMatches(all: readonly StoredEvent[], texts: Map<string, string>): (e: StoredEvent, f: EventFilter) => boolean {
+  const aliases = actorAliases(all);
+  return (e, f) => matchesFilter(e, texts.get(e.id) ?? '', f, aliases);
 }
 
-const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-
-/** Brute-force EventFilter over what was appended (texts by event id); single words and phrases for terms. */
-function matches(e: StoredEvent, text: string, f: EventFilter, by: PageRequest['by']): boolean {
-  const k = at(e, by);
-  if (f.from !== undefined && k < f.from) return false;
-  if (f.to !== undefined && k >= f.to) return false;
-  if (f.actions && f.actions.length > 0 && !f.actions.includes(e.action)) return false;
-  if (f.actors && f.actors.length > 0) {
-    const lower = f.actors.map((a) => a.toLowerCase());
-    const byId = f.actors.includes(e.actor.id);
-    const byEmail = typeof e.actor.email === 'string' && lower.includes(e.actor.email.toLowerCase());
-    const byName = typeof e.actor.name === 'string' && lower.includes(e.actor.name.toLowerCase());
-    if (!byId && !byEmail && !byName) return false;
-  }
-  if (f.ips && f.ips.length > 0 && !(e.location?.ip !== undefined && f.ips.includes(e.location.ip))) return false;
-  if (f.terms && f.terms.length > 0) {
-    const doc = words(text).join(' ');
-    for (const term of f.terms) {
-      const phrase = words(term).join(' ');
-      assert.ok(phrase !== '', 'the brute-force model only knows terms with letters or digits');
-      if (!` ${doc} `.includes(` ${phrase} `)) return false;
-    }
-  }
-  return true;
-}
+const ip = (text: string): IpRange => ipRange(text) as IpRange;
 
 /** Follows `next` to the end; checks the page invariants on the way. */
 async function walk(store: Store, org: string, filter: EventFilter, page: Omit<PageRequest, 'after'>) {
@@ -297,20 +274,20 @@ for (const s of STORES) {
         for (const p of g2) assert.equal(await store.getEvent(org, p.id), undefined);
         const q: PageRequest = { limit: 100, order: 'asc', by: 'time' };
         assert.deepEqual((await store.queryEvents(org, {}, q)).events.map((e) => e.seq), [0, 1, 2, 3]);
-        assert.deepEqual(await store.queryEvents(org, { terms: ['zyzzyva'] }, q), { events: [] });
-        assert.deepEqual(await store.queryEvents(org, { actions: ['contract.ghostly'] }, q), { events: [] });
-        assert.deepEqual(await store.queryEvents(org, { actors: ['gus.host@ghost.example'] }, q), { events: [] });
-        assert.deepEqual(await store.queryEvents(org, { actors: ['Gus Host'] }, q), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { text: { all: ['zyzzyva'] } }, q), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actions: { any: ['contract.ghostly'] } }, q), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actors: { any: ['gus.host@ghost.example'] } }, q), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actors: { any: ['Gus Host'] } }, q), { events: [] });
 
         // The same actor in a later, successful group is found by email and name: nothing stale was remembered.
         const later = pending({ actor: ghostActor }, { text: 'zyzzyva' });
         const [a] = await appendOne(store, org, [later]);
         assert.equal(a.seq, 4);
-        const byEmail = await store.queryEvents(org, { actors: ['GUS.HOST@ghost.example'] }, q);
+        const byEmail = await store.queryEvents(org, { actors: { any: ['GUS.HOST@ghost.example'] } }, q);
         assert.deepEqual(byEmail.events.map((e) => e.id), [later.id]);
-        const byName = await store.queryEvents(org, { actors: ['gus host'] }, q);
+        const byName = await store.queryEvents(org, { actors: { any: ['gus host'] } }, q);
         assert.deepEqual(byName.events.map((e) => e.id), [later.id]);
-        assert.deepEqual((await store.queryEvents(org, { terms: ['zyzzyva'] }, q)).events.map((e) => e.id), [later.id]);
+        assert.deepEqual((await store.queryEvents(org, { text: { all: ['zyzzyva'] } }, q)).events.map((e) => e.id), [later.id]);
       });
 
       test('an actor alias first written by a group that then fails, in the same call as a group that succeeds', async () => {
@@ -325,8 +302,8 @@ for (const s of STORES) {
         failed(results[0], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
         okEvents(results[1]);
         const q: PageRequest = { limit: 10, order: 'asc', by: 'time' };
-        assert.deepEqual((await store.queryEvents(org, { actors: ['twice@acme.example'] }, q)).events.map((e) => e.id), [ok.id]);
-        assert.deepEqual((await store.queryEvents(org, { actors: ['TESS TWICE'] }, q)).events.map((e) => e.id), [ok.id]);
+        assert.deepEqual((await store.queryEvents(org, { actors: { any: ['twice@acme.example'] } }, q)).events.map((e) => e.id), [ok.id]);
+        assert.deepEqual((await store.queryEvents(org, { actors: { any: ['TESS TWICE'] } }, q)).events.map((e) => e.id), [ok.id]);
       });
 
       test('processedAt is ISO, one value per group, never decreasing along seq', async () => {
@@ -566,8 +543,8 @@ for (const s of STORES) {
           groups.push(await appendOne(store, org, [pending({ time: minute(30 - g) }), pending({ time: minute(30 - g) })]));
           await sleep(3);
         }
-        const q = async (filter: EventFilter, by: PageRequest['by']) =>
-          (await store.queryEvents(org, filter, { limit: 100, order: 'asc', by })).events.map((e) => e.seq);
+        const q = async (range: TimeRange, by: PageRequest['by']) => (await store.queryEvents(org,
+          by === 'time' ? { time: range } : { processed: range }, { limit: 100, order: 'asc', by })).events.map((e) => e.seq);
         // time: minute(28) (seqs 4,5) in, minute(30) (seqs 0,1) out.
         const t = (n: number) => Date.parse(minute(n));
         assert.deepEqual(await q({ from: t(28), to: t(30) }, 'time'), [4, 5, 2, 3]);
@@ -588,10 +565,11 @@ for (const s of STORES) {
         const page: PageRequest = { limit: 5, order: 'desc', by: 'time' };
         assert.deepEqual(await store.queryEvents(org, {}, page), { events: [] });
         await appendOne(store, org, [pending({ action: 'contract.a' })]);
-        assert.deepEqual(await store.queryEvents(org, { actions: ['contract.b'] }, page), { events: [] });
-        assert.deepEqual(await store.queryEvents(org, { actors: ['nobody'] }, page), { events: [] });
-        assert.deepEqual(await store.queryEvents(org, { ips: ['192.0.2.1'] }, page), { events: [] });
-        assert.deepEqual(await store.queryEvents(org, { terms: ['absent'] }, page), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actions: { any: ['contract.b'] } }, page), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actors: { any: ['nobody'] } }, page), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { ips: { any: [ip('192.0.2.1')] } }, page), { events: [] });
+        assert.deepEqual(await store.queryEvents(org, { actions: { any: [] } }, page), { events: [] }, 'an empty any matches nothing');
+        assert.deepEqual(await store.queryEvents(org, { text: { all: ['absent'] } }, page), { events: [] });
       });
 
       test('next is absent on the last page, also when it is exactly full', async () => {
@@ -623,17 +601,25 @@ for (const s of STORES) {
       describe('filters and keyset paging against a brute-force model', () => {
         const ana: Actor = { id: 'u-ana', name: 'Ana Silva', email: 'Ana.Silva@Acme.example' };
         const bob: Actor = { id: 'u-bob', name: 'Bob Jones', email: 'bob@acme.example' };
-        const bot: Actor = { id: 'svc-deploy', name: 'Deploy Bot', type: 'app' };
+        const bot: Actor = { id: 'svc-deploy', name: 'Deploy Bot', type: 'app', auth: { authType: 'api-token', tokenId: 'tok-1' } };
         const carl: Actor = { id: 'u-carl', email: 'carl@partner.example' };
         const actors = [ana, bob, bot, carl];
         const actions = ['jira.viewed_issue', 'admin.added_user_to_group', 'admin.removed_user', 'confluence.edited_page'];
-        const ips = ['10.0.0.1', '10.0.0.2', '2001:db8::1', undefined];
+        const places: (Draft['location'] | undefined)[] = [
+          { ip: '10.0.0.1', city: 'Kyiv', countryName: 'Ukraine' }, { ip: '10.0.0.2', city: 'Berlin', countryName: 'Germany' },
+          { ip: '2001:db8::1', city: 'Kyiv', countryName: 'Ukraine' }, { ip: '192.0.2.7' }, undefined,
+        ];
+        const entities = [
+          { id: 'u-bob', type: 'users' }, { id: 'g-7', type: 'groups' }, { id: 'WEB-21', type: 'issues' }, { id: 'g-8', type: 'groups' },
+        ];
+        const sites = [{ id: 'site-1', type: 'sites' }, { id: 'site-2', type: 'sites' }];
         const extras = ['jira admins', 'confluence space', 'alpha beta', 'gamma', 'beta alpha gamma', 'Jones, Bob'];
 
         let org: string;
         let all: StoredEvent[];
         const texts = new Map<string, string>();
         const groupAt: number[] = [];
+        let model: (e: StoredEvent, f: EventFilter) => boolean;
 
         before(async () => {
           org = await newOrg(store, 'model');
@@ -641,16 +627,19 @@ for (const s of STORES) {
           const next = (n: number) => { rnd = (rnd * 1103515245 + 12345) % 2147483648; return (rnd >>> 16) % n; };
           const pendings: PendingEvent[] = [];
           all = [];
-          for (let g = 0; g < 5; g++) {
+          for (let g = 0; g < 6; g++) {
             const group: PendingEvent[] = [];
             for (let i = 0; i < 7; i++) {
               const actor = actors[next(actors.length)];
-              const ip = ips[next(ips.length)];
+              const place = places[next(places.length)];
               const extra = extras[next(extras.length)];
               const overrides: Partial<Draft> = {
                 time: minute(next(9)), action: actions[next(actions.length)], actor,
+                outcome: next(4) === 0 ? 'failure' : 'success',
+                context: entities.filter(() => next(3) === 0),
+                container: [sites[next(2)]],
               };
-              if (ip !== undefined) overrides.location = { ip, city: 'Kyiv' };
+              if (place !== undefined) overrides.location = place;
               const text = `${overrides.action!.replace(/[._]/g, ' ')} ${actor.id} ${actor.name ?? ''} ${actor.email ?? ''} ${extra}`;
               group.push(pending(overrides, { text }));
             }
@@ -663,48 +652,72 @@ for (const s of STORES) {
             pendings.push(...group);
             await sleep(3);
           }
-          // Noise in another org with the same actors, actions, ips and words: must never show up.
+          model = modelMatches(all, texts);
+          // Noise in another org with the same actors, actions, ips, entities and words: must never show up.
           const noise = await newOrg(store, 'noise');
           await appendOne(store, noise, pendings.slice(0, 10).map((p) => pendingEvent(drafts.get(p)!, p.text)));
         });
 
+        const range = (by: PageRequest['by'], time: TimeRange, processed: TimeRange): EventFilter =>
+          (by === 'time' ? { time } : { processed });
         const filters: [string, (by: PageRequest['by']) => EventFilter][] = [
           ['no filter', () => ({})],
-          ['from and to', (by) => (by === 'time'
-            ? { from: Date.parse(minute(2)), to: Date.parse(minute(6)) }
-            : { from: groupAt[1], to: groupAt[3] })],
-          ['from only', (by) => ({ from: by === 'time' ? Date.parse(minute(4)) : groupAt[2] })],
-          ['to only', (by) => ({ to: by === 'time' ? Date.parse(minute(4)) : groupAt[2] })],
-          ['actions (any of)', () => ({ actions: ['jira.viewed_issue', 'admin.removed_user'] })],
-          ['actor by id', () => ({ actors: ['u-bob'] })],
-          ['actor by email, case-insensitive', () => ({ actors: ['ana.silva@ACME.example'] })],
-          ['actor by name, case-insensitive', () => ({ actors: ['deploy bot'] })],
-          ['actors by id or name, any of', () => ({ actors: ['u-carl', 'BOB JONES'] })],
-          ['ips (any of)', () => ({ ips: ['10.0.0.2', '2001:db8::1'] })],
-          ['one term, case-insensitive', () => ({ terms: ['JIRA'] })],
-          ['every term must match', () => ({ terms: ['alpha', 'gamma'] })],
-          ['a phrase term', () => ({ terms: ['bob jones'] })],
+          ['from and to', (by) => range(by, { from: Date.parse(minute(2)), to: Date.parse(minute(6)) }, { from: groupAt[1], to: groupAt[3] })],
+          ['from only', (by) => range(by, { from: Date.parse(minute(4)) }, { from: groupAt[2] })],
+          ['to only', (by) => range(by, { to: Date.parse(minute(4)) }, { to: groupAt[2] })],
+          ['event time while paging by processing time', () => ({ time: { from: Date.parse(minute(3)), to: Date.parse(minute(7)) } })],
+          ['actions (any of)', () => ({ actions: { any: ['jira.viewed_issue', 'admin.removed_user'] } })],
+          ['actions excluded', () => ({ actions: { none: ['jira.viewed_issue', 'admin.removed_user'] } })],
+          ['actor by id', () => ({ actors: { any: ['u-bob'] } })],
+          ['actor by email, case-insensitive', () => ({ actors: { any: ['ana.silva@ACME.example'] } })],
+          ['actor by name, case-insensitive', () => ({ actors: { any: ['deploy bot'] } })],
+          ['actors by id or name, any of', () => ({ actors: { any: ['u-carl', 'BOB JONES'] } })],
+          ['actor excluded by email', () => ({ actors: { none: ['BOB@acme.example'] } })],
+          ['ips (any of)', () => ({ ips: { any: [ip('10.0.0.2'), ip('2001:db8::1')] } })],
+          ['a CIDR block, v4', () => ({ ips: { any: [ip('10.0.0.0/30')] } })],
+          ['a CIDR block, v6', () => ({ ips: { any: [ip('2001:db8::/32')] } })],
+          ['ip excluded (events without one stay in)', () => ({ ips: { none: [ip('10.0.0.0/8')] } })],
+          ['country, any case', () => ({ countries: { any: ['UKRAINE'] } })],
+          ['country excluded', () => ({ countries: { none: ['ukraine'] } })],
+          ['city', () => ({ cities: { any: ['berlin', 'Kyiv'] } })],
+          ['failures', () => ({ outcomes: { any: ['failure'] } })],
+          ['successes', () => ({ outcomes: { any: ['success'] } })],
+          ['context by id', () => ({ contexts: { any: [{ id: 'g-7' }] } })],
+          ['context by type and id, any of', () => ({ contexts: { any: [{ id: 'g-8', type: 'groups' }, { id: 'WEB-21', type: 'issues' }] } })],
+          ['context of the wrong type', () => ({ contexts: { any: [{ id: 'g-7', type: 'users' }, { id: 'u-bob' }] } })],
+          ['context excluded', () => ({ contexts: { none: [{ id: 'u-bob' }] } })],
+          ['container', () => ({ containers: { any: [{ id: 'site-2', type: 'sites' }] } })],
+          ['entity: as actor or context', () => ({ entities: { any: [{ id: 'u-bob' }] } })],
+          ['entity: a token', () => ({ entities: { any: [{ id: 'tok-1', type: 'token' }] } })],
+          ['entity: any of several, anywhere', () => ({ entities: { any: [{ id: 'site-1' }, { id: 'u-carl' }, { id: 'tok-1' }] } })],
+          ['one term, case-insensitive', () => ({ text: { all: ['JIRA'] } })],
+          ['every term must match', () => ({ text: { all: ['alpha', 'gamma'] } })],
+          ['a phrase term', () => ({ text: { all: ['bob jones'] } })],
+          ['a term and an excluded term', () => ({ text: { all: ['alpha'], none: ['gamma'] } })],
+          ['only excluded terms', () => ({ text: { none: ['jira', 'bob jones'] } })],
           ['actions + actor email + from', (by) => ({
-            actions: ['admin.added_user_to_group', 'admin.removed_user', 'jira.viewed_issue'],
-            actors: ['Ana.Silva@acme.example', 'u-bob'],
-            from: by === 'time' ? Date.parse(minute(3)) : groupAt[1],
+            ...range(by, { from: Date.parse(minute(3)) }, { from: groupAt[1] }),
+            actions: { any: ['admin.added_user_to_group', 'admin.removed_user', 'jira.viewed_issue'] },
+            actors: { any: ['Ana.Silva@acme.example', 'u-bob'] },
           })],
-          ['terms + ips', () => ({ terms: ['beta'], ips: ['10.0.0.1', '10.0.0.2'] })],
+          ['terms + ips', () => ({ text: { all: ['beta'] }, ips: { any: [ip('10.0.0.1'), ip('10.0.0.2')] } })],
+          ['terms + context + failures', () => ({ text: { all: ['admin'] }, contexts: { any: [{ id: 'g-7' }, { id: 'u-bob' }] }, outcomes: { none: ['success'] } })],
           ['everything at once', (by) => ({
-            from: by === 'time' ? Date.parse(minute(1)) : groupAt[0],
-            to: by === 'time' ? Date.parse(minute(8)) : groupAt[4],
-            actions: actions.slice(0, 3),
-            actors: ['u-ana', 'bob@ACME.example', 'Deploy Bot'],
-            ips: ['10.0.0.1', '2001:db8::1'],
-            terms: ['admin'],
+            ...range(by, { from: Date.parse(minute(1)), to: Date.parse(minute(8)) }, { from: groupAt[0], to: groupAt[5] }),
+            actions: { any: actions.slice(0, 3) },
+            actors: { any: ['u-ana', 'bob@ACME.example', 'Deploy Bot'], none: ['u-carl'] },
+            ips: { any: [ip('10.0.0.0/24'), ip('2001:db8::1')] },
+            countries: { any: ['ukraine', 'germany'] },
+            containers: { none: [{ id: 'site-9' }] },
+            text: { all: ['admin'], none: ['space'] },
           })],
         ];
 
         test('the fixture has ties in time and a mix of everything', () => {
-          assert.equal(all.length, 35);
+          assert.equal(all.length, 42);
           assert.ok(new Set(all.map((e) => e.time)).size < all.length, 'several events share a time');
-          for (const [name, make] of filters.slice(4)) {
-            const n = all.filter((e) => matches(e, texts.get(e.id)!, make('time'), 'time')).length;
+          for (const [name, make] of filters.slice(5)) {
+            const n = all.filter((e) => model(e, make('time'))).length;
             assert.ok(n > 0 && n < all.length, `filter '${name}' should select some but not all events (got ${n})`);
           }
         });
@@ -714,7 +727,7 @@ for (const s of STORES) {
             for (const by of ['time', 'processed'] as const) {
               const filter = make(by);
               for (const order of ['asc', 'desc'] as const) {
-                const expected = sortEvents(all.filter((e) => matches(e, texts.get(e.id)!, filter, by)), by, order);
+                const expected = sortEvents(all.filter((e) => model(e, filter)), by, order);
                 for (const limit of [1, 2, 7, 100]) {
                   const { events, pages } = await walk(store, org, filter, { limit, order, by });
                   const label = `${name}, by ${by}, ${order}, limit ${limit}`;
@@ -726,6 +739,41 @@ for (const s of STORES) {
             }
           });
         }
+
+        test('aggregate counts what the model counts, by facet and bucket, over any filter', async () => {
+          const bounds = [0, 2, 4, 6, 9].map((n) => Date.parse(minute(n)));
+          for (const [name, make] of filters) {
+            const filter = make('time');
+            const expected = all.filter((e) => model(e, filter));
+            const got = await store.aggregate(org, filter, { facets: ['action', 'actor', 'country', 'outcome'], bounds, scanLimit: 1000 });
+            assert.equal(got.total, expected.length, name);
+            assert.equal(got.complete, true, name);
+            const count = (key: (e: StoredEvent) => string | undefined) => {
+              const m = new Map<string, number>();
+              for (const e of expected) {
+                const k = key(e);
+                if (k !== undefined) m.set(k, (m.get(k) ?? 0) + 1);
+              }
+              return [...m].map(([value, n]) => ({ value, count: n })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+            };
+            assert.deepEqual(got.facets.action, count((e) => e.action), `${name}: action`);
+            assert.deepEqual(got.facets.actor, count((e) => e.actor.id), `${name}: actor`);
+            assert.deepEqual(got.facets.country, count((e) => e.location?.countryName as string | undefined), `${name}: country`);
+            assert.deepEqual(got.facets.outcome, count((e) => e.outcome), `${name}: outcome`);
+            const buckets = bounds.slice(0, -1).map((b, i) => expected.filter((e) => Date.parse(e.time) >= b && Date.parse(e.time) < bounds[i + 1]).length);
+            assert.deepEqual(got.buckets, buckets, `${name}: buckets`);
+          }
+        });
+
+        test('aggregate with a scan limit counts the newest events and says so', async () => {
+          const filter: EventFilter = { text: { all: ['jira'] } };
+          const expected = sortEvents(all.filter((e) => model(e, filter)), 'time', 'desc');
+          assert.ok(expected.length > 3);
+          const got = await store.aggregate(org, filter, { facets: [], scanLimit: 3 });
+          assert.equal(got.complete, false);
+          assert.equal(got.total, 3);
+          assert.equal(got.coveredFrom, Date.parse(expected[2].time));
+        });
       });
 
       describe('terms are literal text, never search syntax', () => {
@@ -753,7 +801,7 @@ for (const s of STORES) {
         });
 
         const q = async (terms: string[]) =>
-          (await store.queryEvents(org, { terms }, { limit: 100, order: 'asc', by: 'time' })).events.map((e) => e.id).sort();
+          (await store.queryEvents(org, { text: { all: terms } }, { limit: 100, order: 'asc', by: 'time' })).events.map((e) => e.id).sort();
         const idsOf = (...keys: string[]) => keys.map((k) => ids[k]).sort();
 
         test('operator words match themselves as words', async () => {
@@ -802,14 +850,107 @@ for (const s of STORES) {
         await appendOne(store, b, [pb, pending({ actor: { id: 'u-other' } }, { text: 'other' })]);
         const page: PageRequest = { limit: 10, order: 'desc', by: 'time' };
         for (const filter of [
-          { actors: ['same@acme.example'] }, { actors: ['same name'] }, { actions: ['contract.same'] },
-          { ips: ['10.9.9.9'] }, { terms: ['sameword'] },
+          { actors: { any: ['same@acme.example'] } }, { actors: { any: ['same name'] } }, { actions: { any: ['contract.same'] } },
+          { ips: { any: [ip('10.9.9.9')] } }, { text: { all: ['sameword'] } },
         ] satisfies EventFilter[]) {
           assert.deepEqual((await store.queryEvents(a, filter, page)).events.map((e) => e.id), [pa.id], JSON.stringify(filter));
           assert.deepEqual(await store.queryEvents(b, filter, page), { events: [] }, JSON.stringify(filter));
         }
-        assert.deepEqual((await store.queryEvents(a, { actors: ['u-same'] }, page)).events.map((e) => e.id), [pa.id]);
-        assert.deepEqual((await store.queryEvents(b, { actors: ['u-same'] }, page)).events.map((e) => e.id), [pb.id]);
+        assert.deepEqual((await store.queryEvents(a, { actors: { any: ['u-same'] } }, page)).events.map((e) => e.id), [pa.id]);
+        assert.deepEqual((await store.queryEvents(b, { actors: { any: ['u-same'] } }, page)).events.map((e) => e.id), [pb.id]);
+      });
+    });
+
+    describe('aggregate over time windows (counted from rollups where the store keeps them)', () => {
+      const H = 3_600_000;
+      const D = 24 * H;
+      const START = Date.UTC(2026, 2, 1);
+      let org: string;
+      let all: StoredEvent[];
+
+      before(async () => {
+        org = await newOrg(store, 'rollup');
+        // Six days, events every 37 minutes or so, with a few actors, actions and countries.
+        const events: PendingEvent[] = [];
+        for (let i = 0; i < 240; i++) {
+          const time = new Date(START + i * 37 * 60_000 + (i % 7) * 1000).toISOString();
+          events.push(pending({
+            time, action: `contract.a${i % 5}`, actor: { id: `u-${i % 3}` }, outcome: i % 11 === 0 ? 'failure' : 'success',
+            location: i % 4 === 0 ? { city: 'Oslo' } : { countryName: ['Norway', 'Chile', 'Japan'][i % 3] },
+          }));
+        }
+        // Out of time order, and in two calls: rollups add up whatever the order.
+        const appended = [...await appendOne(store, org, events.slice(120)), ...await appendOne(store, org, events.slice(0, 120))];
+        const byId = new Map(appended.map((a) => [a.id, a]));
+        all = events.map((p) => stored(p, org, byId.get(p.id)!));
+      });
+
+      const expect = (from: number, to: number, bounds?: number[]) => {
+        const inside = all.filter((e) => Date.parse(e.time) >= from && Date.parse(e.time) < to);
+        const count = (key: (e: StoredEvent) => string | undefined) => {
+          const m = new Map<string, number>();
+          for (const e of inside) {
+            const k = key(e);
+            if (k !== undefined) m.set(k, (m.get(k) ?? 0) + 1);
+          }
+          return [...m].map(([value, n]) => ({ value, count: n })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+        };
+        return {
+          total: inside.length,
+          facets: {
+            action: count((e) => e.action), actor: count((e) => e.actor.id),
+            country: count((e) => e.location?.countryName as string | undefined), outcome: count((e) => e.outcome),
+          },
+          buckets: bounds?.slice(0, -1).map((b, i) => inside.filter((e) => Date.parse(e.time) >= b && Date.parse(e.time) < bounds[i + 1]).length),
+        };
+      };
+
+      const windows: [string, number, number][] = [
+        ['whole days', START + D, START + 4 * D],
+        ['ragged at both ends', START + 5 * H + 17 * 60_000 + 3, START + 4 * D + 7 * H + 59 * 60_000],
+        ['inside one hour', START + 2 * D + 3 * H + 60_000, START + 2 * D + 3 * H + 50 * 60_000],
+        ['inside one day, across hours', START + D + 30 * 60_000, START + D + 20 * H],
+        ['everything', START - 10 * D, START + 20 * D],
+      ];
+      for (const [name, from, to] of windows) {
+        test(`${name}: totals, facets and daily, hourly and 6-hourly buckets`, async () => {
+          for (const step of [D, H, 6 * H]) {
+            const bounds: number[] = [];
+            for (let b = from - (((from % step) + step) % step); ; b += step) {
+              bounds.push(b);
+              if (b >= to) break;
+            }
+            const want = expect(from, to, bounds);
+            const got = await store.aggregate(org, { time: { from, to } }, { facets: ['action', 'actor', 'country', 'outcome'], bounds, scanLimit: 10_000 });
+            assert.equal(got.complete, true);
+            assert.deepEqual({ total: got.total, facets: got.facets, buckets: got.buckets }, want, `${name}, step ${step / H}h`);
+          }
+        });
+      }
+
+      test('an open window counts everything; no facets asked, none returned', async () => {
+        const got = await store.aggregate(org, {}, { facets: [], scanLimit: 10 });
+        assert.deepEqual(got, { total: all.length, facets: {}, complete: true });
+      });
+
+      test("another org's events are never counted", async () => {
+        const other = await newOrg(store, 'rollup-other');
+        await appendOne(store, other, [pending({ time: new Date(START + D).toISOString() })]);
+        const got = await store.aggregate(other, { time: { from: START - D, to: START + 10 * D } }, { facets: ['action'], scanLimit: 10 });
+        assert.equal(got.total, 1);
+        const mine = await store.aggregate(org, { time: { from: START - D, to: START + 10 * D } }, { facets: [], scanLimit: 10 });
+        assert.equal(mine.total, all.length);
+      });
+    });
+
+    describe('checkIndexes', () => {
+      test('a store written only through append has nothing to report', async () => {
+        const org = await newOrg(store, 'indexes');
+        await appendOne(store, org, [
+          pending({ context: [{ id: 'u-1', type: 'users' }, { id: 'u-1', type: 'users' }], container: [{ id: 's', type: 'sites' }], actor: { id: 'u-2', auth: { tokenId: 't-1' } } }),
+          pending({ actor: { id: 'u-3', auth: { tokenId: '' } }, location: { countryName: 'Peru' } }),
+        ]);
+        assert.deepEqual(await store.checkIndexes(org, 10), []);
       });
     });
 

@@ -3,14 +3,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Annals } from '../../annals.js';
 import { AnnalsError } from '../../domain/errors.js';
-import { toEnvelope } from '../../domain/event.js';
+import { type StoredEvent, toEnvelope } from '../../domain/event.js';
 import { EventInputSchema } from '../../ingest/event-schema.js';
-import type { EventQuery } from '../../query/query-service.js';
-import { EventParams, EventSearchQuery, Ok, OrgParams, Problem } from '../schemas.js';
+import { type Coverage, type EventQuery, type EventQueryPage, type Facet, FACETS, type Interval } from '../../query/query-service.js';
+import {
+  AroundQuery, EntityParams, EventParams, EventSearchQuery, EventStreamQuery, FacetQuery, HistogramQuery, Ok, OrgParams, Problem,
+  TimelineQuery,
+} from '../schemas.js';
 
 export const READ_PREFIXES = ['/v1/orgs/:orgId', '/admin/v1/orgs/:orgId'] as const;
 
-type SearchQuery = Omit<EventQuery, 'limit'> & { limit?: number };
+type SearchQuery = EventQuery;
 
 /** `a,b` and repeated parameters both mean "any of". */
 function list(values: string[] | undefined): string[] | undefined {
@@ -84,21 +87,24 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
       },
     }, async (request) => {
       const { orgId } = request.params as { orgId: string };
-      const q = request.query as SearchQuery;
-      const page = await annals.query.search(orgId, {
-        ...q,
-        action: list(q.action), category: list(q.category), product: list(q.product), ip: list(q.ip), actor: q.actor,
-      });
-      const base = `${origin(request)}${prefix.replace(':orgId', encodeURIComponent(orgId))}/events/`;
-      return {
-        data: page.events.map((e) => toEnvelope(e, base + e.id)),
-        meta: { next: page.next ?? null, page_size: page.limit },
-        links: {
-          self: new URL(request.url, origin(request)).toString(),
-          next: page.next ? pageUrl(request, page.next) : null,
-          prev: page.prev ? pageUrl(request, page.prev) : null,
-        },
-      };
+      const page = await annals.query.search(orgId, narrowing(request.query as SearchQuery));
+      return pageBody(request, prefix, orgId, page);
+    });
+
+    app.get(`${prefix}/events-stream`, {
+      config: { scope: 'read:events' },
+      schema: {
+        tags,
+        summary: 'Poll events in processing order (oldest first); a non-empty page always has meta.next, which keeps '
+          + 'working after the last page: call it again later for the events that arrived since',
+        params: OrgParams,
+        querystring: EventStreamQuery,
+        response: { 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+      },
+    }, async (request) => {
+      const { orgId } = request.params as { orgId: string };
+      const page = await annals.query.stream(orgId, request.query as EventQuery);
+      return pageBody(request, prefix, orgId, page);
     });
 
     app.get(`${prefix}/events/:eventId`, {
@@ -113,4 +119,84 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
       return { data: toEnvelope(event, new URL(request.url, origin(request)).toString()) };
     });
   }
+
+  const investigate = { tags: ['investigation'], response: { 400: Problem, 401: Problem, 403: Problem, 404: Problem } };
+
+  app.get('/v1/orgs/:orgId/events/facets', {
+    config: { scope: 'read:events' },
+    schema: { ...investigate, summary: 'Counts of the events a search matches, by action, category, product, operation, actor, country and outcome (top values each)', params: OrgParams, querystring: FacetQuery },
+  }, async (request) => {
+    const { orgId } = request.params as { orgId: string };
+    const q = request.query as SearchQuery & { facets?: string[]; size?: number };
+    const wanted = list(q.facets) ?? [...FACETS];
+    const unknown = wanted.filter((f) => !(FACETS as readonly string[]).includes(f));
+    if (unknown.length > 0) {
+      throw new AnnalsError('ANN_ERR_QUERY_INVALID', `facets: unknown ${unknown.join(', ')}; known: ${FACETS.join(', ')}`, { parameter: 'facets' });
+    }
+    const { facets, ...cover } = await annals.query.facets(orgId, narrowing(q), [...new Set(wanted)] as Facet[], q.size);
+    return { data: { total: cover.total, facets }, meta: coverageMeta(cover) };
+  });
+
+  app.get('/v1/orgs/:orgId/events/histogram', {
+    config: { scope: 'read:events' },
+    schema: { ...investigate, summary: 'Event counts over time for a search, in automatic (or chosen) buckets', params: OrgParams, querystring: HistogramQuery },
+  }, async (request) => {
+    const { orgId } = request.params as { orgId: string };
+    const q = request.query as SearchQuery & { interval?: Interval | 'auto' };
+    const result = await annals.query.histogram(orgId, narrowing(q), q.interval);
+    return {
+      data: { interval: result.interval, total: result.total, buckets: result.buckets.map((b) => ({ start: new Date(b.start).toISOString(), count: b.count })) },
+      meta: coverageMeta(result),
+    };
+  });
+
+  app.get('/v1/orgs/:orgId/events/:eventId/around', {
+    config: { scope: 'read:events' },
+    schema: { ...investigate, summary: 'The events near one event: by the same actor, from the same IP address, on the same context', params: EventParams, querystring: AroundQuery },
+  }, async (request) => {
+    const { orgId, eventId } = request.params as { orgId: string; eventId: string };
+    const { minutes, limit } = request.query as { minutes?: number; limit?: number };
+    const around = await annals.query.around(orgId, eventId, minutes, limit);
+    const base = `${origin(request)}/v1/orgs/${encodeURIComponent(orgId)}/events/`;
+    const envelopes = (events: StoredEvent[]) => events.map((e) => toEnvelope(e, base + e.id));
+    return {
+      data: { event: toEnvelope(around.event, base + around.event.id), actor: envelopes(around.actor), ip: envelopes(around.ip), context: envelopes(around.context) },
+      meta: { minutes: around.minutes },
+    };
+  });
+
+  app.get('/v1/orgs/:orgId/entities/:entityId/events', {
+    config: { scope: 'read:events' },
+    schema: { ...investigate, summary: 'Every event an entity appears in (as actor, token, context or container), newest first', params: EntityParams, querystring: TimelineQuery },
+  }, async (request) => {
+    const { orgId, entityId } = request.params as { orgId: string; entityId: string };
+    const { type, ...q } = request.query as SearchQuery & { type?: string };
+    const page = await annals.query.timeline(orgId, type === undefined ? { id: entityId } : { id: entityId, type }, narrowing(q));
+    return pageBody(request, '/v1/orgs/:orgId', orgId, page);
+  });
+}
+
+/** The request's narrowing parameters, with comma-separated lists split. */
+function narrowing(q: SearchQuery): EventQuery {
+  return { ...q, action: list(q.action), category: list(q.category), product: list(q.product), ip: list(q.ip), actor: q.actor };
+}
+
+/** A page in the Atlassian Organizations API shape. */
+function pageBody(request: FastifyRequest, prefix: string, orgId: string, page: EventQueryPage) {
+  const base = `${origin(request)}${prefix.replace(':orgId', encodeURIComponent(orgId))}/events/`;
+  return {
+    data: page.events.map((e) => toEnvelope(e, base + e.id)),
+    meta: { next: page.next ?? null, page_size: page.limit },
+    links: {
+      self: new URL(request.url, origin(request)).toString(),
+      next: page.next ? pageUrl(request, page.next) : null,
+      prev: page.prev ? pageUrl(request, page.prev) : null,
+    },
+  };
+}
+
+function coverageMeta(c: Coverage) {
+  const meta: Record<string, unknown> = { from: new Date(c.from).toISOString(), to: new Date(c.to).toISOString(), complete: c.complete };
+  if (c.coveredFrom !== undefined) meta.coveredFrom = new Date(c.coveredFrom).toISOString();
+  return meta;
 }

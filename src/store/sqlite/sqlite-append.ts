@@ -5,7 +5,9 @@ import { AnnalsError } from '../../domain/errors.js';
 import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
-import type { AppendGroup, AppendedEvent } from '../store.js';
+import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
+import { RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
+import { ftsTable, KEY_SHIFT, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 /** An append result as it crosses threads: errors as plain data, rebuilt into AnnalsError by the caller. */
 export type WireResult =
@@ -47,6 +49,11 @@ export class SqliteAppender {
   /** Aliases written by the transaction in progress: remembered in #aliases only once it commits. */
   #newAliases: string[] = [];
   readonly #stmt;
+  /** Each org's full-text insert (the table is the org's own). */
+  readonly #insertText = new Map<number, Database.Statement>();
+  /** Rollup counts of the transaction in progress, and of the group in progress (absorbed when it commits). */
+  readonly #rollups = new RollupCounts();
+  readonly #groupRollups = new RollupCounts();
   readonly #appendAll: Database.Transaction<(groups: AppendGroup[]) => WireResult[]>;
 
   constructor(db: Database.Database, options: AppenderOptions = {}) {
@@ -57,10 +64,14 @@ export class SqliteAppender {
       head: db.prepare<[number], { next_seq: number; last_processed_ms: number; frontier: Buffer }>(
         'SELECT next_seq, last_processed_ms, frontier FROM orgs WHERE no = ?'),
       setHead: db.prepare('UPDATE orgs SET next_seq = ?, last_processed_ms = ?, frontier = ? WHERE no = ?'),
+      // The time key (see sqlite-schema.ts): the next free one at the event's millisecond. The three time
+      // parameters are the same value.
       insertEvent: db.prepare(
-        `INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertText: db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)'),
+        `INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, body, leaf_hash)
+         VALUES ((SELECT coalesce(max(rowid) + 1, ? * 1048576) FROM events WHERE rowid >= ? * 1048576 AND rowid < (? + 1) * 1048576),
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true),
+      insertEntity: db.prepare('INSERT OR IGNORE INTO event_entities (org_no, id, k, role, type) VALUES (?, ?, ?, ?, ?)'),
+      upsertRollup: db.prepare(UPSERT_ROLLUP),
       insertNode: db.prepare('INSERT INTO merkle_nodes (org_no, level, idx, hash) VALUES (?, ?, ?, ?)'),
       insertAlias: db.prepare('INSERT OR IGNORE INTO actor_aliases (org_no, alias, actor_id) VALUES (?, ?, ?)'),
       idempotency: db.prepare<[number, string], { seq: number; fingerprint: Buffer | null }>(
@@ -72,19 +83,26 @@ export class SqliteAppender {
     // Each group runs in its own savepoint (a nested better-sqlite3 transaction) inside one write transaction:
     // one fsync for all of them, and a group that throws is rolled back alone.
     const appendGroup = db.transaction((group: AppendGroup): AppendedEvent[] => this.#appendOne(group));
-    this.#appendAll = db.transaction((groups: AppendGroup[]): WireResult[] =>
-      groups.map((group) => {
+    this.#appendAll = db.transaction((groups: AppendGroup[]): WireResult[] => {
+      const results = groups.map((group): WireResult => {
         const mark = this.#newAliases.length;
         try {
-          return { ok: true, events: appendGroup(group) };
+          const events = appendGroup(group);
+          this.#rollups.absorb(this.#groupRollups);
+          return { ok: true, events };
         } catch (error) {
+          this.#groupRollups.clear();
           // SQLITE_FULL, _IOERR or _NOMEM can roll back the whole transaction, not just the group's savepoint:
           // then no later group may run (it would commit on its own); the whole append fails.
           if (!this.#db.inTransaction) throw error;
           this.#newAliases.length = mark;
           return { ok: false, error: toWire(error) };
         }
-      }));
+      });
+      // One upsert per distinct rollup row of the whole transaction, not one per event.
+      this.#rollups.write(this.#stmt.upsertRollup);
+      return results;
+    });
   }
 
   /** Appends every group in one IMMEDIATE transaction (one fsync); see Store.append. */
@@ -95,6 +113,8 @@ export class SqliteAppender {
       return results;
     } catch (error) {
       // The outer transaction itself failed (disk full, I/O error): nothing of it was committed.
+      this.#rollups.clear();
+      this.#groupRollups.clear();
       const wire = toWire(error);
       return groups.map(() => ({ ok: false, error: wire }));
     } finally {
@@ -136,9 +156,7 @@ export class SqliteAppender {
       }
       const leaf = leafFromParts(pending.leaf, group.org, processedAt, seq);
       const hash = this.#ledger ? leafHash(leaf) : Buffer.alloc(HASH_SIZE);
-      const info = s.insertEvent.run(orgNo, seq, pending.id, pending.timeMs, processedMs, pending.action,
-        pending.actorId, pending.ip ?? null, leaf, hash);
-      s.insertText.run(info.lastInsertRowid, pending.text);
+      this.#store(orgNo, seq, processedMs, pending, leaf, hash);
       range?.append(hash, visit);
       if (key !== undefined) s.insertIdempotency.run(orgNo, key, seq, pending.fingerprint ?? null);
       this.#rememberActor(orgNo, pending.actorId, pending.actorEmail, pending.actorName);
@@ -147,6 +165,33 @@ export class SqliteAppender {
     }
     s.setHead.run(seq, processedMs, range ? Buffer.concat(range.hashes as Buffer[]) : head.frontier, orgNo);
     return out;
+  }
+
+  /** The event's row, its full-text row, its entities and its rollup counts. */
+  #store(orgNo: number, seq: number, processedMs: number, p: PendingEvent, leaf: string, hash: Buffer): void {
+    const s = this.#stmt;
+    const t = p.timeMs;
+    // Crossing from another thread turns a Buffer into a plain Uint8Array: wrap it again, without copying.
+    const ip = p.ip === undefined ? null : Buffer.from(p.ip.buffer, p.ip.byteOffset, p.ip.byteLength);
+    const failed = p.outcome === 'failure';
+    const key = s.insertEvent.run(t, t, t, orgNo, seq, p.id, t, processedMs, p.action, p.actorId, ip,
+      p.country ?? null, p.city ?? null, failed ? OUTCOME_CODE.failure : OUTCOME_CODE.success, leaf, hash).lastInsertRowid as bigint;
+    if (key >> KEY_SHIFT !== BigInt(t)) {
+      throw new AnnalsError('ANN_ERR_EVENT_INVALID',
+        `more than ${2 ** Number(KEY_SHIFT)} events share the time ${iso(t)}; spread them over more than one millisecond`);
+    }
+    this.#text(orgNo).run(key, p.text);
+    for (const e of p.entities) s.insertEntity.run(orgNo, e.id, key, ROLE_CODE[e.role], e.type);
+    this.#groupRollups.add(orgNo, t, p.action, p.actorId, p.country, failed);
+  }
+
+  #text(orgNo: number): Database.Statement {
+    let stmt = this.#insertText.get(orgNo);
+    if (!stmt) {
+      stmt = this.#db.prepare(`INSERT INTO ${ftsTable(orgNo)} (rowid, text) VALUES (?, ?)`);
+      this.#insertText.set(orgNo, stmt);
+    }
+    return stmt;
   }
 
   /** Lets `actor=` filters find an actor by email or name as well as by id. */

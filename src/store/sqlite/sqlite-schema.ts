@@ -1,18 +1,46 @@
 // The embedded store's schema, as numbered migrations applied in order (PRAGMA user_version holds the last one).
 //
-// Layout notes:
-// - events.rowid is the global insertion order and the rowid of the contentless FTS5 index.
+// Layout (schema 2):
+// - events.rowid is the event's *time key*: time_ms * 2^20 + n, where n counts the events stored before it at that
+//   millisecond (in any org). Within an org, time-key order is (time, seq) order, because a later seq is always
+//   stored later. So the table is clustered by event time, every index that ends in the (implicit) rowid is ordered
+//   by time, a keyset cursor is one integer, and the per-org full-text index (rowid = time key) answers "newest
+//   matches first" and deep pages without reading every match. Time keys exceed 2^53: JavaScript holds them only as
+//   BigInt (safeIntegers), and never needs to look inside one.
 // - org ids are mapped to small integers (orgs.no) so that every index key stays short.
 // - body holds the event's ledger leaf (canonical JSON) and leaf_hash its RFC 9162 leaf hash; the other columns are
-//   copies for indexing only.
-// - orgs.frontier is the org's Merkle compact range (the hashes of the perfect subtrees of [0, next_seq), 32 bytes
-//   each, left to right); merkle_nodes holds every complete interior node (level >= 1), so any proof or any past
-//   root is a handful of point reads.
-// - events_fts is contentless and keeps no per-row sizes (columnsize=0): results are ordered by time, never ranked,
-//   so the index holds only what MATCH needs.
-// - time-ordered indexes end in seq so the keyset cursor (time_ms, seq) is a pure index range.
-export const MIGRATIONS: readonly string[] = [
-  `
+//   copies for searching only (`annals verify --deep` checks them against the leaf).
+// - ip is 16 bytes (domain/ip.ts), so a CIDR block is one index range. country and city compare case-insensitively.
+// - orgs.frontier is the org's Merkle compact range; merkle_nodes holds every complete interior node (level >= 1).
+// - event_entities indexes the entities an event names (context, container, the token that acted) by id.
+// - rollups counts events per hour and per day, in total and by action, actor, country and outcome: facets and
+//   histograms over a time window read these instead of every event (sqlite-rollups.ts).
+// - fts_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes.
+import type Database from 'better-sqlite3';
+import { builtInAction } from '../../catalogue/catalogue.js';
+import type { StoredEvent } from '../../domain/event.js';
+import { ipBytes } from '../../domain/ip.js';
+import { searchText } from '../../domain/search-text.js';
+import { rebuildRollups } from './sqlite-rollups.js';
+
+/** Bits of the time key below the millisecond: at most 2^20 events may share one millisecond. */
+export const KEY_SHIFT = 20n;
+export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
+export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
+
+/** The full-text table of an org (`no` is the store's own integer, never user input). */
+export const ftsTable = (orgNo: number) => `fts_${orgNo}`;
+
+export function createFtsTable(db: Database.Database, orgNo: number): void {
+  db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${ftsTable(orgNo)} USING fts5 (text, content = '', columnsize = 0)`);
+}
+
+export interface Migration {
+  description: string;
+  up(db: Database.Database): void;
+}
+
+const V1 = `
   CREATE TABLE meta (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -94,5 +122,114 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (org_no, size)
   ) WITHOUT ROWID;
   CREATE VIRTUAL TABLE events_fts USING fts5 (text, content = '', columnsize = 0);
-  `,
+`;
+
+/** Schema 2's events table and its indexes (each index ends in the implicit rowid: the time key). */
+const EVENTS_V2 = `
+  CREATE TABLE events_v2 (
+    rowid        INTEGER PRIMARY KEY,
+    org_no       INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    time_ms      INTEGER NOT NULL,
+    processed_ms INTEGER NOT NULL,
+    action       TEXT NOT NULL,
+    actor_id     TEXT NOT NULL,
+    ip           BLOB,
+    country      TEXT COLLATE NOCASE,
+    city         TEXT COLLATE NOCASE,
+    outcome      INTEGER NOT NULL,
+    body         TEXT NOT NULL,
+    leaf_hash    BLOB NOT NULL
+  );
+`;
+
+const INDEXES_V2 = `
+  CREATE UNIQUE INDEX events_by_seq ON events (org_no, seq);
+  CREATE UNIQUE INDEX events_by_id ON events (id);
+  CREATE INDEX events_by_org ON events (org_no);
+  CREATE INDEX events_by_action ON events (org_no, action);
+  CREATE INDEX events_by_actor ON events (org_no, actor_id);
+  CREATE INDEX events_by_ip ON events (org_no, ip);
+  CREATE INDEX events_by_country ON events (org_no, country);
+  CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1;
+  CREATE TABLE event_entities (
+    org_no INTEGER NOT NULL,
+    id     TEXT NOT NULL,
+    k      INTEGER NOT NULL,
+    role   INTEGER NOT NULL,
+    type   TEXT NOT NULL,
+    PRIMARY KEY (org_no, id, k, role, type)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollups (
+    org_no INTEGER NOT NULL,
+    dim    INTEGER NOT NULL,
+    grain  INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    value  TEXT NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (org_no, dim, grain, bucket, value)
+  ) WITHOUT ROWID;
+`;
+
+/**
+ * The entity rows the stored leaves call for (org_no, id, k, role, type), as the writer derives them from each event
+ * (store/pending-event.ts): upgrades build event_entities from it, `verify --deep` checks event_entities against it.
+ */
+export const DERIVED_ENTITIES = `
+  SELECT e.org_no AS org_no, json_extract(j.value, '$.id') AS id, e.rowid AS k, ${ROLE_CODE.context} AS role, json_extract(j.value, '$.type') AS type
+    FROM events e, json_each(e.body, '$.context') j
+  UNION SELECT e.org_no, json_extract(j.value, '$.id'), e.rowid, ${ROLE_CODE.container}, json_extract(j.value, '$.type')
+    FROM events e, json_each(e.body, '$.container') j
+  UNION SELECT org_no, json_extract(body, '$.actor.auth.tokenId'), rowid, ${ROLE_CODE.token}, 'token'
+    FROM events WHERE coalesce(json_extract(body, '$.actor.auth.tokenId'), '') <> ''`;
+
+/** Schema 1 → 2: rebuilds the events table on time keys and derives every new index from the stored leaves. */
+function upgradeToTimeKeys(db: Database.Database): void {
+  db.function('annals_ip_bytes', { deterministic: true }, (ip: unknown) => {
+    if (typeof ip !== 'string') return null;
+    const bytes = ipBytes(ip);
+    return bytes ? Buffer.from(bytes) : null;
+  });
+  db.exec(EVENTS_V2);
+  // n counts events of the same millisecond in (org, seq) order, so that within an org time-key order is
+  // (time, seq) order, as for newly appended events.
+  db.exec(`
+    INSERT INTO events_v2 (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, body, leaf_hash)
+    SELECT time_ms * 1048576 + row_number() OVER (PARTITION BY time_ms ORDER BY org_no, seq) - 1,
+           org_no, seq, id, time_ms, processed_ms, action, actor_id, annals_ip_bytes(ip),
+           json_extract(body, '$.location.countryName'), json_extract(body, '$.location.city'),
+           CASE json_extract(body, '$.outcome') WHEN 'failure' THEN 1 ELSE 0 END, body, leaf_hash
+    FROM events;
+    DROP TABLE events;
+    DROP TABLE events_fts;
+    ALTER TABLE events_v2 RENAME TO events;
+  `);
+  db.exec(INDEXES_V2);
+  db.exec(`INSERT OR IGNORE INTO event_entities (org_no, id, k, role, type) ${DERIVED_ENTITIES}`);
+  rebuildRollups(db);
+  // The full-text index per org, from each stored event and its action's display name.
+  const custom = db.prepare<[number, string], { display_name: string }>('SELECT display_name FROM actions WHERE org_no = ? AND key = ?');
+  for (const { no } of db.prepare<[], { no: number }>('SELECT no FROM orgs').all()) {
+    createFtsTable(db, no);
+    const insert = db.prepare(`INSERT INTO ${ftsTable(no)} (rowid, text) VALUES (?, ?)`);
+    // In pages: a connection may not write while it iterates.
+    const page = db.prepare<[number, bigint], { k: bigint; body: string }>(
+      'SELECT rowid AS k, body FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid > ? ORDER BY rowid LIMIT 5000').safeIntegers(true);
+    for (let after = -(2n ** 63n); ;) {
+      const rows = page.all(no, after);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const event = JSON.parse(row.body) as StoredEvent;
+        const displayName = builtInAction(event.action)?.displayName ?? custom.get(no, event.action)?.display_name ?? event.action;
+        insert.run(row.k, searchText(event, { displayName }));
+      }
+      after = rows[rows.length - 1].k;
+    }
+  }
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { description: 'the first schema', up: (db) => db.exec(V1) },
+  { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
 ];

@@ -2,8 +2,8 @@
 // for, and the app it used), the action's display name, the message, and the names of the context and container
 // entities (their string attributes). Ids, types and addresses are left out: they have filters of their own, and
 // unique tokens such as ids would bloat the index that every append writes to.
-import type { ActionDefinition } from '../domain/action.js';
-import type { Entity, EventInput } from '../domain/event.js';
+import type { ActionDefinition } from './action.js';
+import type { Entity, EventInput } from './event.js';
 
 function entityNames(parts: string[], entities: Entity[] | undefined): void {
   if (!entities) return;
@@ -13,7 +13,7 @@ function entityNames(parts: string[], entities: Entity[] | undefined): void {
   }
 }
 
-export function searchText(event: EventInput, action: ActionDefinition): string {
+export function searchText(event: Pick<EventInput, 'actor' | 'context' | 'container' | 'message'>, action: Pick<ActionDefinition, 'displayName'>): string {
   const parts: string[] = [action.displayName];
   const { actor } = event;
   if (actor.name) parts.push(actor.name);

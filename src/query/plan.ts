@@ -1,0 +1,206 @@
+// The planner: a parsed query (and the request parameters that stand for qualifiers) into the store's EventFilter,
+// the one plan every adapter compiles. Values get their meaning here: action patterns, categories, products and
+// operations become action keys, addresses become ranges, times become bounds. Every mistake names where it is.
+import { type ActionDefinition, OPERATIONS, slug } from '../domain/action.js';
+import { AnnalsError } from '../domain/errors.js';
+import { OUTCOMES, type Outcome } from '../domain/event.js';
+import { ipRange, type IpRange } from '../domain/ip.js';
+import type { Query, QueryField, Span } from '../domain/query.js';
+import type { EntityRef, EventFilter, TimeRange } from '../store/store.js';
+import { queryError } from './parser.js';
+import { parseQueryTime } from './time.js';
+
+/** A condition on one field: from a qualifier of `q` (with its place), or from a request parameter. */
+export interface Clause {
+  field: QueryField;
+  value: string;
+  negated: boolean;
+  /** Where the value came from: a span of `q`, or a parameter name. */
+  origin: { span: Span } | { parameter: string };
+}
+
+export interface PlanContext {
+  now: number;
+  /** Every action the org may use (built-in and its own): for patterns, categories, products, operations. */
+  actions(): Promise<readonly ActionDefinition[]>;
+}
+
+type ActionField = 'action' | 'category' | 'product' | 'operation';
+
+/** The clauses a parsed query holds (text terms aside). */
+export function clausesOf(query: Query): Clause[] {
+  return query.terms.flatMap((t) => (t.kind === 'qualifier'
+    ? [{ field: t.field, value: t.value, negated: t.negated, origin: { span: t.valueSpan } }]
+    : []));
+}
+
+function fail(clause: Clause, detail: string, expected?: string): never {
+  if ('span' in clause.origin) throw queryError(clause.origin.span.start, `${clause.field}: ${detail}`, expected);
+  throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${clause.origin.parameter}: ${detail}`, { parameter: clause.origin.parameter });
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+function pattern(value: string): RegExp {
+  return new RegExp(`^${value.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+async function actionKeys(field: ActionField, clause: Clause, ctx: PlanContext): Promise<string[]> {
+  const all = await ctx.actions();
+  const { value } = clause;
+  let keys: string[];
+  switch (field) {
+    case 'action': {
+      if (!value.includes('*')) {
+        // An exact key from a parameter is taken as it is (it may simply match nothing, as connectors expect).
+        if (!('span' in clause.origin) || all.some((a) => a.key === value)) return [value];
+        fail(clause, `no action '${value}'`, 'an action key (see /event-actions), or a pattern with * such as jira_user_actions.*');
+      }
+      const re = pattern(value);
+      keys = all.filter((a) => re.test(a.key)).map((a) => a.key);
+      if (keys.length === 0) fail(clause, `no action matches '${value}'`, 'a pattern that matches action keys, such as user_management.*');
+      return keys;
+    }
+    case 'operation':
+      if (!(OPERATIONS as readonly string[]).includes(value.toLowerCase())) fail(clause, `'${value}' is not an operation`, `one of ${OPERATIONS.join(', ')}`);
+      keys = all.filter((a) => a.operation === value.toLowerCase()).map((a) => a.key);
+      return keys;
+    default: {
+      const wanted = slug(value);
+      keys = all.filter((a) => slug(a[field]) === wanted).map((a) => a.key);
+      if (keys.length === 0) {
+        const known = [...new Set(all.map((a) => slug(a[field])))].slice(0, 40).join(', ');
+        fail(clause, `'${value}' matches no ${field}`, `a ${field} by name or slug, e.g. ${known}`);
+      }
+      return keys;
+    }
+  }
+}
+
+/** `type:id`, or an id that may itself hold colons: both readings are looked for. */
+function entityRefs(value: string): EntityRef[] {
+  const colon = value.indexOf(':');
+  const refs: EntityRef[] = [{ id: value }];
+  if (colon > 0 && colon < value.length - 1) refs.push({ type: value.slice(0, colon), id: value.slice(colon + 1) });
+  return refs;
+}
+
+function intersect(a: TimeRange | undefined, b: TimeRange): TimeRange {
+  const out: TimeRange = { ...a };
+  if (b.from !== undefined && (out.from === undefined || b.from > out.from)) out.from = b.from;
+  if (b.to !== undefined && (out.to === undefined || b.to < out.to)) out.to = b.to;
+  return out;
+}
+
+class MatchBuilder<T> {
+  readonly any: T[] = [];
+  readonly none: T[] = [];
+  readonly #seen = new Set<string>();
+
+  add(value: T, negated: boolean, key = String(value)): void {
+    const k = `${negated}:${key}`;
+    if (this.#seen.has(k)) return;
+    this.#seen.add(k);
+    (negated ? this.none : this.any).push(value);
+  }
+
+  build(): { any?: T[]; none?: T[] } | undefined {
+    if (this.any.length === 0 && this.none.length === 0) return undefined;
+    const out: { any?: T[]; none?: T[] } = {};
+    if (this.any.length) out.any = this.any;
+    if (this.none.length) out.none = this.none;
+    return out;
+  }
+}
+
+/**
+ * The plan for `clauses` (repeats of a field OR, fields AND; `time` clauses intersect) and the free text of `query`.
+ * `time` is an extra range on event time (from/to parameters).
+ */
+export async function plan(clauses: readonly Clause[], query: Query | undefined, ctx: PlanContext, time?: TimeRange): Promise<EventFilter> {
+  const filter: EventFilter = {};
+  if (time && (time.from !== undefined || time.to !== undefined)) filter.time = { ...time };
+  const positive = new Map<ActionField, Set<string>>();
+  const negative = new Set<string>();
+  const actors = new MatchBuilder<string>();
+  const ips = new MatchBuilder<IpRange>();
+  const countries = new MatchBuilder<string>();
+  const cities = new MatchBuilder<string>();
+  const outcomes = new MatchBuilder<Outcome>();
+  const entities = { context: new MatchBuilder<EntityRef>(), container: new MatchBuilder<EntityRef>(), entity: new MatchBuilder<EntityRef>() };
+  for (const clause of clauses) {
+    const { field, value, negated } = clause;
+    switch (field) {
+      case 'action':
+      case 'category':
+      case 'product':
+      case 'operation': {
+        const keys = await actionKeys(field, clause, ctx);
+        if (negated) for (const k of keys) negative.add(k);
+        else {
+          const set = positive.get(field) ?? new Set<string>();
+          for (const k of keys) set.add(k);
+          positive.set(field, set);
+        }
+        break;
+      }
+      case 'actor':
+        actors.add(value, negated);
+        break;
+      case 'ip': {
+        const range = ipRange(value);
+        if (typeof range === 'string') fail(clause, range, 'an IPv4 or IPv6 address, or a CIDR block such as 10.0.0.0/8');
+        ips.add(range, negated, `${Buffer.from(range.lo).toString('hex')}-${Buffer.from(range.hi).toString('hex')}`);
+        break;
+      }
+      case 'country':
+        countries.add(value, negated, value.toLowerCase());
+        break;
+      case 'city':
+        cities.add(value, negated, value.toLowerCase());
+        break;
+      case 'outcome': {
+        const outcome = value.toLowerCase() as Outcome;
+        if (!OUTCOMES.includes(outcome)) fail(clause, `'${value}' is not an outcome`, OUTCOMES.join(' or '));
+        outcomes.add(outcome, negated);
+        break;
+      }
+      case 'context':
+      case 'container':
+      case 'entity':
+        for (const ref of entityRefs(value)) entities[field].add(ref, negated, `${ref.type ?? ''}\u0000${ref.id}`);
+        break;
+      case 'time': {
+        if (negated) fail(clause, 'a time cannot be excluded', 'time:<… or time:>=… for the times wanted');
+        const span = 'span' in clause.origin ? clause.origin.span.start : 0;
+        filter.time = intersect(filter.time, parseQueryTime(value, span, ctx.now));
+        break;
+      }
+    }
+  }
+  if (positive.size > 0) {
+    const sets = [...positive.values()];
+    const any = [...sets[0]].filter((k) => sets.every((s) => s.has(k)) && !negative.has(k));
+    filter.actions = { any };
+  } else if (negative.size > 0) {
+    filter.actions = { none: [...negative] };
+  }
+  const set = <K extends keyof EventFilter>(key: K, value: EventFilter[K] | undefined) => {
+    if (value !== undefined) filter[key] = value;
+  };
+  set('actors', actors.build());
+  set('ips', ips.build());
+  set('countries', countries.build());
+  set('cities', cities.build());
+  set('outcomes', outcomes.build());
+  set('contexts', entities.context.build());
+  set('containers', entities.container.build());
+  set('entities', entities.entity.build());
+  const text = new MatchBuilder<string>();
+  for (const t of query?.terms ?? []) if (t.kind === 'text') text.add(t.text, t.negated, t.text.toLowerCase());
+  if (text.any.length || text.none.length) {
+    filter.text = {};
+    if (text.any.length) filter.text.all = text.any;
+    if (text.none.length) filter.text.none = text.none;
+  }
+  return filter;
+}

@@ -1,0 +1,324 @@
+// The embedded store's query compiler: an EventFilter (the dialect-neutral plan) and a page into parameterised
+// SQL. Every value is a bound parameter; the SQL text is made only of this file's own words, the org's integer
+// table number and integer literals of its own (test/unit/sqlite-query-compiler.test.ts checks that).
+//
+// One *driver* reads rows in sort order and every other condition is checked on each row it reads (a residual):
+//   time   the org's events by time key (events_by_org), newest or oldest first;
+//   seq    the org's events by seq, for the processing-time (events-stream) order;
+//   text   the org's full-text index, whose rowids are time keys: matches come out in time order, and a cursor is
+//          a rowid bound it seeks to;
+//   list   one index range per value of one field (action, actor, ip, country, failures, entities), each cut at the
+//          page size and merged (a k-way merge: a page costs at most values × limit index entries, whatever their
+//          frequencies), or one IN range for long lists.
+// Which driver is cheapest depends on the data: the store counts each list's matches (up to a cap) and asks
+// `chooseDriver`. Plans are pinned with INDEXED BY and CROSS JOIN, so SQLite runs exactly the plan chosen here.
+import type { IpRange } from '../../domain/ip.js';
+import type { EntityRef, EventFilter, Match } from '../store.js';
+import { ftsTable, KEY_SHIFT, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+
+interface Sql {
+  text: string;
+  params: unknown[];
+}
+
+const sql = (text: string, params: unknown[] = []): Sql => ({ text, params });
+
+function join(parts: Sql[], separator: string): Sql {
+  return { text: parts.map((p) => p.text).join(separator), params: parts.flatMap((p) => p.params) };
+}
+
+const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(', ');
+
+/** Lists up to this long are merged one index range per value; longer ones are one IN range. */
+export const MERGE_MAX = 32;
+
+/** Time keys [lo, hi): event times converted, and a cursor's bound. */
+export interface KeyRange {
+  lo?: bigint;
+  hi?: bigint;
+}
+
+/** Seqs [lo, hi), for the processing-time order. */
+export interface SeqRange {
+  lo?: number;
+  hi?: number;
+}
+
+export type ListField = 'actions' | 'actors' | 'ips' | 'countries' | 'outcomes' | 'contexts' | 'containers' | 'entities';
+
+export type Driver =
+  | { kind: 'time' }
+  | { kind: 'seq' }
+  | { kind: 'text' }
+  | { kind: 'list'; field: ListField };
+
+/** One index range a list driver reads: `ordered` when it comes out in time-key order (so a LIMIT cuts it early). */
+interface Arm {
+  /** events: an index of the events table; entities: event_entities. */
+  from: 'events' | 'entities';
+  index?: string;
+  where: Sql;
+  ordered: boolean;
+}
+
+export const COLUMNS = {
+  page: 'e.body, e.time_ms, e.processed_ms, e.seq',
+  aggregate: 'e.time_ms, e.action, e.actor_id, e.country, e.outcome',
+} as const;
+
+export interface CompileOptions {
+  columns: keyof typeof COLUMNS;
+  order: 'asc' | 'desc';
+  limit: number;
+  /** Time-key bounds (event time and, for the time-ordered drivers, the cursor). */
+  keys: KeyRange;
+  /** Seq bounds: the processing-time range and, for the seq driver, the cursor. */
+  seqs?: SeqRange;
+}
+
+/**
+ * A compiler for one org and one filter. `filter.actors` must already name actor ids (the store resolves emails
+ * and names first), and `processed` ranges must already be seq ranges when the seq driver is used.
+ */
+export class SqliteQueryCompiler {
+  readonly #orgNo: number;
+  readonly #filter: EventFilter;
+  readonly #fts: string;
+
+  constructor(orgNo: number, filter: EventFilter) {
+    this.#orgNo = orgNo;
+    this.#filter = filter;
+    this.#fts = ftsTable(orgNo);
+  }
+
+  /** Fields whose `any` values can drive the query, with whether they merge in order (see Driver). */
+  candidates(): { field: ListField; mergeable: boolean }[] {
+    const out: { field: ListField; mergeable: boolean }[] = [];
+    for (const field of ['actions', 'actors', 'ips', 'countries', 'outcomes', 'contexts', 'containers', 'entities'] as const) {
+      const arms = this.#arms(field);
+      if (arms) out.push({ field, mergeable: arms.length <= MERGE_MAX && arms.every((a) => a.ordered) });
+    }
+    return out;
+  }
+
+  get hasText(): boolean {
+    return (this.#filter.text?.all?.length ?? 0) > 0;
+  }
+
+  /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */
+  count(field: ListField, keys: KeyRange, cap: number): Sql {
+    const arms = this.#arms(field)!.map((arm) => {
+      const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
+      const table = arm.from === 'events' ? `events e INDEXED BY ${arm.index}` : 'event_entities x';
+      return join([sql(`SELECT ${k} FROM ${table} WHERE `), join([arm.where, ...keyBounds(k, keys)], ' AND ')], '');
+    });
+    return join([sql('SELECT count(*) AS n FROM (SELECT 1 FROM ('), join(arms, ' UNION ALL '), sql(') LIMIT ?)', [cap])], '');
+  }
+
+  /** The query that reads a page (or, for aggregates, up to `limit` rows) through `driver`. */
+  select(driver: Driver, options: CompileOptions): Sql {
+    const dir = options.order === 'desc' ? 'DESC' : 'ASC';
+    const columns = COLUMNS[options.columns];
+    switch (driver.kind) {
+      case 'time': {
+        const where = [sql('e.org_no = ?', [this.#orgNo]), ...keyBounds('e.rowid', options.keys), ...this.#residuals(options, undefined)];
+        return join([sql(`SELECT ${columns} FROM events e INDEXED BY events_by_org WHERE `), join(where, ' AND '),
+          sql(` ORDER BY e.rowid ${dir} LIMIT ?`, [options.limit])], '');
+      }
+      case 'seq': {
+        const where = [sql('e.org_no = ?', [this.#orgNo]), ...seqBounds(options.seqs ?? {}), ...keyBounds('e.rowid', options.keys),
+          ...this.#residuals(options, undefined)];
+        return join([sql(`SELECT ${columns} FROM events e INDEXED BY events_by_seq WHERE `), join(where, ' AND '),
+          sql(` ORDER BY e.seq ${dir} LIMIT ?`, [options.limit])], '');
+      }
+      case 'text': {
+        const fts = this.#fts;
+        const where = [sql(`${fts} MATCH ?`, [this.#match()]), ...keyBounds(`${fts}.rowid`, options.keys),
+          sql('e.org_no = ?', [this.#orgNo]), ...this.#residuals(options, 'text')];
+        return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e ON e.rowid = ${fts}.rowid WHERE `), join(where, ' AND '),
+          sql(` ORDER BY ${fts}.rowid ${dir} LIMIT ?`, [options.limit])], '');
+      }
+      case 'list': {
+        const residuals = this.#residuals(options, driver.field);
+        const arms = this.#arms(driver.field)!.map((arm) => {
+          const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
+          const from = arm.from === 'events'
+            ? `SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index}`
+            // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
+            : 'SELECT DISTINCT x.k AS k FROM event_entities x CROSS JOIN events e ON e.rowid = x.k';
+          const where = join([arm.where, ...keyBounds(k, options.keys), ...residuals], ' AND ');
+          return join([sql(`SELECT k FROM (${from} WHERE `), where, sql(` ORDER BY ${k} ${dir} LIMIT ?)`, [options.limit])], '');
+        });
+        return join([sql('SELECT '), sql(columns), sql(' FROM ('), join(arms, ' UNION '),
+          sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k ORDER BY u.k ${dir}`, [options.limit])], '');
+      }
+    }
+  }
+
+  /** The FTS5 expression of the filter's text: every `all` term, and none of the `none` terms. */
+  #match(): string {
+    const text = this.#filter.text ?? {};
+    const all = ftsTerms(text.all ?? []);
+    const none = text.none?.length ? ftsTerms(text.none, ' OR ') : undefined;
+    if (!all) return none!;
+    return none ? `(${all}) NOT (${none})` : all;
+  }
+
+  /** The index ranges a list driver on `field` reads, or undefined if the field cannot drive. */
+  #arms(field: ListField): Arm[] | undefined {
+    const f = this.#filter;
+    const org = this.#orgNo;
+    const byValue = (index: string, column: string, values: readonly unknown[] | undefined): Arm[] | undefined => {
+      if (!values?.length) return undefined;
+      if (values.length > MERGE_MAX) {
+        return [{ from: 'events', index, where: sql(`e.org_no = ? AND ${column} IN (${placeholders(values)})`, [org, ...values]), ordered: false }];
+      }
+      return values.map((v) => ({ from: 'events', index, where: sql(`e.org_no = ? AND ${column} = ?`, [org, v]), ordered: true }));
+    };
+    switch (field) {
+      case 'actions': return byValue('events_by_action', 'e.action', f.actions?.any);
+      case 'actors': return byValue('events_by_actor', 'e.actor_id', f.actors?.any);
+      case 'countries': return byValue('events_by_country', 'e.country', f.countries?.any);
+      case 'ips': {
+        const ranges = f.ips?.any;
+        if (!ranges?.length || ranges.length > MERGE_MAX) return undefined;
+        return ranges.map((r) => (sameBytes(r.lo, r.hi)
+          ? { from: 'events', index: 'events_by_ip', where: sql('e.org_no = ? AND e.ip = ?', [org, bytes(r.lo)]), ordered: true }
+          : { from: 'events', index: 'events_by_ip', where: sql('e.org_no = ? AND e.ip BETWEEN ? AND ?', [org, bytes(r.lo), bytes(r.hi)]), ordered: false }));
+      }
+      case 'outcomes': {
+        // Only failures have an index of their own (a partial one): successes are most events.
+        const any = f.outcomes?.any;
+        if (!any || any.length !== 1 || any[0] !== 'failure') return undefined;
+        return [{ from: 'events', index: 'events_failed', where: sql(`e.org_no = ? AND e.outcome = ${OUTCOME_CODE.failure}`, [org]), ordered: true }];
+      }
+      case 'contexts':
+      case 'containers':
+      case 'entities': {
+        const refs = f[field]?.any;
+        if (!refs?.length || refs.length > MERGE_MAX) return undefined;
+        const role = field === 'entities' ? undefined : ROLE_CODE[field === 'contexts' ? 'context' : 'container'];
+        return refs.flatMap((ref): Arm[] => {
+          const arms: Arm[] = [{ from: 'entities', where: entityRow('x', org, ref, role), ordered: true }];
+          if (field === 'entities' && ref.type === undefined) {
+            arms.push({ from: 'events', index: 'events_by_actor', where: sql('e.org_no = ? AND e.actor_id = ?', [org, ref.id]), ordered: true });
+          }
+          return arms;
+        });
+      }
+    }
+  }
+
+  /** Every condition of the filter that the driver does not already apply. */
+  #residuals(options: CompileOptions, driven: ListField | 'text' | undefined): Sql[] {
+    const f = this.#filter;
+    const out: Sql[] = [];
+    const list = (field: ListField, column: string, match: Match<string> | undefined) => {
+      if (match?.any?.length && driven !== field) out.push(sql(`${column} IN (${placeholders(match.any)})`, [...match.any]));
+      if (match?.none?.length) out.push(sql(`${column} NOT IN (${placeholders(match.none)})`, [...match.none]));
+    };
+    list('actions', 'e.action', f.actions);
+    list('actors', 'e.actor_id', f.actors);
+    // A condition on an optional column: an event without the value never has one of `any`, and always has none
+    // of `none`.
+    const optional = (field: ListField | 'cities', column: string, match: Match<string> | undefined) => {
+      if (match?.any?.length && driven !== field) out.push(sql(`${column} IN (${placeholders(match.any)})`, [...match.any]));
+      if (match?.none?.length) out.push(sql(`(${column} IS NULL OR ${column} NOT IN (${placeholders(match.none)}))`, [...match.none]));
+    };
+    optional('countries', 'e.country', f.countries);
+    optional('cities', 'e.city', f.cities);
+    if (f.ips) {
+      const ranges = (rs: readonly IpRange[]) => join(rs.map((r) => sql('e.ip BETWEEN ? AND ?', [bytes(r.lo), bytes(r.hi)])), ' OR ');
+      if (f.ips.any?.length && driven !== 'ips') out.push(join([sql('('), ranges(f.ips.any), sql(')')], ''));
+      if (f.ips.none?.length) out.push(join([sql('(e.ip IS NULL OR NOT ('), ranges(f.ips.none), sql('))')], ''));
+    }
+    if (f.outcomes) {
+      const codes = (os: readonly ('success' | 'failure')[]) => os.map((o) => OUTCOME_CODE[o]).join(', ');
+      if (f.outcomes.any?.length && driven !== 'outcomes') out.push(sql(`e.outcome IN (${codes(f.outcomes.any)})`));
+      if (f.outcomes.none?.length) out.push(sql(`e.outcome NOT IN (${codes(f.outcomes.none)})`));
+    }
+    for (const field of ['contexts', 'containers', 'entities'] as const) {
+      const match = f[field];
+      if (!match) continue;
+      const role = field === 'entities' ? undefined : ROLE_CODE[field === 'contexts' ? 'context' : 'container'];
+      const names = (refs: readonly EntityRef[]) => join(refs.map((ref) => {
+        const exists = join([sql('EXISTS (SELECT 1 FROM event_entities x WHERE '), entityRow('x', this.#orgNo, ref, role), sql(' AND x.k = e.rowid)')], '');
+        return field === 'entities' && ref.type === undefined ? join([sql('e.actor_id = ? OR ', [ref.id]), exists], '') : exists;
+      }), ' OR ');
+      if (match.any?.length && driven !== field) out.push(join([sql('('), names(match.any), sql(')')], ''));
+      if (match.none?.length) out.push(join([sql('NOT ('), names(match.none), sql(')')], ''));
+    }
+    if (f.processed && options.seqs === undefined) {
+      if (f.processed.from !== undefined) out.push(sql('e.processed_ms >= ?', [f.processed.from]));
+      if (f.processed.to !== undefined) out.push(sql('e.processed_ms < ?', [f.processed.to]));
+    }
+    if (driven !== 'text' && (f.text?.all?.length || f.text?.none?.length)) {
+      // A probe of the org's full-text index for this one row.
+      const probe = `SELECT 1 FROM ${this.#fts} WHERE ${this.#fts} MATCH ? AND rowid = e.rowid`;
+      if (f.text.all?.length) out.push(sql(`EXISTS (${probe})`, [this.#match()]));
+      else out.push(sql(`NOT EXISTS (${probe})`, [ftsTerms(f.text.none!, ' OR ')]));
+    }
+    return out;
+  }
+}
+
+/**
+ * The driver for a filter, given how many rows each list driver would read (`counts`, capped; absent when it was
+ * not worth counting). A list that is small (under `small` rows) drives whatever else the filter has: reading it
+ * costs little, and its rows are checked against the rest (a full-text probe per row, at most). Otherwise the
+ * full-text index drives when there is text (it yields only rows that match it, in order), else the smallest list
+ * that merges in order, else the time index.
+ */
+export function chooseDriver(
+  compiler: SqliteQueryCompiler, counts: ReadonlyMap<ListField, number>, small: number,
+): Driver {
+  const lists = compiler.candidates();
+  const counted = lists.filter((l) => counts.has(l.field)).sort((a, b) => counts.get(a.field)! - counts.get(b.field)!);
+  const smallest = counted[0];
+  if (smallest && counts.get(smallest.field)! < small) return { kind: 'list', field: smallest.field };
+  if (compiler.hasText) return { kind: 'text' };
+  const merging = (counted.length > 0 ? counted : lists).find((l) => l.mergeable);
+  return merging ? { kind: 'list', field: merging.field } : { kind: 'time' };
+}
+
+/** Whether choosing a driver needs counts: more than one way in, or a list that cannot be cut early. */
+export function needsCounts(compiler: SqliteQueryCompiler): boolean {
+  const lists = compiler.candidates();
+  return lists.length + (compiler.hasText ? 1 : 0) > 1 || lists.some((l) => !l.mergeable);
+}
+
+/** Each term as an FTS5 string (a phrase of its words): no user input is ever read as FTS5 syntax. */
+export function ftsTerms(terms: readonly string[], separator = ' '): string {
+  // Control characters are never part of a token, and a NUL would end the FTS5 query string early.
+  return terms.map((t) => `"${t.replace(/[\u0000-\u001f\u007f]/g, ' ').replaceAll('"', '""')}"`).join(separator);
+}
+
+function entityRow(alias: string, orgNo: number, ref: EntityRef, role: number | undefined): Sql {
+  const parts = [sql(`${alias}.org_no = ? AND ${alias}.id = ?`, [orgNo, ref.id])];
+  if (role !== undefined) parts.push(sql(`${alias}.role = ${role}`));
+  if (ref.type !== undefined) parts.push(sql(`${alias}.type = ?`, [ref.type]));
+  return join(parts, ' AND ');
+}
+
+function keyBounds(column: string, keys: KeyRange): Sql[] {
+  const out: Sql[] = [];
+  if (keys.lo !== undefined) out.push(sql(`${column} >= ?`, [keys.lo]));
+  if (keys.hi !== undefined) out.push(sql(`${column} < ?`, [keys.hi]));
+  return out;
+}
+
+function seqBounds(seqs: SeqRange): Sql[] {
+  const out: Sql[] = [];
+  if (seqs.lo !== undefined) out.push(sql('e.seq >= ?', [seqs.lo]));
+  if (seqs.hi !== undefined) out.push(sql('e.seq < ?', [seqs.hi]));
+  return out;
+}
+
+/** The time key where millisecond `ms` begins. */
+export const keyAt = (ms: number): bigint => BigInt(ms) << KEY_SHIFT;
+
+const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
