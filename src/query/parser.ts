@@ -11,9 +11,8 @@ const FIELDS = new Set<string>(QUERY_FIELDS);
 const SPACE = /\s/u;
 
 /** A query error at `position` (0-based) of the `q` string. */
-export function queryError(position: number, detail: string, expected?: string): AnnalsError {
-  return new AnnalsError('ANN_ERR_QUERY_SYNTAX', `q, at position ${position}: ${detail}`,
-    { parameter: 'q', position, ...(expected === undefined ? {} : { expected }) });
+export function queryError(position: number, detail: string, expected: string): AnnalsError {
+  return new AnnalsError('ANN_ERR_QUERY_SYNTAX', `q, at position ${position}: ${detail}`, { parameter: 'q', position, expected });
 }
 
 /** The query with a caret under `position`, for terminals. */
@@ -40,7 +39,7 @@ class Parser {
       if (this.#at >= this.#s.length) break;
       const term = this.#term();
       if (term === undefined) continue;
-      if (terms.length === MAX_TERMS) throw queryError(term.span.start, `a query holds at most ${MAX_TERMS} terms`);
+      if (terms.length === MAX_TERMS) throw queryError(term.span.start, `a query holds at most ${MAX_TERMS} terms`, 'the end of the query');
       terms.push(term);
     }
     return { source: this.#s, terms };

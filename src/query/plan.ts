@@ -34,9 +34,9 @@ export function clausesOf(query: Query): Clause[] {
     : []));
 }
 
-function fail(clause: Clause, detail: string, expected?: string): never {
+function fail(clause: Clause, detail: string, expected: string): never {
   if ('span' in clause.origin) throw queryError(clause.origin.span.start, `${clause.field}: ${detail}`, expected);
-  throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${clause.origin.parameter}: ${detail}`, { parameter: clause.origin.parameter });
+  throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${clause.origin.parameter}: ${detail}; expected ${expected}`, { parameter: clause.origin.parameter });
 }
 
 /** `*` matches any run of characters; everything else is literal. */

@@ -1,0 +1,141 @@
+// The SQLite query compiler: the SQL it makes for a few plans (exactly), and, for thousands of random query strings,
+// that no part of the input ever becomes SQL text: every value is a bound parameter.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
+import { AnnalsError } from '../../src/domain/errors.js';
+import { ipRange, type IpRange } from '../../src/domain/ip.js';
+import { QUERY_FIELDS } from '../../src/domain/query.js';
+import { parseQuery } from '../../src/query/parser.js';
+import { clausesOf, plan } from '../../src/query/plan.js';
+import {
+  chooseDriver, type Driver, keyAt, needsCounts, SqliteQueryCompiler,
+} from '../../src/store/sqlite/sqlite-query-compiler.js';
+import type { EventFilter } from '../../src/store/store.js';
+
+const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+describe('sqlite query compiler: the plans it makes', () => {
+  test('a time window alone reads the time index between two time keys', () => {
+    const c = new SqliteQueryCompiler(3, { time: { from: 1000, to: 2000 } });
+    const q = c.select({ kind: 'time' }, { columns: 'page', order: 'desc', limit: 101, keys: { lo: keyAt(1000), hi: keyAt(2000) } });
+    assert.equal(squash(q.text), 'SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM events e INDEXED BY events_by_org '
+      + 'WHERE e.org_no = ? AND e.rowid >= ? AND e.rowid < ? ORDER BY e.rowid DESC LIMIT ?');
+    assert.deepEqual(q.params, [3, 1000n << 20n, 2000n << 20n, 101]);
+  });
+
+  test('two actions merge two index ranges, each with every other condition and cut at the page size', () => {
+    const c = new SqliteQueryCompiler(1, { actions: { any: ['a.b', 'c.d'] }, countries: { none: ['Peru'] } });
+    const q = c.select({ kind: 'list', field: 'actions' }, { columns: 'page', order: 'asc', limit: 11, keys: {} });
+    const arm = 'SELECT k FROM (SELECT e.rowid AS k FROM events e INDEXED BY events_by_action WHERE e.org_no = ? AND e.action = ? '
+      + 'AND (e.country IS NULL OR e.country NOT IN (?)) ORDER BY e.rowid ASC LIMIT ?)';
+    assert.equal(squash(q.text), `SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM (${arm} UNION ${arm} ORDER BY k ASC LIMIT ?) u `
+      + 'CROSS JOIN events e ON e.rowid = u.k ORDER BY u.k ASC');
+    assert.deepEqual(q.params, [1, 'a.b', 'Peru', 11, 1, 'c.d', 'Peru', 11, 11]);
+  });
+
+  test('free text drives through the org\'s own full-text table, in time-key order', () => {
+    const c = new SqliteQueryCompiler(7, { text: { all: ['saml', 'admin access'], none: ['okta'] }, outcomes: { any: ['failure'] } });
+    const q = c.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: { hi: 99n } });
+    assert.equal(squash(q.text), 'SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM fts_7 CROSS JOIN events e ON e.rowid = fts_7.rowid '
+      + 'WHERE fts_7 MATCH ? AND fts_7.rowid < ? AND e.org_no = ? AND e.outcome IN (1) ORDER BY fts_7.rowid DESC LIMIT ?');
+    assert.deepEqual(q.params, ['("saml" "admin access") NOT ("okta")', 99n, 7, 5]);
+  });
+
+  test('the driver: a small list drives, else the text, else the smallest list that merges, else time', () => {
+    const both = new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, text: { all: ['x'] } });
+    assert.equal(needsCounts(both), true);
+    assert.deepEqual(chooseDriver(both, new Map([['actors', 10]]), 1000), { kind: 'list', field: 'actors' });
+    assert.deepEqual(chooseDriver(both, new Map([['actors', 5000]]), 1000), { kind: 'text' });
+    const lists = new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, actions: { any: ['a.b', 'c.d'] } });
+    assert.deepEqual(chooseDriver(lists, new Map([['actors', 9000], ['actions', 4000]]), 1000), { kind: 'list', field: 'actions' });
+    const one = new SqliteQueryCompiler(1, { actions: { any: ['a.b'] } });
+    assert.equal(needsCounts(one), false, 'one list that merges needs no counting');
+    assert.deepEqual(chooseDriver(one, new Map(), 1000), { kind: 'list', field: 'actions' });
+    const long = new SqliteQueryCompiler(1, { actions: { any: BUILT_IN_ACTIONS.slice(0, 40).map((a) => a.key) } });
+    assert.equal(needsCounts(long), true, 'a long list reads all its matches: count it first');
+    assert.deepEqual(chooseDriver(long, new Map([['actions', 20_000]]), 1000), { kind: 'time' });
+    assert.deepEqual(chooseDriver(long, new Map([['actions', 12]]), 1000), { kind: 'list', field: 'actions' });
+    assert.deepEqual(chooseDriver(new SqliteQueryCompiler(1, { cities: { any: ['Oslo'] } }), new Map(), 1000), { kind: 'time' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// No input ever becomes SQL text.
+
+/** Every word the compiler may write. */
+const VOCABULARY = new Set([
+  'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'EXISTS', 'BETWEEN', 'ORDER', 'BY', 'DESC', 'ASC',
+  'LIMIT', 'UNION', 'ALL', 'DISTINCT', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n',
+  'e', 'x', 'u', 'k', 'events', 'event_entities', 'fts_42', 'body', 'time_ms', 'processed_ms', 'seq', 'action', 'actor_id',
+  'country', 'city', 'outcome', 'ip', 'org_no', 'rowid', 'id', 'role', 'type',
+  'events_by_org', 'events_by_seq', 'events_by_action', 'events_by_actor', 'events_by_ip', 'events_by_country', 'events_failed',
+]);
+
+function assertOnlyOwnWords(text: string, params: unknown[], input: string): void {
+  assert.ok(!/['"`]/.test(text), `no quoted literal in SQL for ${JSON.stringify(input)}: ${text}`);
+  for (const word of text.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) {
+    assert.ok(VOCABULARY.has(word), `'${word}' is not the compiler's own word (input ${JSON.stringify(input)}): ${text}`);
+  }
+  for (const number of text.match(/\b\d+\b/g) ?? []) assert.ok(Number(number) <= 42, `only small literals of our own: ${number}`);
+  assert.equal((text.match(/\?/g) ?? []).length, params.length, 'one parameter per placeholder');
+}
+
+const ctx = { now: Date.UTC(2026, 10, 25), actions: async () => BUILT_IN_ACTIONS };
+
+/** Every SQL the compiler can make for a filter: every driver, counts, pages and aggregates. */
+function everySql(filter: EventFilter): { text: string; params: unknown[] }[] {
+  const c = new SqliteQueryCompiler(42, filter);
+  const drivers: Driver[] = [{ kind: 'time' }, { kind: 'seq' }, ...c.candidates().map((l) => ({ kind: 'list' as const, field: l.field }))];
+  if (c.hasText) drivers.push({ kind: 'text' });
+  const out = c.candidates().map((l) => c.count(l.field, { lo: 1n, hi: 2n }, 20_000));
+  for (const driver of drivers) {
+    for (const columns of ['page', 'aggregate'] as const) {
+      out.push(c.select(driver, { columns, order: 'desc', limit: 101, keys: { lo: 5n, hi: 9n }, seqs: driver.kind === 'seq' ? { lo: 1 } : undefined }));
+    }
+  }
+  return out;
+}
+
+const ASCII = fc.string({ unit: fc.constantFrom(...' \t"\\:-*.,;()\'`%_/0123456789abcdefxyzAQ<>=@'.split('')), maxLength: 60 });
+const QUALIFIED = fc.tuple(
+  fc.constantFrom(...QUERY_FIELDS, 'acton', 'select'),
+  fc.oneof(ASCII, fc.constantFrom('jira', 'user_management.*', '10.0.0.0/8', '::1', '>-7d', '2026-11-01..2026-11-05', 'failure', 'users:u-1', '"Ana Silva"')),
+  fc.boolean(),
+).map(([field, value, negated]) => `${negated ? '-' : ''}${field}:${value}`);
+const QUERIES = fc.array(fc.oneof(ASCII, QUALIFIED), { maxLength: 6 }).map((parts) => parts.join(' '));
+
+describe('sqlite query compiler: input never becomes SQL', () => {
+  test('for random query strings, every SQL made is the compiler\'s own words and placeholders', async () => {
+    let planned = 0;
+    await fc.assert(fc.asyncProperty(QUERIES, async (input) => {
+      let filter: EventFilter;
+      try {
+        const query = parseQuery(input);
+        filter = await plan(clausesOf(query), query, ctx);
+      } catch (error) {
+        // Bad queries are the caller's mistake, never the server's: a 400 with a position.
+        assert.ok(error instanceof AnnalsError, `${JSON.stringify(input)}: ${String(error)}`);
+        assert.equal(error.status, 400);
+        return;
+      }
+      planned++;
+      for (const q of everySql(filter)) assertOnlyOwnWords(q.text, q.params, input);
+    }), { numRuns: 1500 });
+    assert.ok(planned > 300, `enough random queries planned to mean something (${planned})`);
+  });
+
+  test('hostile values in every field stay parameters', () => {
+    const evil = "x'); DROP TABLE events; --\"\u0000";
+    const range = ipRange('10.0.0.0/8') as IpRange;
+    const filter: EventFilter = {
+      time: { from: 1, to: 2 }, processed: { from: 1, to: 2 },
+      actions: { any: [evil], none: [evil] }, actors: { any: [evil], none: [evil] }, ips: { any: [range], none: [range] },
+      countries: { any: [evil], none: [evil] }, cities: { any: [evil], none: [evil] }, outcomes: { any: ['failure'], none: ['success'] },
+      contexts: { any: [{ id: evil, type: evil }], none: [{ id: evil }] }, containers: { any: [{ id: evil }] },
+      entities: { any: [{ id: evil }, { id: evil, type: evil }], none: [{ id: evil }] }, text: { all: [evil], none: [evil] },
+    };
+    for (const q of everySql(filter)) assertOnlyOwnWords(q.text, q.params, evil);
+  });
+});
