@@ -138,6 +138,20 @@ describe('annals verify against the store', () => {
     assert.equal(verifyJson(pristine, '--deep').code, 0);
   });
 
+  test('--deep: an entity row removed (hiding the event from entity searches), or a count changed, is named', () => {
+    const dir = tampered('entities', (db) => {
+      db.prepare("DELETE FROM event_entities WHERE id = 'g-1' AND k = (SELECT rowid FROM events WHERE seq = 23)").run();
+      db.prepare("UPDATE rollups SET n = n + 5 WHERE dim = 0 AND grain = 1").run();
+    });
+    assert.equal(verifyJson(dir).code, 0, 'the ledger itself is intact');
+    const { code, report } = verifyJson(dir, '--deep');
+    assert.equal(code, 1);
+    const entity = report.findings.find((f) => f.seq !== undefined);
+    assert.deepEqual([entity?.kind, entity?.seq, entity?.id], ['modified', 23, ids[23]]);
+    assert.match(entity!.detail, /lost context 'g-1'/);
+    assert.ok(report.findings.some((f) => /daily count/.test(f.detail)), JSON.stringify(report.findings));
+  });
+
   test('checkpoints signed by another key are refused', () => {
     const other = verifierKey('annals.local', generateKeyPairSync('ed25519').publicKey);
     const { code, report } = verifyJson(pristine, '--key', other);

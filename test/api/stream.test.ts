@@ -1,0 +1,135 @@
+// The events-stream tail (GET /admin/v1/orgs/{orgId}/events-stream): pollers that keep the cursor, pollers that
+// start late, and Elastic-style pollers that restart from the last processedAt, all while producers keep writing
+// events with late `time` values. None may miss an acknowledged event; cursor keepers see each exactly once.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bearer, event, startAnnals, type TestAnnals } from '../support/annals.js';
+
+let t: TestAnnals;
+let reader: string;
+let writer: string;
+
+before(async () => {
+  t = await startAnnals();
+  reader = await t.token('acme', ['read:events']);
+  writer = await t.token('acme', ['write:events']);
+});
+after(() => t.close());
+
+interface Item { id: string; attributes: { processedAt: string; time: string; seq: number } }
+interface Page { data: Item[]; meta: { next: string | null; page_size: number }; links: { next: string | null } }
+
+async function get(url: string): Promise<Page> {
+  const res = await t.app.inject({ method: 'GET', url, headers: bearer(reader) });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json();
+}
+
+const STREAM = '/admin/v1/orgs/acme/events-stream';
+
+/** Keeps the last cursor it got: on an empty page (meta.next null) it asks the same cursor again later. */
+class CursorPoller {
+  readonly seen: Item[] = [];
+  #cursor: string | undefined;
+  constructor(readonly first: string) {}
+  async poll(): Promise<void> {
+    for (;;) {
+      const page = await get(this.#cursor === undefined ? this.first : `${STREAM}?cursor=${encodeURIComponent(this.#cursor)}`);
+      this.seen.push(...page.data);
+      if (page.data.length > 0) assert.notEqual(page.meta.next, null, 'a non-empty page always carries meta.next');
+      else assert.equal(page.meta.next, null, 'an empty page says meta.next: null');
+      if (page.meta.next === null) return;
+      this.#cursor = page.meta.next;
+    }
+  }
+}
+
+/** Elastic's atlassian_cloud integration: each interval from = the last item's processedAt (ms), to = now. */
+class RestartingPoller {
+  readonly seen = new Map<string, Item>();
+  #from = 0;
+  async poll(): Promise<void> {
+    const to = Date.now();
+    let url: string | null = `${STREAM}?limit=7&sortOrder=asc&from=${this.#from}&to=${to}`;
+    let last: Item | undefined;
+    while (url !== null) {
+      const page: Page = await get(url);
+      for (const item of page.data) this.seen.set(item.id, item);
+      last = page.data[page.data.length - 1] ?? last;
+      url = page.meta.next === null ? null : `${STREAM}?cursor=${encodeURIComponent(page.meta.next)}&from=${this.#from}&to=${to}`;
+      if (page.data.length === 0) break;
+    }
+    if (last) this.#from = Date.parse(last.attributes.processedAt);
+  }
+}
+
+describe('the events-stream', () => {
+  test('pollers that interleave with late-stamped writes miss nothing; cursor keepers see each event once', async () => {
+    const acked: { id: string; seq: number; processedAt: string }[] = [];
+    const keeper = new CursorPoller(`${STREAM}?limit=5`);
+    const restarting = new RestartingPoller();
+    let late: CursorPoller | undefined;
+    let lateFrom = 0;
+    const now = Date.now();
+    for (let round = 0; round < 25; round++) {
+      // A batch, some single events in flight at once, with times up to a week in the past (late arrivals).
+      const batch = Array.from({ length: 1 + (round % 4) }, (_, i) => event({ time: new Date(now - ((round * 7 + i) % 11) * 86_400_000 - i).toISOString() }));
+      const writes = [
+        t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', payload: batch, headers: bearer(writer) }),
+        ...Array.from({ length: round % 3 }, (_, i) => t.app.inject({
+          method: 'POST', url: '/v1/orgs/acme/events', payload: event({ time: new Date(now - i * 3_600_000 * 30).toISOString() }), headers: bearer(writer),
+        })),
+      ];
+      // Poll while the writes are in flight.
+      const polls = [keeper.poll(), restarting.poll(), late?.poll()];
+      for (const res of await Promise.all(writes)) {
+        assert.equal(res.statusCode, 201, res.body);
+        acked.push(...res.json().data);
+      }
+      await Promise.all(polls);
+      if (round === 12) {
+        // A poller that starts now: from = now, on processing time.
+        await sleep(2);
+        lateFrom = Date.now();
+        late = new CursorPoller(`${STREAM}?limit=3&from=${lateFrom}`);
+      }
+      await sleep(round % 2);
+    }
+    await sleep(5);
+    await Promise.all([keeper.poll(), late!.poll(), restarting.poll()]);
+
+    const bySeq = [...acked].sort((a, b) => a.seq - b.seq);
+    assert.deepEqual(bySeq.map((a) => a.seq), bySeq.map((_, i) => i), 'the acknowledged events are gap-free');
+    assert.deepEqual(keeper.seen.map((i) => i.id), bySeq.map((a) => a.id), 'in commit order, each once');
+    const afterStart = bySeq.filter((a) => Date.parse(a.processedAt) >= lateFrom);
+    assert.ok(afterStart.length > 10 && afterStart.length < bySeq.length);
+    assert.deepEqual(late!.seen.map((i) => i.id), afterStart.map((a) => a.id), 'a late starter sees everything processed since it started, once');
+    assert.deepEqual([...restarting.seen.keys()].sort(), bySeq.map((a) => a.id).sort(), 'the restarting poller misses nothing');
+    assert.ok(keeper.seen.some((i, n) => n > 0 && Date.parse(i.attributes.time) < Date.parse(keeper.seen[n - 1].attributes.time)),
+      'late-stamped events arrive out of event-time order');
+  });
+
+  test('sortOrder=desc walks back in processing order; every item has processedAt', async () => {
+    const all: Item[] = [];
+    for (let url: string | null = `${STREAM}?sortOrder=desc&limit=9`; url !== null;) {
+      const page: Page = await get(url);
+      all.push(...page.data);
+      url = page.meta.next === null ? null : new URL(page.links.next!).pathname + new URL(page.links.next!).search;
+      if (page.data.length === 0) break;
+    }
+    const seqs = all.map((i) => i.attributes.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+    assert.equal(new Set(seqs).size, seqs.length);
+    assert.ok(all.every((i) => typeof i.attributes.processedAt === 'string'));
+  });
+
+  test('the same stream at /v1, with q; a search cursor is refused here', async () => {
+    const page = await get('/v1/orgs/acme/events-stream?limit=2&q=jira');
+    assert.ok(Array.isArray(page.data));
+    const search = await get('/v1/orgs/acme/events?limit=1');
+    const res = await t.app.inject({ method: 'GET', url: `${STREAM}?cursor=${encodeURIComponent(search.meta.next!)}`, headers: bearer(reader) });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'ANN_ERR_QUERY_CURSOR');
+  });
+});

@@ -1,0 +1,112 @@
+// Upgrading an embedded store written by schema 1 (the first release): every event, its ledger and its
+// searchability survive, and appends go on from where the old store stopped.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Annals, openAnnals } from '../../src/annals.js';
+import { builtInAction } from '../../src/catalogue/catalogue.js';
+import type { StoredEvent } from '../../src/domain/event.js';
+import { searchText } from '../../src/domain/search-text.js';
+import { verifyStore } from '../../src/integrity/verify-store.js';
+import { CompactRange } from '../../src/ledger/compact-range.js';
+import { leafHash } from '../../src/ledger/hasher.js';
+import { leafText } from '../../src/ledger/leaf.js';
+import { openDatabase } from '../../src/store/sqlite/sqlite-connection.js';
+import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
+import { event } from '../support/annals.js';
+
+let dir: string;
+let annals: Annals;
+const old: StoredEvent[] = [];
+
+/** Writes a schema-1 store the way the first release's writer did: rows, leaf hashes, Merkle nodes, text, aliases. */
+function writeSchemaOne(path: string): void {
+  const db = openDatabase(path, 'NORMAL');
+  MIGRATIONS[0].up(db);
+  db.pragma('user_version = 1');
+  const T = Date.UTC(2026, 5, 1, 8);
+  for (const [no, org] of [[1, 'acme'], [2, 'globex']] as const) {
+    db.prepare('INSERT INTO orgs (no, id, name, created_ms) VALUES (?, ?, ?, ?)').run(no, org, org, T);
+    const range = CompactRange.empty();
+    const n = org === 'acme' ? 40 : 3;
+    for (let seq = 0; seq < n; seq++) {
+      const input = event({
+        // Some events share a millisecond, and times run against seq now and then.
+        time: new Date(T + Math.floor(seq / 3) * 60_000 - (seq % 5 === 4 ? 3_600_000 : 0)).toISOString(),
+        action: seq % 2 ? 'user_management.added_user_to_group' : 'jira_user_actions.viewed_jira_issue',
+        actor: seq % 3 ? { id: 'u-ana', name: 'Ana Silva', email: 'ana@acme.example', auth: { tokenId: 'tok-7' } } : { id: 'u-bob', name: 'Bob Jones' },
+        location: { ip: seq % 4 ? '91.225.122.155' : '2001:db8::7', countryName: seq % 4 ? 'Ukraine' : 'Germany', city: 'Kyiv' },
+        outcome: seq % 7 === 0 ? 'failure' : 'success',
+      }) as unknown as StoredEvent;
+      const stored: StoredEvent = {
+        ...input, id: `0190a000-0000-7000-8000-${String(no * 1000 + seq).padStart(12, '0')}`, org, seq,
+        processedAt: new Date(T + seq).toISOString(), context: input.context ?? [], container: input.container ?? [],
+      };
+      const leaf = leafText(stored);
+      const hash = leafHash(leaf);
+      const row = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(no, seq, stored.id, Date.parse(stored.time), T + seq, stored.action, stored.actor.id,
+        stored.location?.ip ?? null, leaf, hash);
+      db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)').run(row.lastInsertRowid, searchText(stored, builtInAction(stored.action)!));
+      for (const alias of [stored.actor.email, stored.actor.name]) {
+        if (alias) db.prepare('INSERT OR IGNORE INTO actor_aliases (org_no, alias, actor_id) VALUES (?, ?, ?)').run(no, alias.toLowerCase(), stored.actor.id);
+      }
+      range.append(hash, (id, h) => { if (id.level > 0) db.prepare('INSERT INTO merkle_nodes (org_no, level, idx, hash) VALUES (?, ?, ?, ?)').run(no, id.level, id.index, h); });
+      if (org === 'acme') old.push(stored);
+    }
+    db.prepare('UPDATE orgs SET next_seq = ?, last_processed_ms = ?, frontier = ? WHERE no = ?').run(n, T + n, Buffer.concat(range.hashes as Buffer[]), no);
+  }
+  db.close();
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'annals-upgrade-'));
+  writeSchemaOne(join(dir, 'annals.db'));
+  annals = await openAnnals({ dataDir: dir, synchronous: 'NORMAL' });
+});
+after(async () => {
+  await annals.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('upgrading a schema-1 store', () => {
+  test('every event reads back exactly as it was stored, in (time, seq) order', async () => {
+    const page = await annals.query.search('acme', { limit: 1000, sortOrder: 'asc' });
+    const expected = [...old].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.seq - b.seq);
+    assert.deepEqual(page.events, expected);
+    assert.equal(await annals.store.countEvents('acme'), 40);
+  });
+
+  test('the ledger verifies, deep: leaves, index copies, entities and rollups', async () => {
+    await annals.ledger.cut('acme');
+    const report = await verifyStore(annals.store, annals.ledger, 'acme', annals.ledger.keys.verifiers, { deep: true });
+    assert.deepEqual(report.findings, []);
+    assert.equal(report.ok, true);
+  });
+
+  test('the new searches find the old events: text, address blocks, countries, entities, failures, facets', async () => {
+    const seqs = async (q: string) => (await annals.query.search('acme', { q, limit: 1000, sortOrder: 'asc' })).events.map((e) => e.seq).sort((a, b) => a - b);
+    const where = (pred: (e: StoredEvent) => boolean) => old.filter(pred).map((e) => e.seq);
+    assert.deepEqual(await seqs('"Ana Silva" viewed'), where((e) => e.actor.id === 'u-ana' && e.action.startsWith('jira')));
+    assert.deepEqual(await seqs('ip:2001:db8::/32'), where((e) => e.location?.ip === '2001:db8::7'));
+    assert.deepEqual(await seqs('country:germany'), where((e) => e.location?.countryName === 'Germany'));
+    assert.deepEqual(await seqs('entity:tok-7'), where((e) => e.actor.id === 'u-ana'));
+    assert.deepEqual(await seqs('context:g-1'), where(() => true));
+    assert.deepEqual(await seqs('outcome:failure'), where((e) => e.outcome === 'failure'));
+    assert.deepEqual(await seqs('actor:"bob jones"'), where((e) => e.actor.id === 'u-bob'));
+    const facets = await annals.query.facets('acme', { from: '2026-05-01', to: '2026-07-01' }, ['actor']);
+    assert.deepEqual(Object.fromEntries(facets.facets.actor!.map((v) => [v.value, v.count])), { 'u-ana': 26, 'u-bob': 14 });
+  });
+
+  test('appends go on from the old head, and the tree still verifies', async () => {
+    const [ack] = await annals.ingest.ingest('acme', [event({ time: old[5].time })]);
+    assert.equal(ack.seq, 40);
+    await annals.ledger.cut('acme');
+    const report = await verifyStore(annals.store, annals.ledger, 'acme', annals.ledger.keys.verifiers, { deep: true });
+    assert.deepEqual(report.findings, []);
+    const globex = await annals.query.search('globex', { q: 'jira' });
+    assert.ok(globex.events.length > 0, 'every org got its own full-text index');
+  });
+});
