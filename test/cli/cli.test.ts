@@ -23,7 +23,7 @@ describe('annals CLI', () => {
   test('--help lists every command, and each command has its own help', () => {
     const help = annals('--help');
     assert.equal(help.code, 0);
-    for (const c of ['serve', 'orgs', 'keys', 'ingest', 'query', 'demo']) assert.match(help.out, new RegExp(`\\b${c}\\b`));
+    for (const c of ['serve', 'orgs', 'keys', 'ingest', 'query', 'tail', 'demo', 'ledger', 'export', 'verify']) assert.match(help.out, new RegExp(`\\b${c}\\b`));
     const keys = annals('keys', '--help');
     assert.match(keys.out, /create/);
     assert.match(annals('query', '--help').out, /--actor/);
@@ -105,6 +105,47 @@ describe('annals CLI', () => {
     const page = JSON.parse(annals('query', '--org', 'demo', '--format', 'json', '-n', '3000').out);
     assert.equal(page.length, 3000);
     assert.ok(new Set(page.map((e: any) => e.attributes.action.split('.')[0])).size >= 25);
+  });
+
+  test('query speaks the query language; a bad query shows where it went wrong', () => {
+    const json = JSON.parse(annals('query', '--org', 'demo', '--format', 'json', '-n', '500', '-q', 'product:jira -outcome:success').out);
+    assert.ok(json.length > 0);
+    assert.ok(json.every((e: any) => e.attributes.action.startsWith('jira_') && e.attributes.outcome === 'failure'));
+    const bad = annals('query', '--org', 'demo', '-q', 'jira acton:x');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /Invalid search query: q, at position 5: unknown qualifier 'acton:'/);
+    assert.match(bad.err, /\n {2}jira acton:x\n {7}\^/);
+  });
+
+  test('tail prints the newest events, then follows new ones, each once and in commit order', async () => {
+    const child: ChildProcess = spawn(process.execPath,
+      ['--import', 'tsx', MAIN, '--data-dir', join(dir, 'data'), 'tail', '--org', 'ing', '-n', '2', '--interval', '100', '--format', 'ndjson'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (chunk) => { out += chunk; });
+    const lines = () => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l).attributes);
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 200 && lines().length < n; i++) await new Promise((r) => setTimeout(r, 50));
+      return lines();
+    };
+    const first = await waitFor(2);
+    assert.equal(first.length, 2);
+    // Late-stamped events, written by another process while tail follows.
+    const file = join(dir, 'late.ndjson');
+    writeFileSync(file, [event({ time: '2020-01-01T00:00:00.000Z' }), event(), event({ time: '2021-06-01T00:00:00.000Z' })].map((e) => JSON.stringify(e)).join('\n'));
+    assert.equal(annals('ingest', file, '--org', 'ing').code, 0);
+    const all = await waitFor(5);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+    assert.equal(all.length, 5, out);
+    const seqs = all.map((e: any) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, 5);
+    assert.equal(all[2].time, '2020-01-01T00:00:00.000Z');
+    const once = annals('tail', '--org', 'ing', '-n', '3', '--no-follow');
+    assert.equal(once.code, 0, once.err);
+    assert.equal(once.out.trim().split('\n').length, 4, 'a header and three rows');
   });
 
   test('serve prints a bootstrap admin key on first start, answers, and stops cleanly', async () => {

@@ -19,9 +19,13 @@ function row(e: StoredEvent): string[] {
   return [e.time, e.action, e.actor.email ?? e.actor.name ?? e.actor.id, e.location?.ip ?? '', e.outcome, entityNames(e)];
 }
 
-export function formatTable(events: StoredEvent[]): string {
-  const rows = [COLUMNS.map((c) => c.toUpperCase()), ...events.map(row)];
-  const widths = COLUMNS.map((_, i) => Math.min(60, Math.max(...rows.map((r) => r[i].length))));
+/** Column widths for tables printed in parts (annals tail): every part lines up with the first. */
+const FIXED_WIDTHS = [24, 48, 32, 15, 7];
+
+/** A table of events: column widths fitted to them, or fixed; with or without the header line. */
+export function formatTable(events: StoredEvent[], options: { header?: boolean; fixed?: boolean } = {}): string {
+  const rows = [...(options.header === false ? [] : [COLUMNS.map((c) => c.toUpperCase())]), ...events.map(row)];
+  const widths = options.fixed ? FIXED_WIDTHS : COLUMNS.map((_, i) => Math.min(60, Math.max(...rows.map((r) => r[i].length))));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.slice(0, widths[i]).padEnd(widths[i]))).join('  ').trimEnd())
     .join('\n') + '\n';
 }
@@ -37,7 +41,7 @@ export function queryCommand(): Command {
     .option('--product <names>', 'products (jira, confluence, admin, ...)', collect)
     .option('--actor <id>', 'actor id, email or name (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--ip <addresses>', 'IP addresses', collect)
-    .option('-q, --q <text>', 'free text: every word or "quoted phrase" must match')
+    .option('-q, --q <query>', 'the query language: qualifiers (action:, actor:, ip:, country:, time:>-7d, …), -exclusions and free text')
     .option('-n, --limit <n>', 'how many events (newest first)', (v) => Number.parseInt(v, 10), 20)
     .option('--sort-order <order>', 'desc (newest first) or asc')
     .option('--format <format>', 'table, json or ndjson', 'table')
