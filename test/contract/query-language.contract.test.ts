@@ -57,7 +57,7 @@ class Dice {
   pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]; }
 }
 
-function generate(dice: Dice, events: StoredEvent[], texts: Map<string, string>, aliases: Map<string, Set<string>>): Term[] {
+function generate(dice: Dice, events: StoredEvent[], texts: Map<string, string>, aliases: Map<string, Set<string>>): Term {
   const e = dice.pick(events);
   const action = builtInAction(e.action)!;
   const negated = dice.int(4) === 0;
