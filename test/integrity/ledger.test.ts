@@ -93,9 +93,9 @@ describe('annals verify against the store', () => {
     const dir = tampered('insert', (db) => {
       // Time keys exceed 2^53: read them as BigInt.
       const row = db.prepare('SELECT * FROM events WHERE seq = 49').safeIntegers(true).get() as Record<string, unknown>;
-      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, body, leaf_hash)
-        VALUES (? + 1, ?, 50, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.rowid, row.org_no, row.time_ms,
-        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.body, row.leaf_hash);
+      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
+        VALUES (? + 1, ?, 50, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.rowid, row.org_no, row.time_ms,
+        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, row.body, row.leaf_hash);
     });
     const { code, report } = verifyJson(dir);
     assert.equal(code, 1);

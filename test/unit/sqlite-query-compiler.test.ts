@@ -19,7 +19,7 @@ const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 describe('sqlite query compiler: the plans it makes', () => {
   test('a time window alone reads the time index between two time keys', () => {
     const c = new SqliteQueryCompiler(3, { time: { from: 1000, to: 2000 } });
-    const q = c.select({ kind: 'time' }, { columns: 'page', order: 'desc', limit: 101, keys: { lo: keyAt(1000), hi: keyAt(2000) } });
+    const q = c.select({ kind: 'time' }, { columns: 'page', order: 'desc', limit: 101, keys: { lo: keyAt(1000), hi: keyAt(2000) }, days: [] });
     assert.equal(squash(q.text), 'SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM events e INDEXED BY events_by_org '
       + 'WHERE e.org_no = ? AND e.rowid >= ? AND e.rowid < ? ORDER BY e.rowid DESC LIMIT ?');
     assert.deepEqual(q.params, [3, 1000n << 20n, 2000n << 20n, 101]);
@@ -27,17 +27,17 @@ describe('sqlite query compiler: the plans it makes', () => {
 
   test('two actions merge two index ranges, each with every other condition and cut at the page size', () => {
     const c = new SqliteQueryCompiler(1, { actions: { any: ['a.b', 'c.d'] }, countries: { none: ['Peru'] } });
-    const q = c.select({ kind: 'list', field: 'actions' }, { columns: 'page', order: 'asc', limit: 11, keys: {} });
-    const arm = 'SELECT k FROM (SELECT e.rowid AS k FROM events e INDEXED BY events_by_action WHERE e.org_no = ? AND e.action = ? '
-      + 'AND (e.country IS NULL OR e.country NOT IN (?)) ORDER BY e.rowid ASC LIMIT ?)';
+    const q = c.select({ kind: 'list', field: 'actions' }, { columns: 'page', order: 'asc', limit: 11, keys: {}, days: [20500, 20501] });
+    const arm = 'SELECT k FROM (SELECT e.rowid AS k FROM events e INDEXED BY events_by_action WHERE e.day IN (SELECT value FROM json_each(?)) '
+      + 'AND e.org_no = ? AND e.action = ? AND (e.country IS NULL OR e.country NOT IN (?)) ORDER BY e.day ASC, e.rowid ASC LIMIT ?)';
     assert.equal(squash(q.text), `SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM (${arm} UNION ${arm} ORDER BY k ASC LIMIT ?) u `
       + 'CROSS JOIN events e ON e.rowid = u.k ORDER BY u.k ASC');
-    assert.deepEqual(q.params, [1, 'a.b', 'Peru', 11, 1, 'c.d', 'Peru', 11, 11]);
+    assert.deepEqual(q.params, ['[20500,20501]', 1, 'a.b', 'Peru', 11, '[20500,20501]', 1, 'c.d', 'Peru', 11, 11]);
   });
 
   test('free text drives through the org\'s own full-text table, in time-key order', () => {
     const c = new SqliteQueryCompiler(7, { text: { all: ['saml', 'admin access'], none: ['okta'] }, outcomes: { any: ['failure'] } });
-    const q = c.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: { hi: 99n } });
+    const q = c.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: { hi: 99n }, days: [] });
     assert.equal(squash(q.text), 'SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM fts_7 CROSS JOIN events e ON e.rowid = fts_7.rowid '
       + 'WHERE fts_7 MATCH ? AND fts_7.rowid < ? AND e.org_no = ? AND e.outcome IN (1) ORDER BY fts_7.rowid DESC LIMIT ?');
     assert.deepEqual(q.params, ['("saml" "admin access") NOT ("okta")', 99n, 7, 5]);
@@ -67,7 +67,7 @@ describe('sqlite query compiler: the plans it makes', () => {
 /** Every word the compiler may write. */
 const VOCABULARY = new Set([
   'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'EXISTS', 'BETWEEN', 'ORDER', 'BY', 'DESC', 'ASC',
-  'LIMIT', 'UNION', 'ALL', 'DISTINCT', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n',
+  'LIMIT', 'UNION', 'ALL', 'DISTINCT', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n', 'day', 'value', 'json_each',
   'e', 'x', 'u', 'k', 'events', 'event_entities', 'fts_42', 'body', 'time_ms', 'processed_ms', 'seq', 'action', 'actor_id',
   'country', 'city', 'outcome', 'ip', 'org_no', 'rowid', 'id', 'role', 'type',
   'events_by_org', 'events_by_seq', 'events_by_action', 'events_by_actor', 'events_by_ip', 'events_by_country', 'events_failed',
@@ -89,10 +89,10 @@ function everySql(filter: EventFilter): { text: string; params: unknown[] }[] {
   const c = new SqliteQueryCompiler(42, filter);
   const drivers: Driver[] = [{ kind: 'time' }, { kind: 'seq' }, ...c.candidates().map((l) => ({ kind: 'list' as const, field: l.field }))];
   if (c.hasText) drivers.push({ kind: 'text' });
-  const out = c.candidates().map((l) => c.count(l.field, { lo: 1n, hi: 2n }, 20_000));
+  const out = c.candidates().map((l) => c.count(l.field, { lo: 1n, hi: 2n }, [1, 2], 20_000));
   for (const driver of drivers) {
     for (const columns of ['page', 'aggregate'] as const) {
-      out.push(c.select(driver, { columns, order: 'desc', limit: 101, keys: { lo: 5n, hi: 9n }, seqs: driver.kind === 'seq' ? { lo: 1 } : undefined }));
+      out.push(c.select(driver, { columns, order: 'desc', limit: 101, keys: { lo: 5n, hi: 9n }, seqs: driver.kind === 'seq' ? { lo: 1 } : undefined, days: [1, 2] }));
     }
   }
   return out;

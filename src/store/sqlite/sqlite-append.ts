@@ -6,7 +6,7 @@ import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
-import { RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
+import { DAY_MS, RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
 import { ftsTable, KEY_SHIFT, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 /** An append result as it crosses threads: errors as plain data, rebuilt into AnnalsError by the caller. */
@@ -67,10 +67,10 @@ export class SqliteAppender {
       // The time key (see sqlite-schema.ts): the next free one at the event's millisecond. The three time
       // parameters are the same value.
       insertEvent: db.prepare(
-        `INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, body, leaf_hash)
+        `INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, day, body, leaf_hash)
          VALUES ((SELECT coalesce(max(rowid) + 1, ? * 1048576) FROM events WHERE rowid >= ? * 1048576 AND rowid < (? + 1) * 1048576),
-                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true),
-      insertEntity: db.prepare('INSERT OR IGNORE INTO event_entities (org_no, id, k, role, type) VALUES (?, ?, ?, ?, ?)'),
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true),
+      insertEntity: db.prepare('INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) VALUES (?, ?, ?, ?, ?, ?)'),
       upsertRollup: db.prepare(UPSERT_ROLLUP),
       insertNode: db.prepare('INSERT INTO merkle_nodes (org_no, level, idx, hash) VALUES (?, ?, ?, ?)'),
       insertAlias: db.prepare('INSERT OR IGNORE INTO actor_aliases (org_no, alias, actor_id) VALUES (?, ?, ?)'),
@@ -174,14 +174,15 @@ export class SqliteAppender {
     // Crossing from another thread turns a Buffer into a plain Uint8Array: wrap it again, without copying.
     const ip = p.ip === undefined ? null : Buffer.from(p.ip.buffer, p.ip.byteOffset, p.ip.byteLength);
     const failed = p.outcome === 'failure';
+    const day = Math.floor(t / DAY_MS);
     const key = s.insertEvent.run(t, t, t, orgNo, seq, p.id, t, processedMs, p.action, p.actorId, ip,
-      p.country ?? null, p.city ?? null, failed ? OUTCOME_CODE.failure : OUTCOME_CODE.success, leaf, hash).lastInsertRowid as bigint;
+      p.country ?? null, p.city ?? null, failed ? OUTCOME_CODE.failure : OUTCOME_CODE.success, day, leaf, hash).lastInsertRowid as bigint;
     if (key >> KEY_SHIFT !== BigInt(t)) {
       throw new AnnalsError('ANN_ERR_EVENT_INVALID',
         `more than ${2 ** Number(KEY_SHIFT)} events share the time ${iso(t)}; spread them over more than one millisecond`);
     }
     this.#text(orgNo).run(key, p.text);
-    for (const e of p.entities) s.insertEntity.run(orgNo, e.id, key, ROLE_CODE[e.role], e.type);
+    for (const e of p.entities) s.insertEntity.run(orgNo, day, e.id, key, ROLE_CODE[e.role], e.type);
     this.#groupRollups.add(orgNo, t, p.action, p.actorId, p.country, failed);
   }
 

@@ -9,7 +9,9 @@
 //          a rowid bound it seeks to;
 //   list   one index range per value of one field (action, actor, ip, country, failures, entities), each cut at the
 //          page size and merged (a k-way merge: a page costs at most values × limit index entries, whatever their
-//          frequencies), or one IN range for long lists.
+//          frequencies), or one IN range for long lists. These indexes lead with the event's day (sqlite-schema.ts):
+//          a range is read one day at a time through a list of the days in question, in order, so the LIMIT still
+//          stops it early.
 // Which driver is cheapest depends on the data: the store counts each list's matches (up to a cap) and asks
 // `chooseDriver`. Plans are pinned with INDEXED BY and CROSS JOIN, so SQLite runs exactly the plan chosen here.
 import type { IpRange } from '../../domain/ip.js';
@@ -52,13 +54,17 @@ export type Driver =
   | { kind: 'text' }
   | { kind: 'list'; field: ListField };
 
-/** One index range a list driver reads: `ordered` when it comes out in time-key order (so a LIMIT cuts it early). */
+/**
+ * One index range a list driver reads: `ordered` when it comes out in time-key order (so a LIMIT cuts it early);
+ * `byDay` when its index leads with the day (it then reads the days of CompileOptions.days).
+ */
 interface Arm {
   /** events: an index of the events table; entities: event_entities. */
   from: 'events' | 'entities';
   index?: string;
   where: Sql;
   ordered: boolean;
+  byDay: boolean;
 }
 
 export const COLUMNS = {
@@ -74,6 +80,8 @@ export interface CompileOptions {
   keys: KeyRange;
   /** Seq bounds: the processing-time range and, for the seq driver, the cursor. */
   seqs?: SeqRange;
+  /** The UTC days (days since the epoch) that may hold matching events: what list drivers read. */
+  days: readonly number[];
 }
 
 /**
@@ -106,11 +114,12 @@ export class SqliteQueryCompiler {
   }
 
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */
-  count(field: ListField, keys: KeyRange, cap: number): Sql {
+  count(field: ListField, keys: KeyRange, days: readonly number[], cap: number): Sql {
+    const dayList = JSON.stringify(days);
     const arms = this.#arms(field)!.map((arm) => {
       const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
       const table = arm.from === 'events' ? `events e INDEXED BY ${arm.index}` : 'event_entities x';
-      return join([sql(`SELECT ${k} FROM ${table} WHERE `), join([arm.where, ...keyBounds(k, keys)], ' AND ')], '');
+      return join([sql(`SELECT ${k} FROM ${table} WHERE `), join([...dayBound(arm, dayList), arm.where, ...keyBounds(k, keys)], ' AND ')], '');
     });
     return join([sql('SELECT count(*) AS n FROM (SELECT 1 FROM ('), join(arms, ' UNION ALL '), sql(') LIMIT ?)', [cap])], '');
   }
@@ -140,14 +149,17 @@ export class SqliteQueryCompiler {
       }
       case 'list': {
         const residuals = this.#residuals(options, driver.field);
+        const dayList = JSON.stringify(options.days);
         const arms = this.#arms(driver.field)!.map((arm) => {
           const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
           const from = arm.from === 'events'
             ? `SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index}`
             // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
             : 'SELECT DISTINCT x.k AS k FROM event_entities x CROSS JOIN events e ON e.rowid = x.k';
-          const where = join([arm.where, ...keyBounds(k, options.keys), ...residuals], ' AND ');
-          return join([sql(`SELECT k FROM (${from} WHERE `), where, sql(` ORDER BY ${k} ${dir} LIMIT ?)`, [options.limit])], '');
+          const where = join([...dayBound(arm, dayList), arm.where, ...keyBounds(k, options.keys), ...residuals], ' AND ');
+          // Day by day, in time-key order within each day: the index order, so nothing is sorted and LIMIT stops early.
+          const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;
+          return join([sql(`SELECT k FROM (${from} WHERE `), where, sql(` ORDER BY ${order} LIMIT ?)`, [options.limit])], '');
         });
         return join([sql('SELECT '), sql(columns), sql(' FROM ('), join(arms, ' UNION '),
           sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k ORDER BY u.k ${dir}`, [options.limit])], '');
@@ -171,9 +183,9 @@ export class SqliteQueryCompiler {
     const byValue = (index: string, column: string, values: readonly unknown[] | undefined): Arm[] | undefined => {
       if (!values?.length) return undefined;
       if (values.length > MERGE_MAX) {
-        return [{ from: 'events', index, where: sql(`e.org_no = ? AND ${column} IN (${placeholders(values)})`, [org, ...values]), ordered: false }];
+        return [{ from: 'events', index, where: sql(`e.org_no = ? AND ${column} IN (${placeholders(values)})`, [org, ...values]), ordered: false, byDay: true }];
       }
-      return values.map((v) => ({ from: 'events', index, where: sql(`e.org_no = ? AND ${column} = ?`, [org, v]), ordered: true }));
+      return values.map((v) => ({ from: 'events', index, where: sql(`e.org_no = ? AND ${column} = ?`, [org, v]), ordered: true, byDay: true }));
     };
     switch (field) {
       case 'actions': return byValue('events_by_action', 'e.action', f.actions?.any);
@@ -183,14 +195,14 @@ export class SqliteQueryCompiler {
         const ranges = f.ips?.any;
         if (!ranges?.length || ranges.length > MERGE_MAX) return undefined;
         return ranges.map((r) => (sameBytes(r.lo, r.hi)
-          ? { from: 'events', index: 'events_by_ip', where: sql('e.org_no = ? AND e.ip = ?', [org, bytes(r.lo)]), ordered: true }
-          : { from: 'events', index: 'events_by_ip', where: sql('e.org_no = ? AND e.ip BETWEEN ? AND ?', [org, bytes(r.lo), bytes(r.hi)]), ordered: false }));
+          ? { from: 'events', index: 'events_by_ip', where: sql('e.org_no = ? AND e.ip = ?', [org, bytes(r.lo)]), ordered: true, byDay: true }
+          : { from: 'events', index: 'events_by_ip', where: sql('e.org_no = ? AND e.ip BETWEEN ? AND ?', [org, bytes(r.lo), bytes(r.hi)]), ordered: false, byDay: true }));
       }
       case 'outcomes': {
         // Only failures have an index of their own (a partial one): successes are most events.
         const any = f.outcomes?.any;
         if (!any || any.length !== 1 || any[0] !== 'failure') return undefined;
-        return [{ from: 'events', index: 'events_failed', where: sql(`e.org_no = ? AND e.outcome = ${OUTCOME_CODE.failure}`, [org]), ordered: true }];
+        return [{ from: 'events', index: 'events_failed', where: sql(`e.org_no = ? AND e.outcome = ${OUTCOME_CODE.failure}`, [org]), ordered: true, byDay: false }];
       }
       case 'contexts':
       case 'containers':
@@ -199,9 +211,9 @@ export class SqliteQueryCompiler {
         if (!refs?.length || refs.length > MERGE_MAX) return undefined;
         const role = field === 'entities' ? undefined : ROLE_CODE[field === 'contexts' ? 'context' : 'container'];
         return refs.flatMap((ref): Arm[] => {
-          const arms: Arm[] = [{ from: 'entities', where: entityRow('x', org, ref, role), ordered: true }];
+          const arms: Arm[] = [{ from: 'entities', where: entityRow('x', org, ref, role), ordered: true, byDay: true }];
           if (field === 'entities' && ref.type === undefined) {
-            arms.push({ from: 'events', index: 'events_by_actor', where: sql('e.org_no = ? AND e.actor_id = ?', [org, ref.id]), ordered: true });
+            arms.push({ from: 'events', index: 'events_by_actor', where: sql('e.org_no = ? AND e.actor_id = ?', [org, ref.id]), ordered: true, byDay: true });
           }
           return arms;
         });
@@ -242,7 +254,7 @@ export class SqliteQueryCompiler {
       if (!match) continue;
       const role = field === 'entities' ? undefined : ROLE_CODE[field === 'contexts' ? 'context' : 'container'];
       const names = (refs: readonly EntityRef[]) => join(refs.map((ref) => {
-        const exists = join([sql('EXISTS (SELECT 1 FROM event_entities x WHERE '), entityRow('x', this.#orgNo, ref, role), sql(' AND x.k = e.rowid)')], '');
+        const exists = join([sql('EXISTS (SELECT 1 FROM event_entities x WHERE '), entityRow('x', this.#orgNo, ref, role), sql(' AND x.day = e.day AND x.k = e.rowid)')], '');
         return field === 'entities' && ref.type === undefined ? join([sql('e.actor_id = ? OR ', [ref.id]), exists], '') : exists;
       }), ' OR ');
       if (match.any?.length && driven !== field) out.push(join([sql('('), names(match.any), sql(')')], ''));
@@ -298,6 +310,11 @@ function entityRow(alias: string, orgNo: number, ref: EntityRef, role: number | 
   if (role !== undefined) parts.push(sql(`${alias}.role = ${role}`));
   if (ref.type !== undefined) parts.push(sql(`${alias}.type = ?`, [ref.type]));
   return join(parts, ' AND ');
+}
+
+/** The day list a day-led index range reads (`day IN` a JSON array: SQLite walks it in order). */
+function dayBound(arm: Arm, dayList: string): Sql[] {
+  return arm.byDay ? [sql(`${arm.from === 'events' ? 'e' : 'x'}.day IN (SELECT value FROM json_each(?))`, [dayList])] : [];
 }
 
 function keyBounds(column: string, keys: KeyRange): Sql[] {

@@ -11,6 +11,7 @@
 // - body holds the event's ledger leaf (canonical JSON) and leaf_hash its RFC 9162 leaf hash; the other columns are
 //   copies for searching only (`annals verify --deep` checks them against the leaf).
 // - ip is 16 bytes (domain/ip.ts), so a CIDR block is one index range. country and city compare case-insensitively.
+// - day is the event's UTC day: the indexes on many-valued columns lead with it (see EVENTS_V2).
 // - orgs.frontier is the org's Merkle compact range; merkle_nodes holds every complete interior node (level >= 1).
 // - event_entities indexes the entities an event names (context, container, the token that acted) by id.
 // - rollups counts events per hour and per day, in total and by action, actor, country and outcome: facets and
@@ -21,7 +22,7 @@ import { builtInAction } from '../../catalogue/catalogue.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { ipBytes } from '../../domain/ip.js';
 import { searchText } from '../../domain/search-text.js';
-import { rebuildRollups } from './sqlite-rollups.js';
+import { DAY_MS, rebuildRollups } from './sqlite-rollups.js';
 
 /** Bits of the time key below the millisecond: at most 2^20 events may share one millisecond. */
 export const KEY_SHIFT = 20n;
@@ -124,7 +125,16 @@ const V1 = `
   CREATE VIRTUAL TABLE events_fts USING fts5 (text, content = '', columnsize = 0);
 `;
 
-/** Schema 2's events table and its indexes (each index ends in the implicit rowid: the time key). */
+/** The UTC day (days since 1970-01-01) of an event time, in SQL. */
+const DAY_OF_TIME = `((time_ms - (((time_ms % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS})) / ${DAY_MS})`;
+
+/**
+ * Schema 2's events table and its indexes. Each index ends in the implicit rowid (the time key), so every index
+ * range is in time order. The indexes on values with many distinct keys (actor, address, action, country, and the
+ * entities) lead with the event's UTC day: a commit's rows land in the pages of the days it covers, instead of in
+ * one random page per row, which keeps appends cheap as the store outgrows memory. A query reads them one day at a
+ * time, newest (or oldest) day first, and stops when its page is full.
+ */
 const EVENTS_V2 = `
   CREATE TABLE events_v2 (
     rowid        INTEGER PRIMARY KEY,
@@ -139,6 +149,7 @@ const EVENTS_V2 = `
     country      TEXT COLLATE NOCASE,
     city         TEXT COLLATE NOCASE,
     outcome      INTEGER NOT NULL,
+    day          INTEGER NOT NULL,
     body         TEXT NOT NULL,
     leaf_hash    BLOB NOT NULL
   );
@@ -148,18 +159,19 @@ const INDEXES_V2 = `
   CREATE UNIQUE INDEX events_by_seq ON events (org_no, seq);
   CREATE UNIQUE INDEX events_by_id ON events (id);
   CREATE INDEX events_by_org ON events (org_no);
-  CREATE INDEX events_by_action ON events (org_no, action);
-  CREATE INDEX events_by_actor ON events (org_no, actor_id);
-  CREATE INDEX events_by_ip ON events (org_no, ip);
-  CREATE INDEX events_by_country ON events (org_no, country);
+  CREATE INDEX events_by_action ON events (org_no, day, action);
+  CREATE INDEX events_by_actor ON events (org_no, day, actor_id);
+  CREATE INDEX events_by_ip ON events (org_no, day, ip);
+  CREATE INDEX events_by_country ON events (org_no, day, country);
   CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1;
   CREATE TABLE event_entities (
     org_no INTEGER NOT NULL,
+    day    INTEGER NOT NULL,
     id     TEXT NOT NULL,
     k      INTEGER NOT NULL,
     role   INTEGER NOT NULL,
     type   TEXT NOT NULL,
-    PRIMARY KEY (org_no, id, k, role, type)
+    PRIMARY KEY (org_no, day, id, k, role, type)
   ) WITHOUT ROWID;
   CREATE TABLE rollups (
     org_no INTEGER NOT NULL,
@@ -177,11 +189,11 @@ const INDEXES_V2 = `
  * (store/pending-event.ts): upgrades build event_entities from it, `verify --deep` checks event_entities against it.
  */
 export const DERIVED_ENTITIES = `
-  SELECT e.org_no AS org_no, json_extract(j.value, '$.id') AS id, e.rowid AS k, ${ROLE_CODE.context} AS role, json_extract(j.value, '$.type') AS type
+  SELECT e.org_no AS org_no, e.day AS day, json_extract(j.value, '$.id') AS id, e.rowid AS k, ${ROLE_CODE.context} AS role, json_extract(j.value, '$.type') AS type
     FROM events e, json_each(e.body, '$.context') j
-  UNION SELECT e.org_no, json_extract(j.value, '$.id'), e.rowid, ${ROLE_CODE.container}, json_extract(j.value, '$.type')
+  UNION SELECT e.org_no, e.day, json_extract(j.value, '$.id'), e.rowid, ${ROLE_CODE.container}, json_extract(j.value, '$.type')
     FROM events e, json_each(e.body, '$.container') j
-  UNION SELECT org_no, json_extract(body, '$.actor.auth.tokenId'), rowid, ${ROLE_CODE.token}, 'token'
+  UNION SELECT org_no, day, json_extract(body, '$.actor.auth.tokenId'), rowid, ${ROLE_CODE.token}, 'token'
     FROM events WHERE coalesce(json_extract(body, '$.actor.auth.tokenId'), '') <> ''`;
 
 /** Schema 1 → 2: rebuilds the events table on time keys and derives every new index from the stored leaves. */
@@ -195,18 +207,18 @@ function upgradeToTimeKeys(db: Database.Database): void {
   // n counts events of the same millisecond in (org, seq) order, so that within an org time-key order is
   // (time, seq) order, as for newly appended events.
   db.exec(`
-    INSERT INTO events_v2 (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, body, leaf_hash)
+    INSERT INTO events_v2 (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, day, body, leaf_hash)
     SELECT time_ms * 1048576 + row_number() OVER (PARTITION BY time_ms ORDER BY org_no, seq) - 1,
            org_no, seq, id, time_ms, processed_ms, action, actor_id, annals_ip_bytes(ip),
            json_extract(body, '$.location.countryName'), json_extract(body, '$.location.city'),
-           CASE json_extract(body, '$.outcome') WHEN 'failure' THEN 1 ELSE 0 END, body, leaf_hash
+           CASE json_extract(body, '$.outcome') WHEN 'failure' THEN 1 ELSE 0 END, ${DAY_OF_TIME}, body, leaf_hash
     FROM events;
     DROP TABLE events;
     DROP TABLE events_fts;
     ALTER TABLE events_v2 RENAME TO events;
   `);
   db.exec(INDEXES_V2);
-  db.exec(`INSERT OR IGNORE INTO event_entities (org_no, id, k, role, type) ${DERIVED_ENTITIES}`);
+  db.exec(`INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) ${DERIVED_ENTITIES}`);
   rebuildRollups(db);
   // The full-text index per org, from each stored event and its action's display name.
   const custom = db.prepare<[number, string], { display_name: string }>('SELECT display_name FROM actions WHERE org_no = ? AND key = ?');

@@ -17,7 +17,7 @@ import {
   chooseDriver, type Driver, keyAt, type KeyRange, type ListField, needsCounts, type SeqRange, SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
 import { DAY, DAY_MS, decompose, DIM_FIELDS, DIMS, HOUR, HOUR_MS, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
-import { createFtsTable, DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
+import { createFtsTable, DERIVED_ENTITIES, KEY_SHIFT, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
 
 export interface SqliteStoreConfig {
@@ -87,6 +87,8 @@ export class SqliteStore implements Store {
       firstKeyFrom: db.prepare('SELECT min(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid >= ? AND rowid < ? AND seq >= ?').safeIntegers(true),
       lastKeyTo: db.prepare('SELECT max(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid >= ? AND rowid < ? AND seq <= ?').safeIntegers(true),
       processedAt: db.prepare<[number, number], { processed_ms: number }>('SELECT processed_ms FROM events WHERE org_no = ? AND seq = ?'),
+      firstDay: db.prepare<[number], { bucket: number }>(`SELECT bucket FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} ORDER BY bucket LIMIT 1`),
+      lastDay: db.prepare<[number], { bucket: number }>(`SELECT bucket FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} ORDER BY bucket DESC LIMIT 1`),
       insertKey: db.prepare(
         'INSERT INTO api_keys (id, org_no, name, scopes, hash, created_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       key: db.prepare<[string], KeyRow>(
@@ -162,7 +164,7 @@ export class SqliteStore implements Store {
     if (!f) return { events: [] };
     const compiler = new SqliteQueryCompiler(orgNo, f);
     const keys = timeKeys(f.time);
-    let driver: Driver;
+    let driver: Driver | undefined;
     let seqs: SeqRange | undefined;
     if (page.by === 'processed') {
       // processedAt never decreases along seq: its range is a seq range, and the page is read by seq.
@@ -172,12 +174,13 @@ export class SqliteStore implements Store {
         if (page.order === 'desc') seqs.hi = Math.min(seqs.hi ?? Infinity, page.after.seq);
         else seqs.lo = Math.max(seqs.lo ?? 0, page.after.seq + 1);
       }
-    } else {
-      if (page.after) this.#afterKey(orgNo, page.after, page.order, keys);
-      driver = this.#driver(compiler, keys);
+    } else if (page.after) {
+      this.#afterKey(orgNo, page.after, page.order, keys);
     }
     if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { events: [] };
-    const q = compiler.select(driver, { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs });
+    const days = page.by === 'time' ? this.#days(orgNo, keys) : [];
+    driver ??= this.#driver(compiler, keys, days);
+    const q = compiler.select(driver, { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days });
     const rows = this.#query(q.text).raw().all(...q.params) as [string, number, number, number][];
     const more = rows.length > page.limit;
     if (more) rows.pop();
@@ -196,8 +199,8 @@ export class SqliteStore implements Store {
       // Anything but a time window: count the matching events one by one, newest first, up to the scan limit.
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
-      const driver = this.#driver(compiler, keys);
-      return this.#scan(compiler, driver, keys, request.scanLimit, tally);
+      const days = this.#days(orgNo, keys);
+      return this.#scan(compiler, this.#driver(compiler, keys, days), keys, days, request.scanLimit, tally);
     }
     // A time window alone: whole days and hours from the rollups, the ragged ends from the events.
     const window = { from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity };
@@ -219,14 +222,14 @@ export class SqliteStore implements Store {
       const keys: KeyRange = {};
       if (Number.isFinite(span.from)) keys.lo = keyAt(span.from);
       if (Number.isFinite(span.to)) keys.hi = keyAt(span.to);
-      complete = this.#scan(compiler, { kind: 'time' }, keys, request.scanLimit, tally).complete && complete;
+      complete = this.#scan(compiler, { kind: 'time' }, keys, [], request.scanLimit, tally).complete && complete;
     }
     return tally.result(complete);
   }
 
   /** Counts up to `limit` events read through `driver`, newest first, into `tally`. */
-  #scan(compiler: SqliteQueryCompiler, driver: Driver, keys: KeyRange, limit: number, tally: Tally): Aggregates {
-    const q = compiler.select(driver, { columns: 'aggregate', order: 'desc', limit: limit + 1, keys });
+  #scan(compiler: SqliteQueryCompiler, driver: Driver, keys: KeyRange, days: readonly number[], limit: number, tally: Tally): Aggregates {
+    const q = compiler.select(driver, { columns: 'aggregate', order: 'desc', limit: limit + 1, keys, days });
     let read = 0;
     for (const row of this.#query(q.text).raw().iterate(...q.params) as Iterable<[number, string, string, string | null, number]>) {
       if (++read > limit) return tally.result(false);
@@ -273,6 +276,22 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * The UTC days that may hold the org's events within time keys `keys`: what the day-led indexes are read over. The
+   * org's first and last days come from its daily rollups.
+   */
+  #days(orgNo: number, keys: KeyRange): number[] {
+    const first = this.#stmt.firstDay.get(orgNo);
+    const last = this.#stmt.lastDay.get(orgNo);
+    if (first === undefined || last === undefined) return [];
+    const dayOf = (key: bigint) => Math.floor(Number(key >> KEY_SHIFT) / DAY_MS);
+    const from = Math.max(first.bucket / DAY_MS, keys.lo === undefined ? -Infinity : dayOf(keys.lo));
+    const to = Math.min(last.bucket / DAY_MS, keys.hi === undefined ? Infinity : dayOf(keys.hi - 1n));
+    const days: number[] = [];
+    for (let d = from; d <= to; d++) days.push(d);
+    return days;
+  }
+
   /** The seqs whose processedAt lies in `range` (binary searches: processedAt never decreases along seq). */
   #seqRange(orgNo: number, range: TimeRange | undefined): SeqRange {
     const seqs: SeqRange = {};
@@ -297,11 +316,11 @@ export class SqliteStore implements Store {
   }
 
   /** Chooses the driver, counting the candidate lists' matches when the choice depends on them. */
-  #driver(compiler: SqliteQueryCompiler, keys: KeyRange): Driver {
+  #driver(compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
     const counts = new Map<ListField, number>();
     if (needsCounts(compiler)) {
       for (const { field } of compiler.candidates()) {
-        const q = compiler.count(field, keys, COUNT_CAP);
+        const q = compiler.count(field, keys, days, COUNT_CAP);
         counts.set(field, (this.#query(q.text).get(...q.params) as { n: number }).n);
       }
     }
@@ -440,8 +459,8 @@ export class SqliteStore implements Store {
     const orgNo = this.#org(org);
     const findings: IndexFinding[] = [];
     // Entity rows: what the leaves name, against what is stored, both ways.
-    const derived = `SELECT org_no, id, k, role, type FROM (${DERIVED_ENTITIES}) WHERE org_no = ?`;
-    const stored = 'SELECT org_no, id, k, role, type FROM event_entities WHERE org_no = ?';
+    const derived = `SELECT org_no, day, id, k, role, type FROM (${DERIVED_ENTITIES}) WHERE org_no = ?`;
+    const stored = 'SELECT org_no, day, id, k, role, type FROM event_entities WHERE org_no = ?';
     const differ = (a: string, b: string) => this.#query(
       `SELECT d.id AS entity, d.role, e.seq, e.id FROM (${a} EXCEPT ${b}) d JOIN events e ON e.rowid = d.k LIMIT ?`,
     ).all(orgNo, orgNo, limit) as { entity: string; role: number; seq: number; id: string }[];

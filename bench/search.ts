@@ -1,0 +1,166 @@
+// `npm run bench:search`: search and investigation latency at scale (BENCH_SEARCH_EVENTS, default 10,000,000 demo
+// events over a year, 2000 people), over HTTP, each beside a baseline measured in the same run: the bare SQL
+// statement that reads the same rows in-process (for facets and histograms: the bare GROUP BY over the window's
+// rows). The log is built once through Annals' own ingest (so every index is as production writes it) and reused.
+//
+// Targets (issue 4): qualifier queries p99 <= 5 ms, free text p99 <= 50 ms, facets and histogram over a 30-day
+// window <= 150 ms, page 1,000 no slower than page 1.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openAnnals } from '../src/annals.js';
+import { demoEvents } from '../src/demo/demo-events.js';
+import { HttpClient } from './http-client.js';
+import { percentile, printTable, ratio, type Row } from './report.js';
+import { spawnServer } from './server.js';
+
+const N = Number(process.env.BENCH_SEARCH_EVENTS ?? 10_000_000);
+const DIR = join(process.env.BENCH_DIR ?? '.bench', `search-${N}`);
+const END = Date.UTC(2026, 10, 30);
+const DAY = 86_400_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
+
+async function build(): Promise<void> {
+  if (existsSync(join(DIR, 'built'))) return;
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  const annals = await openAnnals({ dataDir: DIR });
+  await annals.store.createOrg({ id: 'bench', name: 'bench' });
+  const t0 = performance.now();
+  let done = 0;
+  let inFlight: Promise<unknown>[] = [];
+  for (const batch of demoEvents({ events: N, seed: 42, days: 365, users: 2000, end: END }, 1000)) {
+    inFlight.push(annals.ingest.ingest('bench', batch));
+    if (inFlight.length === 6) {
+      await Promise.all(inFlight);
+      inFlight = [];
+    }
+    done += batch.length;
+    if (done % 100_000 === 0) process.stderr.write(`\rbuilding: ${done}/${N} events, ${Math.round(done / ((performance.now() - t0) / 1000))}/s   `);
+  }
+  await Promise.all(inFlight);
+  await annals.close();
+  process.stderr.write(`\nbuilt ${N} events in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  writeFileSync(join(DIR, 'built'), `${N} events, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+}
+
+interface Case {
+  what: string;
+  /** The API path (with query string). */
+  path: string;
+  /** The bare statement reading the same rows, and its parameters. */
+  sql: string;
+  args: unknown[];
+  note: string;
+  rounds?: number;
+}
+
+async function measure(client: HttpClient, db: Database.Database, c: Case): Promise<Row> {
+  const rounds = c.rounds ?? ROUNDS;
+  const stmt = db.prepare(c.sql);
+  const base: number[] = [];
+  const http: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    stmt.all(...c.args);
+    base.push(performance.now() - t0);
+  }
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await client.get(c.path);
+    http.push(performance.now() - t0);
+  }
+  const f = (xs: number[]) => `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)} ms`;
+  return { what: c.what, baseline: f(base), annals: f(http), ratio: ratio(percentile(base, 99), percentile(http, 99)), note: c.note };
+}
+
+async function main(): Promise<void> {
+  await build();
+  const annals = await openAnnals({ dataDir: DIR });
+  const token = (await annals.keys.create(null, 'bench', ['admin'])).token;
+  // Values that occur in the data: a busy and a quiet actor, an address, a group, a rare country.
+  const db = new Database(join(DIR, 'annals.db'), { readonly: true });
+  db.pragma('mmap_size = 17179869184');
+  db.defaultSafeIntegers(true);
+  const pick = <T>(sql: string) => db.prepare(sql).get() as T;
+  const busy = pick<{ actor_id: string }>("SELECT value AS actor_id FROM rollups WHERE org_no = 1 AND dim = 2 AND grain = 1 GROUP BY value ORDER BY sum(n) DESC LIMIT 1").actor_id;
+  const quiet = pick<{ actor_id: string }>("SELECT value AS actor_id FROM rollups WHERE org_no = 1 AND dim = 2 AND grain = 1 GROUP BY value ORDER BY sum(n) ASC LIMIT 1").actor_id;
+  const ip = pick<{ ip: Buffer; text: string }>('SELECT ip FROM events WHERE org_no = 1 AND ip IS NOT NULL ORDER BY rowid DESC LIMIT 1').ip;
+  const ipText = JSON.parse(pick<{ body: string }>('SELECT body FROM events WHERE org_no = 1 AND ip IS NOT NULL ORDER BY rowid DESC LIMIT 1').body).location.ip as string;
+  const rare = pick<{ value: string }>("SELECT value FROM rollups WHERE org_no = 1 AND dim = 3 AND grain = 1 GROUP BY value ORDER BY sum(n) ASC LIMIT 1").value;
+  const group = pick<{ id: string }>("SELECT id FROM event_entities WHERE org_no = 1 AND role = 0 AND type = 'groups' LIMIT 1").id;
+  const action = 'user_management.added_user_to_group';
+  const from30 = END - 30 * DAY;
+  const k30 = BigInt(from30) << 20n;
+  const page = 'SELECT e.body FROM events e INDEXED BY';
+  const order = 'ORDER BY e.rowid DESC LIMIT 100';
+  const fts = 'SELECT e.body FROM fts_1 CROSS JOIN events e ON e.rowid = fts_1.rowid WHERE fts_1 MATCH ? ORDER BY fts_1.rowid DESC LIMIT 100';
+  const q = (s: string) => `/v1/orgs/bench/events?limit=100&q=${encodeURIComponent(s)}`;
+  const cases: Case[] = [
+    { what: 'newest page (no filter)', path: '/v1/orgs/bench/events?limit=100', sql: `${page} events_by_org WHERE e.org_no = 1 ${order}`, args: [], note: 'qualifier target p99 <= 5 ms' },
+    { what: 'actor: (busiest)', path: q(`actor:${busy}`), sql: `${page} events_by_actor WHERE e.org_no = 1 AND e.actor_id = ? ${order}`, args: [busy], note: '' },
+    { what: 'actor: (quietest)', path: q(`actor:${quiet}`), sql: `${page} events_by_actor WHERE e.org_no = 1 AND e.actor_id = ? ${order}`, args: [quiet], note: '' },
+    { what: 'action:', path: q(`action:${action}`), sql: `${page} events_by_action WHERE e.org_no = 1 AND e.action = ? ${order}`, args: [action], note: '' },
+    { what: 'ip:', path: q(`ip:${ipText}`), sql: `${page} events_by_ip WHERE e.org_no = 1 AND e.ip = ? ${order}`, args: [ip], note: '' },
+    { what: 'country: (rarest)', path: q(`country:"${rare}"`), sql: `${page} events_by_country WHERE e.org_no = 1 AND e.country = ? ${order}`, args: [rare], note: '' },
+    { what: 'context: (a group)', path: q(`context:${group}`), sql: `SELECT e.body FROM event_entities x CROSS JOIN events e ON e.rowid = x.k WHERE x.org_no = 1 AND x.id = ? ORDER BY x.k DESC LIMIT 100`, args: [group], note: '' },
+    { what: 'outcome:failure', path: q('outcome:failure'), sql: `${page} events_failed WHERE e.org_no = 1 AND e.outcome = 1 ${order}`, args: [], note: '' },
+    { what: 'category: + -action: + time:>-7d', path: q(`category:"User management" -action:${action} time:>-7d`), sql: `${page} events_by_org WHERE e.org_no = 1 AND e.action LIKE 'user_management.%' AND e.action <> ? ${order}`, args: [action], note: 'baseline: one LIKE filter on the time index' },
+    { what: 'product:jira actor: (busiest)', path: q(`product:jira actor:${busy}`), sql: `${page} events_by_actor WHERE e.org_no = 1 AND e.actor_id = ? AND e.action LIKE 'jira_%' ${order}`, args: [busy], note: '' },
+    { what: 'ip: CIDR /16', path: q(`ip:${ipText.includes(':') ? `${ipText}/32` : `${ipText.split('.').slice(0, 2).join('.')}.0.0/16`}`), sql: `${page} events_by_ip WHERE e.org_no = 1 AND e.ip = ? ${order}`, args: [ip], note: 'baseline: the one address' },
+    { what: 'free text: a common word (jira)', path: q('jira'), sql: fts, args: ['"jira"'], note: 'free-text target p99 <= 50 ms' },
+    { what: 'free text: a phrase', path: q('"SAML configuration"'), sql: fts, args: ['"SAML configuration"'], note: '' },
+    { what: 'free text: a word and an exclusion', path: q('confluence -viewed'), sql: fts, args: ['"confluence" NOT "viewed"'], note: '' },
+    { what: 'free text + actor: (busiest)', path: q(`page actor:${busy}`), sql: fts, args: ['"page"'], note: 'baseline: the text alone' },
+    { what: 'free text + country: (rarest)', path: q(`jira country:"${rare}"`), sql: `${page} events_by_country WHERE e.org_no = 1 AND e.country = ? ${order}`, args: [rare], note: 'baseline: the country alone' },
+  ];
+  const aggregate = (dim: string) => `SELECT ${dim}, count(*) FROM events INDEXED BY events_by_org WHERE org_no = 1 AND rowid >= ? GROUP BY ${dim}`;
+  const window = `from=${from30}&to=${END}`;
+  const slow = Math.max(5, Math.floor(ROUNDS / 20));
+  cases.push(
+    { what: 'facets, 30-day window (all 7)', path: `/v1/orgs/bench/events/facets?${window}`, sql: aggregate('action, actor_id, country, outcome'), args: [k30], note: 'target <= 150 ms; baseline: GROUP BY over the rows', rounds: slow },
+    { what: 'histogram, 30-day window (auto: 12h)', path: `/v1/orgs/bench/events/histogram?${window}`, sql: aggregate('time_ms / 43200000'), args: [k30], note: 'baseline: GROUP BY over the rows', rounds: slow },
+    { what: 'facets, 30 days, actor: (busiest)', path: `/v1/orgs/bench/events/facets?${window}&q=actor:${busy}`, sql: `SELECT action, count(*) FROM events INDEXED BY events_by_actor WHERE org_no = 1 AND actor_id = ? AND rowid >= ? GROUP BY action`, args: [busy, k30], note: 'counted event by event', rounds: slow },
+    { what: 'histogram, 30 days, product:jira', path: `/v1/orgs/bench/events/histogram?${window}&q=product:jira`, sql: `SELECT time_ms / 43200000, count(*) FROM events INDEXED BY events_by_org WHERE org_no = 1 AND rowid >= ? AND action LIKE 'jira_%' GROUP BY 1`, args: [k30], note: 'counted event by event (scan limit 100,000)', rounds: slow },
+  );
+
+  const { url, child } = await spawnServer(DIR);
+  const client = new HttpClient(url, token);
+  const rows: Row[] = [];
+  try {
+    for (const c of cases) {
+      process.stderr.write(`\r${c.what}                              `);
+      rows.push(await measure(client, db, c));
+    }
+    // Deep pages: follow the cursor 999 times, then time page 1 and page 1,000 alike.
+    for (const [what, first] of [['newest', '/v1/orgs/bench/events?limit=100'], ['free text (jira)', q('jira')], ['actor: (busiest)', q(`actor:${busy}`)]] as const) {
+      let path: string = first;
+      for (let n = 1; n < 1000; n++) {
+        const body = JSON.parse((await client.get(path)).toString('utf8')) as { meta: { next: string | null } };
+        if (!body.meta.next) break;
+        path = `${first}&cursor=${encodeURIComponent(body.meta.next)}`;
+      }
+      const time = async (p: string) => {
+        const xs: number[] = [];
+        for (let i = 0; i < ROUNDS; i++) {
+          const t0 = performance.now();
+          await client.get(p);
+          xs.push(performance.now() - t0);
+        }
+        return xs;
+      };
+      const [one, deep] = [await time(first), await time(path)];
+      const f = (xs: number[]) => `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)} ms`;
+      rows.push({ what: `page 1,000 vs page 1: ${what}`, baseline: f(one), annals: f(deep), ratio: ratio(percentile(one, 99), percentile(deep, 99)), note: 'baseline: page 1 over HTTP' });
+    }
+  } finally {
+    process.stderr.write('\n');
+    client.close();
+    child.kill('SIGTERM');
+    db.close();
+    await annals.close();
+  }
+  printTable(`Annals search bench, ${N} events (p50 / p99; baseline in-process SQL unless noted, Annals over HTTP)`, rows);
+}
+
+await main();
