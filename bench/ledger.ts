@@ -26,8 +26,9 @@ function build(): void {
   for (const m of MIGRATIONS) m.up(db);
   db.pragma(`user_version = ${MIGRATIONS.length}`);
   db.prepare("INSERT INTO orgs (id, name, created_ms) VALUES ('bench', 'bench', ?)").run(Date.now());
-  const event = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)
-    VALUES (1, ?, ?, ?, ?, 'jira_user_actions.viewed_jira_issue', ?, NULL, ?, ?)`);
+  // One event per millisecond: its time key is time_ms * 2^20.
+  const event = db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
+    VALUES (? * 1048576, 1, ?, ?, ?, ?, 'jira_user_actions.viewed_jira_issue', ?, NULL, 0, ?, ?, ?)`);
   const node = db.prepare('INSERT INTO merkle_nodes (org_no, level, idx, hash) VALUES (1, ?, ?, ?)');
   const range = CompactRange.empty();
   const t0 = Date.now();
@@ -36,7 +37,7 @@ function build(): void {
       const id = `00000000-0000-7000-8000-${seq.toString(16).padStart(12, '0')}`;
       const leaf = `{"action":"jira_user_actions.viewed_jira_issue","actor":{"id":"u-${seq % 300}"},"container":[],"context":[],"id":"${id}","org":"bench","outcome":"success","processedAt":"${new Date(t0 + seq).toISOString()}","seq":${seq},"time":"${new Date(t0 + seq).toISOString()}"}`;
       const hash = leafHash(leaf);
-      event.run(seq, id, t0 + seq, t0 + seq, `u-${seq % 300}`, leaf, hash);
+      event.run(t0 + seq, seq, id, t0 + seq, t0 + seq, `u-${seq % 300}`, Math.floor((t0 + seq) / 86_400_000), leaf, hash);
       range.append(hash, (nodeId, h) => { if (nodeId.level > 0) node.run(nodeId.level, nodeId.index, h); });
     }
   });

@@ -18,7 +18,8 @@ import { ParallelLeafReader } from '../src/integrity/leaf-reader.js';
 import { verifyStore } from '../src/integrity/verify-store.js';
 import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
-import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
+import { createFtsTable, MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
+import { ipBytes } from '../src/domain/ip.js';
 import { HttpClient } from './http-client.js';
 import { proofFigures } from './proofs.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
@@ -94,17 +95,27 @@ async function rawInsert(): Promise<IngestRun> {
   const db = openDatabase(join(fresh('raw'), 'raw.db'), 'FULL');
   for (const m of MIGRATIONS) m.up(db);
   db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)').run('bench', 'bench', Date.now());
-  const insert = db.prepare(`INSERT INTO events (org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, body, leaf_hash)
-    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  createFtsTable(db, 1);
+  // The same rows as Annals writes: the time key, the index columns, the entity rows and a full-text row.
+  const insert = db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, day, body, leaf_hash)
+    VALUES ((SELECT coalesce(max(rowid) + 1, ? * 1048576) FROM events WHERE rowid >= ? * 1048576 AND rowid < (? + 1) * 1048576),
+            1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true);
+  const entity = db.prepare('INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) VALUES (1, ?, ?, ?, ?, ?)');
   const noHash = Buffer.alloc(32);
-  const text = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
+  const text = db.prepare('INSERT INTO fts_1 (rowid, text) VALUES (?, ?)');
   let seq = 0;
   const tx = db.transaction((batch: EventInput[]) => {
     const now = Date.now();
     for (const e of batch) {
       const body = JSON.stringify(e);
-      const info = insert.run(seq, `id-${seq}`, Date.parse(e.time), now, e.action, e.actor.id, e.location?.ip ?? null, body, noHash);
-      text.run(info.lastInsertRowid, `${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`);
+      const t = Date.parse(e.time);
+      const day = Math.floor(t / 86_400_000);
+      const ip = e.location?.ip === undefined ? null : Buffer.from(ipBytes(e.location.ip)!);
+      const k = insert.run(t, t, t, seq, `id-${seq}`, t, now, e.action, e.actor.id, ip, e.location?.countryName ?? null,
+        e.location?.city ?? null, e.outcome === 'failure' ? 1 : 0, day, body, noHash).lastInsertRowid;
+      for (const c of e.context ?? []) entity.run(day, c.id, k, 0, c.type);
+      for (const c of e.container ?? []) entity.run(day, c.id, k, 1, c.type);
+      text.run(k, `${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`);
       seq++;
     }
   });
@@ -152,25 +163,31 @@ async function queries(server: Server): Promise<Row[]> {
   db.pragma('mmap_size = 17179869184');
   const pick = db.prepare<[], { actor_id: string; action: string; ip: string }>(
     'SELECT actor_id, action, ip FROM events WHERE ip IS NOT NULL ORDER BY rowid DESC LIMIT 1').get()!;
+  // The day-led indexes are read day by day, newest first (see sqlite-schema.ts): the bare SELECT does the same.
+  const dayList = JSON.stringify(db.prepare('SELECT DISTINCT bucket / 86400000 AS d FROM rollups WHERE org_no = 1 AND dim = 0 AND grain = 1').raw().all().map((r) => (r as number[])[0]));
+  const days = `day IN (SELECT value FROM json_each('${dayList}'))`;
+  const newest = db.prepare<[], { body: string }>('SELECT body FROM events WHERE ip IS NOT NULL ORDER BY rowid DESC LIMIT 1').get()!;
+  const ipText = (JSON.parse(newest.body) as { location: { ip: string } }).location.ip;
   const cases: QueryCase[] = [
-    { name: 'newest page', params: '', sql: 'org_no = 1', args: [] },
-    { name: 'actor', params: `actor=${encodeURIComponent(pick.actor_id)}`, sql: 'org_no = 1 AND actor_id = ?', args: [pick.actor_id] },
-    { name: 'action', params: `action=${pick.action}`, sql: 'org_no = 1 AND action = ?', args: [pick.action] },
-    { name: 'ip', params: `ip=${encodeURIComponent(pick.ip)}`, sql: 'org_no = 1 AND ip = ?', args: [pick.ip] },
+    { name: 'newest page', params: '', sql: 'INDEXED BY events_by_org WHERE org_no = 1', args: [] },
+    { name: 'actor', params: `actor=${encodeURIComponent(pick.actor_id)}`, sql: `INDEXED BY events_by_actor WHERE ${days} AND org_no = 1 AND actor_id = ?`, args: [pick.actor_id] },
+    { name: 'action', params: `action=${pick.action}`, sql: `INDEXED BY events_by_action WHERE ${days} AND org_no = 1 AND action = ?`, args: [pick.action] },
+    { name: 'ip', params: `ip=${encodeURIComponent(ipText)}`, sql: `INDEXED BY events_by_ip WHERE ${days} AND org_no = 1 AND ip = ?`, args: [pick.ip] },
   ];
   const rows: Row[] = [];
   const client = new HttpClient(server.url, server.token);
   const ROUNDS = 500;
   for (const c of cases) {
     // Baseline: the bare indexed SELECT, 100 rows, from a keyset position 10 pages deep.
-    const stmt = db.prepare(`SELECT body, time_ms, seq FROM events WHERE ${c.sql} ORDER BY time_ms DESC, seq DESC LIMIT 100`);
-    const deep = db.prepare(`SELECT body, time_ms, seq FROM events WHERE ${c.sql} AND (time_ms, seq) < (?, ?) ORDER BY time_ms DESC, seq DESC LIMIT 100`);
+    const order = c.sql.includes(' day IN ') ? 'ORDER BY day DESC, rowid DESC' : 'ORDER BY rowid DESC';
+    const stmt = db.prepare(`SELECT body, rowid AS k FROM events ${c.sql} ${order} LIMIT 100`).safeIntegers(true);
+    const deep = db.prepare(`SELECT body, rowid AS k FROM events ${c.sql} AND rowid < ? ${order} LIMIT 100`).safeIntegers(true);
     const base: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const t0 = performance.now();
-      const first = stmt.all(...c.args) as { time_ms: number; seq: number }[];
+      const first = stmt.all(...c.args) as { k: bigint }[];
       const last = first[first.length - 1];
-      if (last) deep.all(...c.args, last.time_ms, last.seq);
+      if (last) deep.all(...c.args, last.k);
       base.push((performance.now() - t0) / 2);
     }
     // Annals over HTTP: page 1, then follow the cursor (the same two pages each round).

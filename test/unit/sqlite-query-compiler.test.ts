@@ -48,6 +48,10 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(needsCounts(both), true);
     assert.deepEqual(chooseDriver(both, new Map([['actors', 10]]), 1000), { kind: 'list', field: 'actors' });
     assert.deepEqual(chooseDriver(both, new Map([['actors', 5000]]), 1000), { kind: 'text' });
+    assert.deepEqual(chooseDriver(both, new Map([['actors', 2000], ['text', 20_000]]), 1000, 20_000), { kind: 'list', field: 'actors' },
+      'a list whose probed rows cost less than the text\'s rows');
+    assert.deepEqual(chooseDriver(both, new Map([['actors', 5000], ['text', 20_000]]), 1000, 20_000), { kind: 'text' });
+    assert.deepEqual(chooseDriver(both, new Map([['actors', 20_000], ['text', 20_000]]), 1000, 20_000), { kind: 'text' }, 'a capped list is no better known');
     const lists = new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, actions: { any: ['a.b', 'c.d'] } });
     assert.deepEqual(chooseDriver(lists, new Map([['actors', 9000], ['actions', 4000]]), 1000), { kind: 'list', field: 'actions' });
     const one = new SqliteQueryCompiler(1, { actions: { any: ['a.b'] } });
@@ -90,6 +94,7 @@ function everySql(filter: EventFilter): { text: string; params: unknown[] }[] {
   const drivers: Driver[] = [{ kind: 'time' }, { kind: 'seq' }, ...c.candidates().map((l) => ({ kind: 'list' as const, field: l.field }))];
   if (c.hasText) drivers.push({ kind: 'text' });
   const out = c.candidates().map((l) => c.count(l.field, { lo: 1n, hi: 2n }, [1, 2], 20_000));
+  if (c.hasText) out.push(c.countText({ lo: 1n }, 20_000));
   for (const driver of drivers) {
     for (const columns of ['page', 'aggregate'] as const) {
       out.push(c.select(driver, { columns, order: 'desc', limit: 101, keys: { lo: 5n, hi: 9n }, seqs: driver.kind === 'seq' ? { lo: 1 } : undefined, days: [1, 2] }));

@@ -317,14 +317,15 @@ export class SqliteStore implements Store {
 
   /** Chooses the driver, counting the candidate lists' matches when the choice depends on them. */
   #driver(compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
-    const counts = new Map<ListField, number>();
+    const counts = new Map<ListField | 'text', number>();
     if (needsCounts(compiler)) {
-      for (const { field } of compiler.candidates()) {
-        const q = compiler.count(field, keys, days, COUNT_CAP);
-        counts.set(field, (this.#query(q.text).get(...q.params) as { n: number }).n);
-      }
+      const count = (q: { text: string; params: unknown[] }) => (this.#query(q.text).get(...q.params) as { n: number }).n;
+      for (const { field } of compiler.candidates()) counts.set(field, count(compiler.count(field, keys, days, COUNT_CAP)));
+      const smallest = Math.min(...counts.values());
+      // The text's matches matter only when no list is small enough to drive anyway.
+      if (compiler.hasText && smallest >= SMALL_LIST && smallest < COUNT_CAP) counts.set('text', count(compiler.countText(keys, COUNT_CAP)));
     }
-    return chooseDriver(compiler, counts, SMALL_LIST);
+    return chooseDriver(compiler, counts, SMALL_LIST, COUNT_CAP);
   }
 
   /** The actor ids that `names` (ids, emails or names the actors used) stand for. */
