@@ -83,3 +83,25 @@ export function sortEvents(events: StoredEvent[], by: PageRequest['by'], order: 
   const sign = order === 'asc' ? 1 : -1;
   return [...events].sort((a, b) => sign * (sortKey(a, by) - sortKey(b, by) || a.seq - b.seq));
 }
+
+/** What Store.aggregate must count for `events`: by every facet field, most frequent first, and per bucket. */
+export function modelAggregates(events: readonly StoredEvent[], bounds?: readonly number[]) {
+  const count = (key: (e: StoredEvent) => string | undefined) => {
+    const m = new Map<string, number>();
+    for (const e of events) {
+      const k = key(e);
+      if (k !== undefined) m.set(k, (m.get(k) ?? 0) + 1);
+    }
+    return [...m].map(([value, n]) => ({ value, count: n })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+  };
+  return {
+    total: events.length,
+    facets: {
+      action: count((e) => e.action),
+      actor: count((e) => e.actor.id),
+      country: count((e) => (typeof e.location?.countryName === 'string' ? e.location.countryName : undefined)),
+      outcome: count((e) => e.outcome),
+    },
+    buckets: bounds?.slice(0, -1).map((b, i) => events.filter((e) => Date.parse(e.time) >= b && Date.parse(e.time) < bounds[i + 1]).length),
+  };
+}

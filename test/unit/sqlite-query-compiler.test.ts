@@ -61,6 +61,8 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(needsCounts(long), true, 'a long list reads all its matches: count it first');
     assert.deepEqual(chooseDriver(long, new Map([['actions', 20_000]]), 1000), { kind: 'time' });
     assert.deepEqual(chooseDriver(long, new Map([['actions', 12]]), 1000), { kind: 'list', field: 'actions' });
+    assert.deepEqual(chooseDriver(long, new Map([['actions', 20_000]]), 1000, 20_000, () => true), { kind: 'list', field: 'actions', daily: true },
+      'sparse enough per day: read a day at a time');
     assert.deepEqual(chooseDriver(new SqliteQueryCompiler(1, { cities: { any: ['Oslo'] } }), new Map(), 1000), { kind: 'time' });
   });
 });

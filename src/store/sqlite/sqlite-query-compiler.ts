@@ -52,7 +52,8 @@ export type Driver =
   | { kind: 'time' }
   | { kind: 'seq' }
   | { kind: 'text' }
-  | { kind: 'list'; field: ListField };
+  /** `daily`: the caller runs the query once per day, in order, until the page is full (for lists that do not merge). */
+  | { kind: 'list'; field: ListField; daily?: boolean };
 
 /**
  * One index range a list driver reads: `ordered` when it comes out in time-key order (so a LIMIT cuts it early);
@@ -298,6 +299,8 @@ export const PROBE_COST = 6.5;
  */
 export function chooseDriver(
   compiler: SqliteQueryCompiler, counts: ReadonlyMap<ListField | 'text', number>, small: number, cap = Infinity,
+  /** Whether reading `field` one day at a time beats the time index (see the store's #dailyPays). */
+  daily: (field: ListField) => boolean = () => false,
 ): Driver {
   const lists = compiler.candidates();
   const counted = lists.filter((l) => counts.has(l.field)).sort((a, b) => counts.get(a.field)! - counts.get(b.field)!);
@@ -310,7 +313,11 @@ export function chooseDriver(
     return cheaper && smallest.mergeable ? { kind: 'list', field: smallest.field } : { kind: 'text' };
   }
   const merging = (counted.length > 0 ? counted : lists).find((l) => l.mergeable);
-  return merging ? { kind: 'list', field: merging.field } : { kind: 'time' };
+  if (merging) return { kind: 'list', field: merging.field };
+  // A list that cannot be cut early (address blocks, long lists) still drives one day at a time, when its matches
+  // are rare enough that sorting a day of them costs less than scanning by time past the others.
+  const unordered = counted.find((l) => daily(l.field));
+  return unordered ? { kind: 'list', field: unordered.field, daily: true } : { kind: 'time' };
 }
 
 /** Whether choosing a driver needs counts: more than one way in, or a list that cannot be cut early. */

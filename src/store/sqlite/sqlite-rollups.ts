@@ -110,9 +110,6 @@ function writeRows(upsert: Database.Statement, grain: number, b: Hour): void {
 export const UPSERT_ROLLUP = `INSERT INTO rollups (org_no, dim, grain, bucket, value, n) VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (org_no, dim, grain, bucket, value) DO UPDATE SET n = n + excluded.n`;
 
-/** Rollup dims by code. */
-export const DIM_FIELDS = ['total', 'action', 'actor', 'country', 'outcome'] as const satisfies readonly ('total' | FacetField)[];
-
 /**
  * Every rollup row (org_no, dim, grain, bucket, value, n), counted from the stored leaves (the time from time_ms,
  * which `verify --deep` checks against each leaf).

@@ -14,9 +14,10 @@ import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, iso, orgNumber, splitFrontier, type WireResult } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import {
-  chooseDriver, type Driver, keyAt, type KeyRange, type ListField, needsCounts, type SeqRange, SqliteQueryCompiler,
+  chooseDriver, type CompileOptions, type Driver, keyAt, type KeyRange, type ListField, needsCounts, type SeqRange,
+  SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
-import { DAY, DAY_MS, decompose, DIM_FIELDS, DIMS, HOUR, HOUR_MS, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
+import { DAY, DAY_MS, decompose, DIMS, HOUR, HOUR_MS, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
 import { createFtsTable, DERIVED_ENTITIES, KEY_SHIFT, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
 
@@ -51,6 +52,8 @@ interface ActionRow { key: string; display_name: string; category: string; produ
 const COUNT_CAP = 20_000;
 /** ...and one with fewer matches than this drives the query whatever else it holds. */
 const SMALL_LIST = 1000;
+/** The page size the daily-or-time estimate assumes. */
+const DAILY_PAGE = 100;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
@@ -88,6 +91,7 @@ export class SqliteStore implements Store {
       lastKeyTo: db.prepare('SELECT max(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid >= ? AND rowid < ? AND seq <= ?').safeIntegers(true),
       processedAt: db.prepare<[number, number], { processed_ms: number }>('SELECT processed_ms FROM events WHERE org_no = ? AND seq = ?'),
       firstDay: db.prepare<[number], { bucket: number }>(`SELECT bucket FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} ORDER BY bucket LIMIT 1`),
+      dayTotal: db.prepare<[number, number], { n: number }>(`SELECT n FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} AND bucket = ? AND value = ''`),
       lastDay: db.prepare<[number], { bucket: number }>(`SELECT bucket FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} ORDER BY bucket DESC LIMIT 1`),
       insertKey: db.prepare(
         'INSERT INTO api_keys (id, org_no, name, scopes, hash, created_ms) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -179,9 +183,8 @@ export class SqliteStore implements Store {
     }
     if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { events: [] };
     const days = page.by === 'time' ? this.#days(orgNo, keys) : [];
-    driver ??= this.#driver(compiler, keys, days);
-    const q = compiler.select(driver, { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days });
-    const rows = this.#query(q.text).raw().all(...q.params) as [string, number, number, number][];
+    driver ??= this.#driver(orgNo, compiler, keys, days);
+    const rows = this.#rows(compiler, driver, { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days }) as [string, number, number, number][];
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const events = rows.map((r) => JSON.parse(r[0]) as StoredEvent);
@@ -194,44 +197,86 @@ export class SqliteStore implements Store {
     const f = this.#resolve(orgNo, filter);
     const tally = new Tally(request);
     if (!f) return tally.result(true);
-    const onlyTime = Object.entries(f).every(([k, v]) => k === 'time' || v === undefined);
-    if (!onlyTime) {
-      // Anything but a time window: count the matching events one by one, newest first, up to the scan limit.
+    // Rollups count by time and by each field on its own: they answer a time window, and a time window with a
+    // condition on the action alone when only action counts are asked for. Anything else is counted event by event.
+    const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
+    const fromRollups = rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
+    if (!fromRollups) {
+      // Counted one by one, newest first, up to the scan limit.
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
-      return this.#scan(compiler, this.#driver(compiler, keys, days), keys, days, request.scanLimit, tally);
+      return this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
     }
-    // A time window alone: whole days and hours from the rollups, the ragged ends from the events.
+    // Whole days and hours from the rollups, the ragged ends from the events.
     const window = { from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity };
     const aligned = (ms: number) => (request.bounds ?? []).every((b) => !Number.isFinite(b) || b % ms === 0);
     const parts = decompose(window, aligned(DAY_MS) ? 'day' : aligned(HOUR_MS) ? 'hour' : 'raw');
-    const dims = [DIMS.total, ...request.facets.map((field) => DIMS[field])];
     const spans: [number, Span][] = [...(parts.days ? [[DAY, parts.days] as [number, Span]] : []), ...parts.hours.map((h): [number, Span] => [HOUR, h])];
     for (const [grain, span] of spans) {
-      const where = ['org_no = ?', `dim IN (${dims.join(', ')})`, `grain = ${grain}`];
+      const range = ['org_no = ?', `grain = ${grain}`];
       const params: unknown[] = [orgNo];
-      if (Number.isFinite(span.from)) { where.push('bucket >= ?'); params.push(span.from); }
-      if (Number.isFinite(span.to)) { where.push('bucket < ?'); params.push(span.to); }
-      const rows = this.#query(`SELECT dim, bucket, value, n FROM rollups WHERE ${where.join(' AND ')}`).raw().all(...params) as [number, number, string, number][];
-      for (const [dim, bucket, value, n] of rows) tally.counted(DIM_FIELDS[dim], bucket, value, n);
+      if (Number.isFinite(span.from)) { range.push('bucket >= ?'); params.push(span.from); }
+      if (Number.isFinite(span.to)) { range.push('bucket < ?'); params.push(span.to); }
+      // With an action condition, totals are the sums of the matching actions' rows.
+      const actions: string[] = [];
+      const actionParams: unknown[] = [];
+      if (f.actions?.any) { actions.push(`value IN (${f.actions.any.map(() => '?').join(', ')})`); actionParams.push(...f.actions.any); }
+      if (f.actions?.none) { actions.push(`value NOT IN (${f.actions.none.map(() => '?').join(', ')})`); actionParams.push(...f.actions.none); }
+      const totals = actions.length === 0
+        ? `SELECT bucket, n FROM rollups WHERE dim = ${DIMS.total} AND ${range.join(' AND ')}`
+        : `SELECT bucket, sum(n) FROM rollups WHERE dim = ${DIMS.action} AND ${[...range, ...actions].join(' AND ')} GROUP BY bucket`;
+      for (const [bucket, n] of this.#query(totals).raw().all(...params, ...actionParams) as [number, number][]) tally.counted('total', bucket, '', n);
+      // Per value, summed by SQLite: a 30-day window of a busy org is tens of thousands of rows, a few thousand values.
+      for (const field of request.facets) {
+        const where = [...range, ...(field === 'action' ? actions : [])];
+        const sql = `SELECT value, sum(n) FROM rollups WHERE dim = ${DIMS[field]} AND ${where.join(' AND ')} GROUP BY value`;
+        for (const [value, n] of this.#query(sql).raw().all(...params, ...(field === 'action' ? actionParams : [])) as [string, number][]) {
+          tally.counted(field, 0, value, n);
+        }
+      }
     }
-    const compiler = new SqliteQueryCompiler(orgNo, {});
+    const compiler = new SqliteQueryCompiler(orgNo, f.actions ? { actions: f.actions } : {});
     let complete = true;
     for (const span of parts.raw) {
       const keys: KeyRange = {};
       if (Number.isFinite(span.from)) keys.lo = keyAt(span.from);
       if (Number.isFinite(span.to)) keys.hi = keyAt(span.to);
-      complete = this.#scan(compiler, { kind: 'time' }, keys, [], request.scanLimit, tally).complete && complete;
+      const days = this.#days(orgNo, keys);
+      complete = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally).complete && complete;
     }
     return tally.result(complete);
   }
 
+  /** Up to `options.limit` rows read through `driver`; a daily list driver runs once per day, in order, until full. */
+  #rows(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions): unknown[][] {
+    if (driver.kind !== 'list' || !driver.daily) {
+      const q = compiler.select(driver, options);
+      return this.#query(q.text).raw().all(...q.params) as unknown[][];
+    }
+    const rows: unknown[][] = [];
+    const days = options.order === 'desc' ? [...options.days].reverse() : options.days;
+    for (const day of days) {
+      const q = compiler.select(driver, { ...options, days: [day], limit: options.limit - rows.length });
+      for (const row of this.#query(q.text).raw().all(...q.params) as unknown[][]) rows.push(row);
+      if (rows.length >= options.limit) break;
+    }
+    return rows;
+  }
+
   /** Counts up to `limit` events read through `driver`, newest first, into `tally`. */
   #scan(compiler: SqliteQueryCompiler, driver: Driver, keys: KeyRange, days: readonly number[], limit: number, tally: Tally): Aggregates {
-    const q = compiler.select(driver, { columns: 'aggregate', order: 'desc', limit: limit + 1, keys, days });
+    const options: CompileOptions = { columns: 'aggregate', order: 'desc', limit: limit + 1, keys, days };
+    let rows: Iterable<unknown[]>;
+    if (driver.kind === 'list' && driver.daily) {
+      rows = this.#rows(compiler, driver, options);
+    } else {
+      // Streamed: up to the scan limit of rows without holding them all.
+      const q = compiler.select(driver, options);
+      rows = this.#query(q.text).raw().iterate(...q.params) as Iterable<unknown[]>;
+    }
     let read = 0;
-    for (const row of this.#query(q.text).raw().iterate(...q.params) as Iterable<[number, string, string, string | null, number]>) {
+    for (const row of rows as Iterable<[number, string, string, string | null, number]>) {
       if (++read > limit) return tally.result(false);
       tally.event(row[0], row[1], row[2], row[3], row[4] === OUTCOME_CODE.failure ? 'failure' : 'success');
     }
@@ -316,16 +361,25 @@ export class SqliteStore implements Store {
   }
 
   /** Chooses the driver, counting the candidate lists' matches when the choice depends on them. */
-  #driver(compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
+  #driver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
     const counts = new Map<ListField | 'text', number>();
+    const count = (q: { text: string; params: unknown[] }) => (this.#query(q.text).get(...q.params) as { n: number }).n;
+    // Reading a day at a time sorts that day's m matches; scanning by time reads about a page / (m / the day's
+    // events) rows to find a page of them. Sampled on the newest day: daily pays when m^2 < page * events.
+    const daily = (field: ListField) => {
+      const newest = days[days.length - 1];
+      if (newest === undefined) return false;
+      const m = count(compiler.count(field, keys, [newest], COUNT_CAP));
+      const events = this.#stmt.dayTotal.get(orgNo, newest * DAY_MS)?.n ?? 0;
+      return m * m < DAILY_PAGE * events;
+    };
     if (needsCounts(compiler)) {
-      const count = (q: { text: string; params: unknown[] }) => (this.#query(q.text).get(...q.params) as { n: number }).n;
       for (const { field } of compiler.candidates()) counts.set(field, count(compiler.count(field, keys, days, COUNT_CAP)));
       const smallest = Math.min(...counts.values());
       // The text's matches matter only when no list is small enough to drive anyway.
       if (compiler.hasText && smallest >= SMALL_LIST && smallest < COUNT_CAP) counts.set('text', count(compiler.countText(keys, COUNT_CAP)));
     }
-    return chooseDriver(compiler, counts, SMALL_LIST, COUNT_CAP);
+    return chooseDriver(compiler, counts, SMALL_LIST, COUNT_CAP, daily);
   }
 
   /** The actor ids that `names` (ids, emails or names the actors used) stand for. */
