@@ -118,3 +118,62 @@ export function toEnvelope(event: StoredEvent, selfUrl: string): EventEnvelope {
   if (message !== undefined) envelope.message = message;
   return envelope;
 }
+
+/**
+ * The top-level members of a JSON object's text as [key, start, end] (the member's text, key included, is
+ * text.slice(start, end)), found without parsing the values. For stored leaves (canonical JSON, written by Annals),
+ * whose keys hold no escapes.
+ */
+export function topLevelMembers(json: string): [string, number, number][] {
+  const members: [string, number, number][] = [];
+  const n = json.length;
+  let i = json.indexOf('{') + 1;
+  while (i < n) {
+    const c0 = json.charCodeAt(i);
+    if (c0 === 0x7d) break;
+    if (c0 === 0x2c) { i++; continue; }
+    const start = i;
+    const keyEnd = json.indexOf('"', i + 1);
+    const key = json.slice(i + 1, keyEnd);
+    let depth = 0;
+    for (i = keyEnd + 2; i < n; i++) {
+      const c = json.charCodeAt(i);
+      if (c === 0x22) i = stringEnd(json, i);
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) { if (depth === 0) break; depth--; }
+      else if (c === 0x2c && depth === 0) break;
+    }
+    members.push([key, start, i]);
+  }
+  return members;
+}
+
+/** The index of the quote that closes the JSON string opened at `at`. */
+function stringEnd(json: string, at: number): number {
+  for (let i = at + 1; ;) {
+    const q = json.indexOf('"', i);
+    if (q < 0) return json.length;
+    let backslashes = 0;
+    for (let j = q - 1; json.charCodeAt(j) === 0x5c; j--) backslashes++;
+    if (backslashes % 2 === 0) return q;
+    i = q + 1;
+  }
+}
+
+/**
+ * toEnvelope's JSON, spliced from the event's stored leaf (canonical JSON, so its attributes come in key order),
+ * with links.self = `selfBase` + the event id: the page hot path serves events this way instead of parsing and
+ * re-serializing each one.
+ */
+export function envelopeJson(leaf: string, selfBase: string): string {
+  let id = '';
+  let message = '';
+  let attributes = '';
+  for (const [key, start, end] of topLevelMembers(leaf)) {
+    if (key === 'id') id = leaf.slice(start + 5, end);
+    else if (key === 'message') message = `,${leaf.slice(start, end)}`;
+    else attributes += attributes === '' ? leaf.slice(start, end) : `,${leaf.slice(start, end)}`;
+  }
+  // Event ids are UUIDs Annals assigned: the quoted id needs no escaping inside the URL string either.
+  return `{"id":${id},"type":"events","attributes":{${attributes}}${message},"links":{"self":${JSON.stringify(selfBase).slice(0, -1)}${id.slice(1)}}}`;
+}

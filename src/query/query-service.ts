@@ -33,11 +33,24 @@ export interface EventQuery {
   sortOrder?: 'asc' | 'desc';
 }
 
-export interface EventQueryPage {
-  events: StoredEvent[];
-  limit: number;
+/** A page of events: as their stored leaves (what the API serves, spliced) and, parsed on first use, as objects. */
+export class EventQueryPage {
+  readonly leaves: readonly string[];
+  readonly limit: number;
   next?: string;
   prev?: string;
+  #events: StoredEvent[] | undefined;
+
+  constructor(leaves: readonly string[], limit: number, next?: string, prev?: string) {
+    this.leaves = leaves;
+    this.limit = limit;
+    if (next !== undefined) this.next = next;
+    if (prev !== undefined) this.prev = prev;
+  }
+
+  get events(): StoredEvent[] {
+    return (this.#events ??= this.leaves.map((leaf) => JSON.parse(leaf) as StoredEvent));
+  }
 }
 
 /** The facets a caller may ask for: the store's fields, and those that follow from the action. */
@@ -133,8 +146,8 @@ export class QueryService {
     const processed = this.#range(from, to);
     if (processed) filter.processed = processed;
     const page = await this.#page(org, filter, { ...query, sortOrder: query.sortOrder ?? 'asc' }, 'processed');
-    if (page.next === undefined && page.events.length > 0) {
-      page.next = this.#encode(page.events[page.events.length - 1], this.#order(query, 'processed'), 'processed', 'next');
+    if (page.next === undefined && page.leaves.length > 0) {
+      page.next = this.#encode(page.leaves[page.leaves.length - 1], this.#order(query, 'processed'), 'processed', 'next');
     }
     return page;
   }
@@ -252,24 +265,18 @@ export class QueryService {
     if (cursor?.dir === 'prev') {
       // Read backwards from the cursor, then restore the page's own order.
       const flipped = order === 'desc' ? 'asc' : 'desc';
-      const page = await this.#store.queryEvents(org, filter, { limit, order: flipped, by, after: cursor.key });
-      const events = page.events.reverse();
-      return {
-        events,
-        limit,
-        next: events.length > 0 ? this.#encode(events[events.length - 1], order, by, 'next') : undefined,
-        prev: page.next && events.length > 0 ? this.#encode(events[0], order, by, 'prev') : undefined,
-      };
+      const page = await this.#store.queryLeaves(org, filter, { limit, order: flipped, by, after: cursor.key });
+      const leaves = page.leaves.reverse();
+      return new EventQueryPage(leaves, limit,
+        leaves.length > 0 ? this.#encode(leaves[leaves.length - 1], order, by, 'next') : undefined,
+        page.next && leaves.length > 0 ? this.#encode(leaves[0], order, by, 'prev') : undefined);
     }
     const request: PageRequest = { limit, order, by, after: cursor?.key };
-    const page = await this.#store.queryEvents(org, filter, request);
-    const { events } = page;
-    return {
-      events,
-      limit,
-      next: page.next ? this.#cursors.encode({ key: page.next, order, by, dir: 'next' }) : undefined,
-      prev: cursor && events.length > 0 ? this.#encode(events[0], order, by, 'prev') : undefined,
-    };
+    const page = await this.#store.queryLeaves(org, filter, request);
+    const { leaves } = page;
+    return new EventQueryPage(leaves, limit,
+      page.next ? this.#cursors.encode({ key: page.next, order, by, dir: 'next' }) : undefined,
+      cursor && leaves.length > 0 ? this.#encode(leaves[0], order, by, 'prev') : undefined);
   }
 
   #order(query: EventQuery, by: 'time' | 'processed'): 'asc' | 'desc' {
@@ -304,7 +311,9 @@ export class QueryService {
     }));
   }
 
-  #encode(event: StoredEvent, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string {
+  /** A cursor at one event of a page (given as its leaf: only the first and last of a page are parsed). */
+  #encode(leaf: string, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string {
+    const event = JSON.parse(leaf) as StoredEvent;
     const key: PageKey = { at: Date.parse(by === 'time' ? event.time : event.processedAt), seq: event.seq };
     return this.#cursors.encode({ key, order, by, dir });
   }

@@ -13,6 +13,7 @@ import type {
 import { type OpenedStore, STORES } from './stores.js';
 import type { EventDraft } from '../../src/ledger/leaf.js';
 import { pendingEvent } from '../../src/store/pending-event.js';
+import { leafText } from '../../src/ledger/leaf.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
 import { actorAliases, matchesFilter, modelAggregates, sortEvents, sortKey } from '../support/filter-model.js';
 
@@ -558,6 +559,18 @@ for (const s of STORES) {
         assert.deepEqual(await q({ from: p(1), to: p(3) }, 'processed'), [2, 3, 4, 5]);
         assert.deepEqual(await q({ from: p(1), to: p(1) + 1 }, 'processed'), [2, 3]);
         assert.deepEqual(await q({ to: p(1) }, 'processed'), [0, 1]);
+      });
+
+      test('queryLeaves: the same page as queryEvents, each event as its stored canonical leaf', async () => {
+        const org = await newOrg(store);
+        await appendOne(store, org, [0, 1, 2, 3, 4].map((n) => pending({ time: minute(n % 3), message: { content: `m"${n}` } })));
+        for (const request of [{ limit: 2, order: 'desc', by: 'time' }, { limit: 10, order: 'asc', by: 'processed' }] as PageRequest[]) {
+          const events = await store.queryEvents(org, {}, request);
+          const leaves = await store.queryLeaves(org, {}, request);
+          assert.deepEqual(leaves.leaves, events.events.map(leafText));
+          assert.deepEqual(leaves.next, events.next);
+        }
+        assert.deepEqual(await store.queryLeaves(org, { actions: { any: [] } }, { limit: 2, order: 'desc', by: 'time' }), { leaves: [] });
       });
 
       test('an empty result is { events: [] } without next', async () => {

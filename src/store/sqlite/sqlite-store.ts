@@ -6,7 +6,7 @@ import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../../domain/org.js';
 import type {
-  AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, Match, NewApiKey,
+  AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, Match, NewApiKey,
   PageKey, PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf, TimeRange,
 } from '../store.js';
 import { Tally } from '../tally.js';
@@ -163,9 +163,15 @@ export class SqliteStore implements Store {
   }
 
   async queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage> {
+    const { leaves, next } = await this.queryLeaves(org, filter, page);
+    const events = leaves.map((leaf) => JSON.parse(leaf) as StoredEvent);
+    return next ? { events, next } : { events };
+  }
+
+  async queryLeaves(org: string, filter: EventFilter, page: PageRequest): Promise<LeafPage> {
     const orgNo = this.#org(org);
     const f = this.#resolve(orgNo, filter);
-    if (!f) return { events: [] };
+    if (!f) return { leaves: [] };
     const compiler = new SqliteQueryCompiler(orgNo, f);
     const keys = timeKeys(f.time);
     let driver: Driver | undefined;
@@ -181,15 +187,15 @@ export class SqliteStore implements Store {
     } else if (page.after) {
       this.#afterKey(orgNo, page.after, page.order, keys);
     }
-    if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { events: [] };
+    if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { leaves: [] };
     const days = page.by === 'time' ? this.#days(orgNo, keys) : [];
     driver ??= this.#driver(orgNo, compiler, keys, days);
     const rows = this.#rows(compiler, driver, { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days }) as [string, number, number, number][];
     const more = rows.length > page.limit;
     if (more) rows.pop();
-    const events = rows.map((r) => JSON.parse(r[0]) as StoredEvent);
+    const leaves = rows.map((r) => r[0]);
     const last = rows[rows.length - 1];
-    return more ? { events, next: { at: page.by === 'time' ? last[1] : last[2], seq: last[3] } } : { events };
+    return more ? { leaves, next: { at: page.by === 'time' ? last[1] : last[2], seq: last[3] } } : { leaves };
   }
 
   async aggregate(org: string, filter: EventFilter, request: AggregateRequest): Promise<Aggregates> {
