@@ -67,6 +67,15 @@ function words(side: string, last: boolean): number[] | undefined {
   return out;
 }
 
+/**
+ * The bytes of a stored address. Annals refuses zone ids (`fe80::1%eth0`) today, but the first release accepted
+ * them: such an address is indexed, and found, as the address without its zone.
+ */
+export function addressBytes(text: string): Uint8Array | undefined {
+  const zone = text.indexOf('%');
+  return ipBytes(zone < 0 ? text : text.slice(0, zone));
+}
+
 /** Whether 16 address bytes are an IPv4-mapped address. */
 function isMapped(bytes: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
@@ -90,12 +99,6 @@ export function formatIp(bytes: Uint8Array): string {
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
   if (best < 0) return hex(words);
   return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLength))}`;
-}
-
-/** An address in its one spelling, or undefined if `text` is not an address. */
-export function normaliseIp(text: string): string | undefined {
-  const bytes = ipBytes(text);
-  return bytes && formatIp(bytes);
 }
 
 /**

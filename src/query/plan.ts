@@ -39,6 +39,9 @@ function fail(clause: Clause, detail: string, expected: string): never {
   throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${clause.origin.parameter}: ${detail}; expected ${expected}`, { parameter: clause.origin.parameter });
 }
 
+/** Places compare case-insensitively in ASCII only (as SQL's NOCASE does): the same folding tells repeats apart. */
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
 /** `*` matches any run of characters; everything else is literal. */
 function pattern(value: string): RegExp {
   return new RegExp(`^${value.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
@@ -153,10 +156,10 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
         break;
       }
       case 'country':
-        countries.add(value, negated, value.toLowerCase());
+        countries.add(value, negated, asciiLower(value));
         break;
       case 'city':
-        cities.add(value, negated, value.toLowerCase());
+        cities.add(value, negated, asciiLower(value));
         break;
       case 'outcome': {
         const outcome = value.toLowerCase() as Outcome;

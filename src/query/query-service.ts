@@ -5,7 +5,7 @@ import type { ActionDefinition } from '../domain/action.js';
 import type { ActionRegistry } from '../catalogue/registry.js';
 import { AnnalsError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/event.js';
-import { ipRange, type IpRange } from '../domain/ip.js';
+import { addressBytes } from '../domain/ip.js';
 import type { Query } from '../domain/query.js';
 import type {
   Aggregates, EntityRef, EventFilter, FacetField, PageKey, PageRequest, Store, TimeRange,
@@ -130,31 +130,45 @@ export class QueryService {
   }
 
   /** A page of events, newest first unless sortOrder=asc, ordered by event time. */
-  async search(org: string, query: EventQuery, extra: Partial<EventFilter> = {}): Promise<EventQueryPage> {
-    const filter = { ...(await this.filter(org, query)), ...extra };
-    return this.#page(org, filter, query, 'time');
+  async search(org: string, query: EventQuery): Promise<EventQueryPage> {
+    return this.#page(org, await this.filter(org, query), query, 'time');
   }
 
   /**
    * The events-stream: ordered by processing time (commit order), oldest first unless sortOrder=desc, `from` and
    * `to` on processedAt. A non-empty page always carries a cursor that resumes right after its last event, so a
-   * poller that keeps it sees every event once, including events that arrive later with an old `time`.
+   * poller that keeps it sees every event once, including events that arrive later with an old `time`. An empty
+   * page has none, unless the stream is filtered (`q`): then its cursor resumes after the newest event looked at.
    */
   async stream(org: string, query: EventQuery): Promise<EventQueryPage> {
     const { from, to, ...rest } = query;
     const filter = await this.filter(org, rest);
+    const filtered = Object.values(filter).some((v) => v !== undefined);
     const processed = this.#range(from, to);
     if (processed) filter.processed = processed;
-    const page = await this.#page(org, filter, { ...query, sortOrder: query.sortOrder ?? 'asc' }, 'processed');
-    if (page.next === undefined && page.leaves.length > 0) {
-      page.next = this.#encode(page.leaves[page.leaves.length - 1], this.#order(query, 'processed'), 'processed', 'next');
-    }
+    const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(query.cursor);
+    const order = cursor?.order ?? query.sortOrder ?? 'asc';
+    // A filtered poller that finds nothing new still moves on: read the newest event (within `to`) first, and
+    // resume after it, so the next poll does not read the same non-matching events again.
+    let head = filtered && order === 'asc'
+      ? (await this.#store.queryLeaves(org, processed?.to === undefined ? {} : { processed: { to: processed.to } }, { limit: 1, order: 'desc', by: 'processed' })).leaves[0]
+      : undefined;
+    if (head !== undefined && cursor !== undefined && (JSON.parse(head) as StoredEvent).seq <= cursor.key.seq) head = undefined;
+    const page = await this.#page(org, filter, { ...query, sortOrder: order }, 'processed');
+    const last = page.leaves[page.leaves.length - 1] ?? head;
+    if (page.next === undefined && last !== undefined) page.next = this.#encode(last, order, 'processed', 'next');
     return page;
   }
 
   /** Every event in which an entity appears: as the actor, the token that acted, context or container. */
   async timeline(org: string, entity: EntityRef, query: EventQuery): Promise<EventQueryPage> {
-    return this.search(org, query, { entities: { any: [entity] } });
+    const filter = await this.filter(org, query);
+    if (filter.entities?.any) {
+      throw new AnnalsError('ANN_ERR_QUERY_INVALID',
+        'q: a timeline names its entity already; entity: in its q may only exclude (-entity:…); search /events to combine entities', { parameter: 'q' });
+    }
+    filter.entities = filter.entities?.none ? { any: [entity], none: filter.entities.none } : { any: [entity] };
+    return this.#page(org, filter, query, 'time');
   }
 
   /** Counts of the events a query matches, by the facets asked for, over its time window. */
@@ -164,12 +178,8 @@ export class QueryService {
     }
     const filter = await this.filter(org, query);
     const window = this.#window(filter);
-    const fromAction = facets.some((f) => f === 'category' || f === 'product' || f === 'operation');
-    const fields = new Set<FacetField>();
-    for (const f of facets) {
-      if (f === 'action' || fromAction && (f === 'category' || f === 'product' || f === 'operation')) fields.add('action');
-      else if (f === 'actor' || f === 'country' || f === 'outcome') fields.add(f);
-    }
+    // Category, product and operation are counted through the action.
+    const fields = new Set<FacetField>(facets.map((f) => (f === 'category' || f === 'product' || f === 'operation' ? 'action' : f)));
     const counts = await this.#store.aggregate(org, { ...filter, time: window }, { facets: [...fields], scanLimit: SCAN_LIMIT });
     const actions = new Map((await this.#actions.list(org)).map((a) => [a.key, a]));
     const out: FacetsResult['facets'] = {};
@@ -229,10 +239,10 @@ export class QueryService {
       const [before, after] = await Promise.all([page('desc'), page('asc')]);
       return [...before.events.reverse(), ...after.events];
     };
-    const ip = event.location?.ip;
+    const address = event.location?.ip === undefined ? undefined : addressBytes(event.location.ip);
     const [actor, sameIp, context] = await Promise.all([
       near({ actors: { any: [event.actor.id] } }),
-      near(ip === undefined ? undefined : { ips: { any: [ipRange(ip) as IpRange] } }),
+      near(address === undefined ? undefined : { ips: { any: [{ lo: address, hi: address }] } }),
       near(event.context.length === 0 ? undefined : { contexts: { any: event.context.slice(0, 32).map((c) => ({ id: c.id, type: c.type })) } }),
     ]);
     return { event, minutes, actor, ip: sameIp, context };
@@ -296,8 +306,10 @@ export class QueryService {
 
   /** The event-time window facets and histograms count: the query's, closed with the default where it is open. */
   #window(filter: EventFilter): { from: number; to: number } {
-    const to = filter.time?.to ?? Date.now() + 1;
-    const from = filter.time?.from ?? Math.min(to - 1, to - DEFAULT_WINDOW_MS);
+    // Within the times events can have (1970 on, and at most a day ahead of now), whatever the query said.
+    const latest = Date.now() + 86_400_000;
+    const to = Math.max(1, Math.min(filter.time?.to ?? Date.now() + 1, latest));
+    const from = Math.min(Math.max(filter.time?.from ?? to - DEFAULT_WINDOW_MS, 0), to - 1);
     return { from, to };
   }
 

@@ -29,6 +29,14 @@ class BadTime extends Error {
   }
 }
 
+/** Date.UTC for every year (Date.UTC reads years 0-99 as 1900-1999). */
+function utc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo, d);
+  t.setUTCHours(h, mi, s, ms);
+  return t.getTime();
+}
+
 const EXPECTED = 'a date (2026-11-25), a date-time (2026-11-25T10:00Z), epoch ms, now, or a relative time (-7d)';
 
 function point(text: string, offset: number, now: number): Point {
@@ -50,18 +58,20 @@ function point(text: string, offset: number, now: number): Point {
   if (fields[1] > 11 || fields[2] < 1 || fields[2] > 31 || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) {
     throw new BadTime(offset, `'${text}' is not a real date or time`, EXPECTED);
   }
-  let start = Date.UTC(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]);
+  let start = utc(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6]);
   const check = new Date(start);
   if (check.getUTCDate() !== fields[2]) throw new BadTime(offset, `'${text}' is not a real date`, EXPECTED);
   if (zone !== undefined && zone.toUpperCase() !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    start -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+    const [zh, zm] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+    if (zh > 23 || zm > 59) throw new BadTime(offset, `'${zone}' is not a zone offset`, EXPECTED);
+    start -= sign * (zh * 60 + zm) * 60_000;
   }
   // How long the point lasts: to the next unit of its finest field.
   let end: number;
-  if (mo === undefined) end = Date.UTC(fields[0] + 1, 0, 1);
-  else if (d === undefined) end = Date.UTC(fields[0], fields[1] + 1, 1);
+  if (mo === undefined) end = utc(fields[0] + 1, 0, 1);
+  else if (d === undefined) end = utc(fields[0], fields[1] + 1, 1);
   else if (h === undefined) end = start + UNITS.d;
   else if (s === undefined) end = start + UNITS.m;
   else if (ms === undefined) end = start + UNITS.s;

@@ -2,7 +2,7 @@
 // values, shared by ingest, by `annals verify --deep` (which recomputes the index values from stored leaves) and by
 // every test that appends to a store directly.
 import { uuidv7 } from 'uuidv7';
-import { ipBytes } from '../domain/ip.js';
+import { addressBytes } from '../domain/ip.js';
 import { type EventDraft, leafParts } from '../ledger/leaf.js';
 import type { IndexedCopies, IndexedEntity, PendingEvent } from './store.js';
 
@@ -15,7 +15,7 @@ export function indexedCopies(event: EventDraft): IndexedCopies {
     outcome: event.outcome,
     entities: entitiesOf(event),
   };
-  const ip = event.location?.ip === undefined ? undefined : ipBytes(event.location.ip);
+  const ip = event.location?.ip === undefined ? undefined : addressBytes(event.location.ip);
   if (ip !== undefined) copies.ip = ip;
   if (typeof event.location?.countryName === 'string') copies.country = event.location.countryName;
   if (typeof event.location?.city === 'string') copies.city = event.location.city;

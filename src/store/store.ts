@@ -141,7 +141,6 @@ export interface EventPage {
 
 /** What facets count events by, in the store (category, product and operation follow from action). */
 export type FacetField = 'action' | 'actor' | 'country' | 'outcome';
-export const FACET_FIELDS: readonly FacetField[] = ['action', 'actor', 'country', 'outcome'];
 
 export interface AggregateRequest {
   facets: readonly FacetField[];

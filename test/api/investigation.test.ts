@@ -139,6 +139,10 @@ describe('entity timelines and around this event', () => {
     assert.deepEqual(await walk('/v1/orgs/acme/entities/tok-deploy/events?type=token&limit=50'), seqsOf((s) => s.token === 'tok-deploy'));
     assert.deepEqual(await walk('/v1/orgs/acme/entities/g-2/events?type=users'), [], 'the type must match when given');
     assert.deepEqual(await walk(`/v1/orgs/acme/entities/g-1/events?q=${encodeURIComponent('outcome:failure')}`), seqsOf((s) => s.group === 'g-1' && s.failed));
+    assert.deepEqual(await walk(`/v1/orgs/acme/entities/svc/events?q=${encodeURIComponent('-entity:g-1')}&limit=50`), seqsOf((s) => s.actor === 'svc' && s.group !== 'g-1'),
+      'exclusions in q narrow the timeline');
+    const both = await get(`/v1/orgs/acme/entities/svc/events?q=${encodeURIComponent('entity:g-1')}`, 400);
+    assert.equal(both.parameter, 'q');
   });
 
   test('around an event: the same actor, the same address and the same context, nearest first on each side', async () => {
@@ -183,9 +187,24 @@ describe('the query language over HTTP', () => {
     assert.ok(expected.length > 0);
   });
 
+  test('times far outside what events can have are empty answers, never errors', async () => {
+    for (const url of [
+      `/v1/orgs/acme/events?q=${encodeURIComponent('time:>=9999')}`, `/v1/orgs/acme/events?q=${encodeURIComponent('time:>=999999999999999')}`,
+      `/v1/orgs/acme/events?q=${encodeURIComponent('time:>-999999w')}&limit=1`, '/v1/orgs/acme/events?from=8796093022208',
+      `/admin/v1/orgs/acme/events-stream?q=${encodeURIComponent('time:>=9999')}`, `/v1/orgs/acme/events/facets?q=${encodeURIComponent('time:-999999w')}`,
+      `/v1/orgs/acme/events/histogram?q=${encodeURIComponent('time:0050..0060')}`, `/v1/orgs/acme/events/facets?q=${encodeURIComponent('time:>=9999')}`,
+    ]) {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(reader) });
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+    }
+    assert.equal((await get(`/v1/orgs/acme/events?q=${encodeURIComponent('time:>-999999w')}&limit=1000`)).data.length, sent.length, 'since before 1970: everything');
+    assert.equal((await get(`/v1/orgs/acme/events?q=${encodeURIComponent('time:>=9999')}`)).data.length, 0);
+  });
+
   test('no query string, however odd, is ever a 5xx', async () => {
     const chars = ' \t"\\:-*.,;()\'`%_/0123456789aAjirz<>=@\u0000\u00e9'.split('');
-    const words = ['action:', 'actor:', 'ip:', 'time:', 'context:', 'product:', 'category:', '-', '"', 'NEAR(', 'OR', '..', '*'];
+    const words = ['action:', 'actor:', 'ip:', 'time:', 'context:', 'product:', 'category:', '-', '"', 'NEAR(', 'OR', '..', '*',
+      'time:>=9999', 'time:>-999999w', 'time:0001', 'entity:', '::ffff:'];
     await fc.assert(fc.asyncProperty(
       fc.array(fc.oneof(fc.string({ unit: fc.constantFrom(...chars), maxLength: 12 }), fc.constantFrom(...words)), { maxLength: 8 }).map((p) => p.join('')),
       async (q) => {

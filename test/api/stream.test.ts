@@ -124,6 +124,23 @@ describe('the events-stream', () => {
     assert.ok(all.every((i) => typeof i.attributes.processedAt === 'string'));
   });
 
+  test('a filtered poll that finds nothing still moves on: its cursor resumes after the newest event it looked at', async () => {
+    const q = encodeURIComponent('actor:nobody-yet');
+    const first = await get(`${STREAM}?q=${q}`);
+    assert.equal(first.data.length, 0);
+    assert.notEqual(first.meta.next, null);
+    const newest = await get(`${STREAM}?sortOrder=desc&limit=1`);
+    const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', payload: [event(), event({ actor: { id: 'nobody-yet' } })], headers: bearer(writer) });
+    assert.equal(res.statusCode, 201);
+    const next = await get(`${STREAM}?q=${q}&cursor=${encodeURIComponent(first.meta.next!)}`);
+    assert.deepEqual(next.data.map((i) => i.attributes.seq), [res.json().data[1].seq]);
+    assert.ok(next.data[0].attributes.seq > newest.data[0].attributes.seq);
+    const again = await get(`${STREAM}?q=${q}&cursor=${encodeURIComponent(next.meta.next!)}`);
+    assert.equal(again.data.length, 0);
+    const unfiltered = await get(`${STREAM}?from=${Date.now() + 3_600_000}`);
+    assert.deepEqual([unfiltered.data.length, unfiltered.meta.next], [0, null], 'unfiltered, an empty page says meta.next: null');
+  });
+
   test('the same stream at /v1, with q; a search cursor is refused here', async () => {
     const page = await get('/v1/orgs/acme/events-stream?limit=2&q=jira');
     assert.ok(Array.isArray(page.data));

@@ -146,6 +146,9 @@ describe('annals CLI', () => {
     const once = annals('tail', '--org', 'ing', '-n', '3', '--no-follow');
     assert.equal(once.code, 0, once.err);
     assert.equal(once.out.trim().split('\n').length, 4, 'a header and three rows');
+    const none = annals('tail', '--org', 'ing', '-n', '0', '--no-follow');
+    assert.deepEqual([none.code, none.out], [0, ''], '-n 0: only what comes from now on');
+    assert.equal(annals('tail', '--org', 'ing', '-n', 'many').code, 1);
   });
 
   test('serve prints a bootstrap admin key on first start, answers, and stops cleanly', async () => {

@@ -142,14 +142,18 @@ describe('annals verify against the store', () => {
     const dir = tampered('entities', (db) => {
       db.prepare("DELETE FROM event_entities WHERE id = 'g-1' AND k = (SELECT rowid FROM events WHERE seq = 23)").run();
       db.prepare("UPDATE rollups SET n = n + 5 WHERE dim = 0 AND grain = 1").run();
+      db.prepare("INSERT INTO rollups (org_no, dim, grain, bucket, value, n) VALUES (1, 1, 0, 0, 'phantom.action', 3)").run();
+      db.prepare('UPDATE events SET day = day - 3 WHERE seq = 31').run();
     });
     assert.equal(verifyJson(dir).code, 0, 'the ledger itself is intact');
     const { code, report } = verifyJson(dir, '--deep');
     assert.equal(code, 1);
-    const entity = report.findings.find((f) => f.seq !== undefined);
-    assert.deepEqual([entity?.kind, entity?.seq, entity?.id], ['modified', 23, ids[23]]);
+    const entity = report.findings.find((f) => f.seq === 23);
+    assert.deepEqual([entity?.kind, entity?.id], ['modified', ids[23]]);
     assert.match(entity!.detail, /lost context 'g-1'/);
+    assert.ok(report.findings.some((f) => f.seq === 31 && /filed under another time/.test(f.detail)), JSON.stringify(report.findings));
     assert.ok(report.findings.some((f) => /daily count/.test(f.detail)), JSON.stringify(report.findings));
+    assert.ok(report.findings.some((f) => /phantom\.action.*no such events/.test(f.detail)), 'a count of nothing at all');
   });
 
   test('checkpoints signed by another key are refused', () => {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { compareBytes, formatIp, inRange, ipBytes, ipRange, normaliseIp } from '../../src/domain/ip.js';
+import { addressBytes, compareBytes, formatIp, inRange, ipBytes, ipRange } from '../../src/domain/ip.js';
+
+const normaliseIp = (text: string) => { const b = ipBytes(text); return b && formatIp(b); };
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : undefined);
 
@@ -35,6 +37,8 @@ describe('ip addresses', () => {
     assert.equal(normaliseIp('0:0::1'), '::1');
     assert.equal(normaliseIp('::FFFF:10.0.0.1'), '10.0.0.1');
     assert.equal(normaliseIp('2001:0db8:0000:0000:0001:0000:0000:0001'), '2001:db8::1:0:0:1');
+    assert.equal(ipBytes('fe80::1%eth0'), undefined, 'zone ids are refused');
+    assert.equal(formatIp(addressBytes('fe80::1%eth0')!), 'fe80::1', '...but an address stored with one is indexed without it');
   });
 
   test('CIDR blocks are inclusive byte ranges', () => {

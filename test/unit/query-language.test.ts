@@ -127,6 +127,10 @@ describe('time values', () => {
     assert.deepEqual(t('2026-11-25T10:44:26.457Z'), { from: Date.UTC(2026, 10, 25, 10, 44, 26, 457), to: Date.UTC(2026, 10, 25, 10, 44, 26, 458) });
   });
 
+  test('years before 100 are those years, not the 1900s', () => {
+    assert.equal(t('0050').from, new Date('0050-01-01T00:00:00Z').getTime());
+  });
+
   test('zones shift the point; no zone is UTC', () => {
     assert.deepEqual(t('2026-11-25T12:00+02:00'), { from: Date.UTC(2026, 10, 25, 10), to: Date.UTC(2026, 10, 25, 10, 1) });
     assert.deepEqual(t('2026-11-25T12:00-0530'), { from: Date.UTC(2026, 10, 25, 17, 30), to: Date.UTC(2026, 10, 25, 17, 31) });
@@ -176,6 +180,7 @@ describe('time values', () => {
     at('2026-11-01..soon', 12);
     at('>2026-11-25T25:00', 1);
     at('-7y', 0);
+    at('2026-11-25T10:00+25:00', 0);
   });
 
   test('from/to parameters take epoch ms or any point, at its start', () => {

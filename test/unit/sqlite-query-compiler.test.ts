@@ -9,9 +9,8 @@ import { ipRange, type IpRange } from '../../src/domain/ip.js';
 import { QUERY_FIELDS } from '../../src/domain/query.js';
 import { parseQuery } from '../../src/query/parser.js';
 import { clausesOf, plan } from '../../src/query/plan.js';
-import {
-  chooseDriver, type Driver, keyAt, needsCounts, SqliteQueryCompiler,
-} from '../../src/store/sqlite/sqlite-query-compiler.js';
+import { keyAt } from '../../src/store/sqlite/sqlite-keys.js';
+import { chooseDriver, type Driver, needsCounts, SqliteQueryCompiler } from '../../src/store/sqlite/sqlite-query-compiler.js';
 import type { EventFilter } from '../../src/store/store.js';
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

@@ -13,8 +13,6 @@ import {
 
 export const READ_PREFIXES = ['/v1/orgs/:orgId', '/admin/v1/orgs/:orgId'] as const;
 
-type SearchQuery = EventQuery;
-
 /** `a,b` and repeated parameters both mean "any of". */
 function list(values: string[] | undefined): string[] | undefined {
   return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
@@ -87,7 +85,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
-      const page = await annals.query.search(orgId, narrowing(request.query as SearchQuery));
+      const page = await annals.query.search(orgId, narrowing(request.query as EventQuery));
       return pageBody(request, reply, prefix, orgId, page);
     });
 
@@ -127,7 +125,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
     schema: { ...investigate, summary: 'Counts of the events a search matches, by action, category, product, operation, actor, country and outcome (top values each)', params: OrgParams, querystring: FacetQuery },
   }, async (request) => {
     const { orgId } = request.params as { orgId: string };
-    const q = request.query as SearchQuery & { facets?: string[]; size?: number };
+    const q = request.query as EventQuery & { facets?: string[]; size?: number };
     const wanted = list(q.facets) ?? [...FACETS];
     const unknown = wanted.filter((f) => !(FACETS as readonly string[]).includes(f));
     if (unknown.length > 0) {
@@ -142,7 +140,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
     schema: { ...investigate, summary: 'Event counts over time for a search, in automatic (or chosen) buckets', params: OrgParams, querystring: HistogramQuery },
   }, async (request) => {
     const { orgId } = request.params as { orgId: string };
-    const q = request.query as SearchQuery & { interval?: Interval | 'auto' };
+    const q = request.query as EventQuery & { interval?: Interval | 'auto' };
     const result = await annals.query.histogram(orgId, narrowing(q), q.interval);
     return {
       data: { interval: result.interval, total: result.total, buckets: result.buckets.map((b) => ({ start: new Date(b.start).toISOString(), count: b.count })) },
@@ -170,14 +168,14 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
     schema: { ...investigate, summary: 'Every event an entity appears in (as actor, token, context or container), newest first', params: EntityParams, querystring: TimelineQuery },
   }, async (request, reply) => {
     const { orgId, entityId } = request.params as { orgId: string; entityId: string };
-    const { type, ...q } = request.query as SearchQuery & { type?: string };
+    const { type, ...q } = request.query as EventQuery & { type?: string };
     const page = await annals.query.timeline(orgId, type === undefined ? { id: entityId } : { id: entityId, type }, narrowing(q));
     return pageBody(request, reply, '/v1/orgs/:orgId', orgId, page);
   });
 }
 
 /** The request's narrowing parameters, with comma-separated lists split. */
-function narrowing(q: SearchQuery): EventQuery {
+function narrowing(q: EventQuery): EventQuery {
   return { ...q, action: list(q.action), category: list(q.category), product: list(q.product), ip: list(q.ip), actor: q.actor };
 }
 

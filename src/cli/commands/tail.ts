@@ -3,6 +3,7 @@
 // with an old `time`.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
+import { AnnalsError } from '../../domain/errors.js';
 import { type StoredEvent, toEnvelope } from '../../domain/event.js';
 import { withAnnals } from '../context.js';
 import { formatTable } from './query.js';
@@ -39,10 +40,13 @@ export function tailCommand(): Command {
             header = false;
           }
         };
+        if (!Number.isInteger(opts.lines) || opts.lines < 0) throw new AnnalsError('ANN_ERR_QUERY_INVALID', '-n must be a whole number of events', { parameter: 'lines' });
+        if (!Number.isInteger(opts.interval) || opts.interval < 10) throw new AnnalsError('ANN_ERR_QUERY_INVALID', '--interval must be at least 10 ms', { parameter: 'interval' });
         let cursor: string | undefined;
         let after = -1;
-        let from = opts.from;
-        if (from === undefined && opts.lines > 0) {
+        // -n 0: only what is committed from now on.
+        let from = opts.from ?? (opts.lines === 0 ? String(Date.now()) : undefined);
+        if (from === undefined) {
           const newest = await annals.query.stream(opts.org, { q: opts.q, limit: Math.min(1000, opts.lines), sortOrder: 'desc' });
           const events = newest.events.reverse();
           print(events);

@@ -6,8 +6,9 @@ import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
-import { DAY_MS, RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
-import { ftsTable, KEY_SHIFT, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
+import { RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
+import { ftsTable, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 /** An append result as it crosses threads: errors as plain data, rebuilt into AnnalsError by the caller. */
 export type WireResult =
@@ -68,7 +69,7 @@ export class SqliteAppender {
       // parameters are the same value.
       insertEvent: db.prepare(
         `INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, day, body, leaf_hash)
-         VALUES ((SELECT coalesce(max(rowid) + 1, ? * 1048576) FROM events WHERE rowid >= ? * 1048576 AND rowid < (? + 1) * 1048576),
+         VALUES ((SELECT coalesce(max(rowid) + 1, ? * ${KEY_UNIT}) FROM events WHERE rowid >= ? * ${KEY_UNIT} AND rowid < (? + 1) * ${KEY_UNIT}),
                  ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true),
       insertEntity: db.prepare('INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) VALUES (?, ?, ?, ?, ?, ?)'),
       upsertRollup: db.prepare(UPSERT_ROLLUP),
@@ -175,12 +176,18 @@ export class SqliteAppender {
     const ip = p.ip === undefined ? null : Buffer.from(p.ip.buffer, p.ip.byteOffset, p.ip.byteLength);
     const failed = p.outcome === 'failure';
     const day = Math.floor(t / DAY_MS);
-    const key = s.insertEvent.run(t, t, t, orgNo, seq, p.id, t, processedMs, p.action, p.actorId, ip,
-      p.country ?? null, p.city ?? null, failed ? OUTCOME_CODE.failure : OUTCOME_CODE.success, day, leaf, hash).lastInsertRowid as bigint;
-    if (key >> KEY_SHIFT !== BigInt(t)) {
-      throw new AnnalsError('ANN_ERR_EVENT_INVALID',
-        `more than ${2 ** Number(KEY_SHIFT)} events share the time ${iso(t)}; spread them over more than one millisecond`);
+    const full = () => new AnnalsError('ANN_ERR_EVENT_INVALID',
+      `more than ${KEY_UNIT} events share the time ${iso(t)}; spread them over more than one millisecond`);
+    let key: bigint;
+    try {
+      key = s.insertEvent.run(t, t, t, orgNo, seq, p.id, t, processedMs, p.action, p.actorId, ip,
+        p.country ?? null, p.city ?? null, failed ? OUTCOME_CODE.failure : OUTCOME_CODE.success, day, leaf, hash).lastInsertRowid as bigint;
+    } catch (error) {
+      // The millisecond's keys ran into the next millisecond's first one.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw full();
+      throw error;
     }
+    if (key >> KEY_SHIFT !== BigInt(t)) throw full();
     this.#text(orgNo).run(key, p.text);
     for (const e of p.entities) s.insertEntity.run(orgNo, day, e.id, key, ROLE_CODE[e.role], e.type);
     this.#groupRollups.add(orgNo, t, p.action, p.actorId, p.country, failed);

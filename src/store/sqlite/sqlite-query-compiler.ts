@@ -16,7 +16,7 @@
 // `chooseDriver`. Plans are pinned with INDEXED BY and CROSS JOIN, so SQLite runs exactly the plan chosen here.
 import type { IpRange } from '../../domain/ip.js';
 import type { EntityRef, EventFilter, Match } from '../store.js';
-import { ftsTable, KEY_SHIFT, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+import { ftsTable, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 interface Sql {
   text: string;
@@ -178,10 +178,9 @@ export class SqliteQueryCompiler {
   /** The FTS5 expression of the filter's text: every `all` term, and none of the `none` terms. */
   #match(): string {
     const text = this.#filter.text ?? {};
-    const all = ftsTerms(text.all ?? []);
-    const none = text.none?.length ? ftsTerms(text.none, ' OR ') : undefined;
-    if (!all) return none!;
-    return none ? `(${all}) NOT (${none})` : all;
+    if (!text.all?.length) throw new Error('a full-text MATCH needs at least one term that must match');
+    const all = ftsTerms(text.all);
+    return text.none?.length ? `(${all}) NOT (${ftsTerms(text.none, ' OR ')})` : all;
   }
 
   /** The index ranges a list driver on `field` reads, or undefined if the field cannot drive. */
@@ -233,20 +232,19 @@ export class SqliteQueryCompiler {
   #residuals(options: CompileOptions, driven: ListField | 'text' | undefined): Sql[] {
     const f = this.#filter;
     const out: Sql[] = [];
-    const list = (field: ListField, column: string, match: Match<string> | undefined) => {
-      if (match?.any?.length && driven !== field) out.push(sql(`${column} IN (${placeholders(match.any)})`, [...match.any]));
-      if (match?.none?.length) out.push(sql(`${column} NOT IN (${placeholders(match.none)})`, [...match.none]));
-    };
-    list('actions', 'e.action', f.actions);
-    list('actors', 'e.actor_id', f.actors);
-    // A condition on an optional column: an event without the value never has one of `any`, and always has none
+    // On an optional column (`nullable`), an event without the value never has one of `any`, and always has none
     // of `none`.
-    const optional = (field: ListField | 'cities', column: string, match: Match<string> | undefined) => {
+    const list = (field: ListField | 'cities', column: string, match: Match<string> | undefined, nullable: boolean) => {
       if (match?.any?.length && driven !== field) out.push(sql(`${column} IN (${placeholders(match.any)})`, [...match.any]));
-      if (match?.none?.length) out.push(sql(`(${column} IS NULL OR ${column} NOT IN (${placeholders(match.none)}))`, [...match.none]));
+      if (match?.none?.length) {
+        const notIn = `${column} NOT IN (${placeholders(match.none)})`;
+        out.push(sql(nullable ? `(${column} IS NULL OR ${notIn})` : notIn, [...match.none]));
+      }
     };
-    optional('countries', 'e.country', f.countries);
-    optional('cities', 'e.city', f.cities);
+    list('actions', 'e.action', f.actions, false);
+    list('actors', 'e.actor_id', f.actors, false);
+    list('countries', 'e.country', f.countries, true);
+    list('cities', 'e.city', f.cities, true);
     if (f.ips) {
       const ranges = (rs: readonly IpRange[]) => join(rs.map((r) => sql('e.ip BETWEEN ? AND ?', [bytes(r.lo), bytes(r.hi)])), ' OR ');
       if (f.ips.any?.length && driven !== 'ips') out.push(join([sql('('), ranges(f.ips.any), sql(')')], ''));
@@ -358,8 +356,6 @@ function seqBounds(seqs: SeqRange): Sql[] {
   return out;
 }
 
-/** The time key where millisecond `ms` begins. */
-export const keyAt = (ms: number): bigint => BigInt(ms) << KEY_SHIFT;
 
 const bytes = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 

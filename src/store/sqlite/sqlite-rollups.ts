@@ -3,9 +3,8 @@
 // histograms over a time window read a few thousand rollup rows instead of every event in it.
 import type Database from 'better-sqlite3';
 import type { FacetField } from '../store.js';
+import { DAY_MS, HOUR_MS, KEY_TIME_SQL } from './sqlite-keys.js';
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
 
 /** What a rollup row counts by: `total` has the value ''. */
 export const DIMS = { total: 0, action: 1, actor: 2, country: 3, outcome: 4 } as const satisfies Record<'total' | FacetField, number>;
@@ -111,11 +110,12 @@ export const UPSERT_ROLLUP = `INSERT INTO rollups (org_no, dim, grain, bucket, v
   ON CONFLICT (org_no, dim, grain, bucket, value) DO UPDATE SET n = n + excluded.n`;
 
 /**
- * Every rollup row (org_no, dim, grain, bucket, value, n), counted from the stored leaves (the time from time_ms,
- * which `verify --deep` checks against each leaf).
+ * Every rollup row (org_no, dim, grain, bucket, value, n), counted from the stored leaves. The time is the one the
+ * time index files the event under (KEY_TIME_SQL: time_ms, which `verify --deep` checks against each leaf, within
+ * what time keys hold), so rollups and indexes agree on which day an event is in.
  */
 export const ROLLUP_COUNTS = GRAINS.flatMap((grain) => {
-  const bucket = `time_ms - (((time_ms % ${grain.ms}) + ${grain.ms}) % ${grain.ms})`;
+  const bucket = `${KEY_TIME_SQL} - (${KEY_TIME_SQL} % ${grain.ms})`;
   const values: [number, string][] = [
     [DIMS.total, "''"], [DIMS.action, "json_extract(body, '$.action')"], [DIMS.actor, "json_extract(body, '$.actor.id')"],
     [DIMS.country, "json_extract(body, '$.location.countryName')"], [DIMS.outcome, "json_extract(body, '$.outcome')"],

@@ -20,12 +20,11 @@
 import type Database from 'better-sqlite3';
 import { builtInAction } from '../../catalogue/catalogue.js';
 import type { StoredEvent } from '../../domain/event.js';
-import { ipBytes } from '../../domain/ip.js';
+import { addressBytes } from '../../domain/ip.js';
 import { searchText } from '../../domain/search-text.js';
-import { DAY_MS, rebuildRollups } from './sqlite-rollups.js';
+import { DAY_OF_TIME, KEY_TIME_SQL, KEY_UNIT } from './sqlite-keys.js';
+import { rebuildRollups } from './sqlite-rollups.js';
 
-/** Bits of the time key below the millisecond: at most 2^20 events may share one millisecond. */
-export const KEY_SHIFT = 20n;
 export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
 export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
 
@@ -125,8 +124,6 @@ const V1 = `
   CREATE VIRTUAL TABLE events_fts USING fts5 (text, content = '', columnsize = 0);
 `;
 
-/** The UTC day (days since 1970-01-01) of an event time, in SQL. */
-const DAY_OF_TIME = `((time_ms - (((time_ms % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS})) / ${DAY_MS})`;
 
 /**
  * Schema 2's events table and its indexes. Each index ends in the implicit rowid (the time key), so every index
@@ -200,7 +197,7 @@ export const DERIVED_ENTITIES = `
 function upgradeToTimeKeys(db: Database.Database): void {
   db.function('annals_ip_bytes', { deterministic: true }, (ip: unknown) => {
     if (typeof ip !== 'string') return null;
-    const bytes = ipBytes(ip);
+    const bytes = addressBytes(ip);
     return bytes ? Buffer.from(bytes) : null;
   });
   db.exec(EVENTS_V2);
@@ -208,7 +205,7 @@ function upgradeToTimeKeys(db: Database.Database): void {
   // (time, seq) order, as for newly appended events.
   db.exec(`
     INSERT INTO events_v2 (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, day, body, leaf_hash)
-    SELECT time_ms * 1048576 + row_number() OVER (PARTITION BY time_ms ORDER BY org_no, seq) - 1,
+    SELECT ${KEY_TIME_SQL} * ${KEY_UNIT} + row_number() OVER (PARTITION BY ${KEY_TIME_SQL} ORDER BY org_no, seq) - 1,
            org_no, seq, id, time_ms, processed_ms, action, actor_id, annals_ip_bytes(ip),
            json_extract(body, '$.location.countryName'), json_extract(body, '$.location.city'),
            CASE json_extract(body, '$.outcome') WHEN 'failure' THEN 1 ELSE 0 END, ${DAY_OF_TIME}, body, leaf_hash

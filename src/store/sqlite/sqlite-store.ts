@@ -13,12 +13,13 @@ import { Tally } from '../tally.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, iso, orgNumber, splitFrontier, type WireResult } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
+import { DAY_MS, DAY_OF_TIME, dayOfKey, HOUR_MS, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
 import {
-  chooseDriver, type CompileOptions, type Driver, keyAt, type KeyRange, type ListField, needsCounts, type SeqRange,
+  chooseDriver, type CompileOptions, type Driver, type KeyRange, type ListField, needsCounts, type SeqRange,
   SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
-import { DAY, DAY_MS, decompose, DIMS, HOUR, HOUR_MS, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
-import { createFtsTable, DERIVED_ENTITIES, KEY_SHIFT, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
+import { DAY, decompose, DIMS, HOUR, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
+import { createFtsTable, DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
 
 export interface SqliteStoreConfig {
@@ -232,12 +233,12 @@ export class SqliteStore implements Store {
       const totals = actions.length === 0
         ? `SELECT bucket, n FROM rollups WHERE dim = ${DIMS.total} AND ${range.join(' AND ')}`
         : `SELECT bucket, sum(n) FROM rollups WHERE dim = ${DIMS.action} AND ${[...range, ...actions].join(' AND ')} GROUP BY bucket`;
-      for (const [bucket, n] of this.#query(totals).raw().all(...params, ...actionParams) as [number, number][]) tally.counted('total', bucket, '', n);
+      for (const [bucket, n] of this.#query(totals, true).all(...params, ...actionParams) as [number, number][]) tally.counted('total', bucket, '', n);
       // Per value, summed by SQLite: a 30-day window of a busy org is tens of thousands of rows, a few thousand values.
       for (const field of request.facets) {
         const where = [...range, ...(field === 'action' ? actions : [])];
         const sql = `SELECT value, sum(n) FROM rollups WHERE dim = ${DIMS[field]} AND ${where.join(' AND ')} GROUP BY value`;
-        for (const [value, n] of this.#query(sql).raw().all(...params, ...(field === 'action' ? actionParams : [])) as [string, number][]) {
+        for (const [value, n] of this.#query(sql, true).all(...params, ...(field === 'action' ? actionParams : [])) as [string, number][]) {
           tally.counted(field, 0, value, n);
         }
       }
@@ -258,13 +259,13 @@ export class SqliteStore implements Store {
   #rows(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions): unknown[][] {
     if (driver.kind !== 'list' || !driver.daily) {
       const q = compiler.select(driver, options);
-      return this.#query(q.text).raw().all(...q.params) as unknown[][];
+      return this.#query(q.text, true).all(...q.params) as unknown[][];
     }
     const rows: unknown[][] = [];
     const days = options.order === 'desc' ? [...options.days].reverse() : options.days;
     for (const day of days) {
       const q = compiler.select(driver, { ...options, days: [day], limit: options.limit - rows.length });
-      for (const row of this.#query(q.text).raw().all(...q.params) as unknown[][]) rows.push(row);
+      for (const row of this.#query(q.text, true).all(...q.params) as unknown[][]) rows.push(row);
       if (rows.length >= options.limit) break;
     }
     return rows;
@@ -279,7 +280,7 @@ export class SqliteStore implements Store {
     } else {
       // Streamed: up to the scan limit of rows without holding them all.
       const q = compiler.select(driver, options);
-      rows = this.#query(q.text).raw().iterate(...q.params) as Iterable<unknown[]>;
+      rows = this.#query(q.text, true).iterate(...q.params) as Iterable<unknown[]>;
     }
     let read = 0;
     for (const row of rows as Iterable<[number, string, string, string | null, number]>) {
@@ -297,7 +298,7 @@ export class SqliteStore implements Store {
     for (const [k, v] of Object.entries(f)) {
       if (v === undefined) continue;
       const any = (v as Match<unknown>).any;
-      if (any !== undefined && any.length === 0 && k !== 'text') return undefined;
+      if (any !== undefined && any.length === 0) return undefined;
     }
     for (const range of [f.time, f.processed]) {
       if (range?.from !== undefined && range.to !== undefined && range.from >= range.to) return undefined;
@@ -335,9 +336,8 @@ export class SqliteStore implements Store {
     const first = this.#stmt.firstDay.get(orgNo);
     const last = this.#stmt.lastDay.get(orgNo);
     if (first === undefined || last === undefined) return [];
-    const dayOf = (key: bigint) => Math.floor(Number(key >> KEY_SHIFT) / DAY_MS);
-    const from = Math.max(first.bucket / DAY_MS, keys.lo === undefined ? -Infinity : dayOf(keys.lo));
-    const to = Math.min(last.bucket / DAY_MS, keys.hi === undefined ? Infinity : dayOf(keys.hi - 1n));
+    const from = Math.max(first.bucket / DAY_MS, keys.lo === undefined ? -Infinity : dayOfKey(keys.lo));
+    const to = Math.min(last.bucket / DAY_MS, keys.hi === undefined ? Infinity : dayOfKey(keys.hi - 1n));
     const days: number[] = [];
     for (let d = from; d <= to; d++) days.push(d);
     return days;
@@ -397,15 +397,18 @@ export class SqliteStore implements Store {
     return [...ids];
   }
 
-  /** Prepared statements by SQL text; the shapes are few (one per filter combination and list length). */
-  #query(sql: string): Database.Statement {
+  /**
+   * Prepared statements by SQL text; the shapes are few (one per filter combination, list length and org).
+   * `raw`: rows as arrays (set on every use: statements are shared).
+   */
+  #query(sql: string, raw = false): Database.Statement {
     let stmt = this.#queries.get(sql);
     if (!stmt) {
       if (this.#queries.size >= 500) this.#queries.clear();
       stmt = this.#db.prepare(sql);
       this.#queries.set(sql, stmt);
     }
-    return stmt;
+    return stmt.raw(raw && stmt.reader);
   }
 
   async countEvents(org: string): Promise<number> {
@@ -525,22 +528,30 @@ export class SqliteStore implements Store {
     const differ = (a: string, b: string) => this.#query(
       `SELECT d.id AS entity, d.role, e.seq, e.id FROM (${a} EXCEPT ${b}) d JOIN events e ON e.rowid = d.k LIMIT ?`,
     ).all(orgNo, orgNo, limit) as { entity: string; role: number; seq: number; id: string }[];
-    const roles = ['context', 'container', 'token'];
+    const role = (code: number) => Object.entries(ROLE_CODE).find(([, c]) => c === code)?.[0];
     for (const r of differ(derived, stored)) {
-      findings.push({ seq: r.seq, id: r.id, detail: `the entity index has lost ${roles[r.role]} '${r.entity}': searches for it miss this event` });
+      findings.push({ seq: r.seq, id: r.id, detail: `the entity index has lost ${role(r.role)} '${r.entity}': searches for it miss this event` });
     }
     for (const r of differ(stored, derived)) {
-      findings.push({ seq: r.seq, id: r.id, detail: `the entity index names ${roles[r.role]} '${r.entity}', which the event does not` });
+      findings.push({ seq: r.seq, id: r.id, detail: `the entity index names ${role(r.role)} '${r.entity}', which the event does not` });
     }
     const orphans = this.#query(`SELECT x.id FROM event_entities x WHERE x.org_no = ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.rowid = x.k) LIMIT ?`)
       .all(orgNo, limit) as { id: string }[];
     for (const r of orphans) findings.push({ detail: `the entity index names '${r.id}' in an event that is not stored` });
-    // Rollups: recounted from the events table.
-    const recount = this.#query(`SELECT dim, grain, bucket, value, n FROM (${ROLLUP_COUNTS}) WHERE org_no = ?
-      EXCEPT SELECT dim, grain, bucket, value, n FROM rollups WHERE org_no = ? LIMIT ?`).all(orgNo, orgNo, limit) as
-      { dim: number; grain: number; bucket: number; value: string; n: number }[];
-    for (const r of recount) {
-      findings.push({ detail: `the ${r.grain === DAY ? 'daily' : 'hourly'} count from ${iso(r.bucket)}${r.value ? ` for '${r.value}'` : ''} is not ${r.n}, as the events say: facets and histograms over it are wrong` });
+    // Each event's time key and day: what the time index and the day-led indexes file it under.
+    const misfiled = this.#query(`SELECT seq, id FROM events INDEXED BY events_by_seq WHERE org_no = ?
+      AND ((rowid >> ${KEY_SHIFT}) <> ${KEY_TIME_SQL} OR day <> ${DAY_OF_TIME}) LIMIT ?`).all(orgNo, limit) as { seq: number; id: string }[];
+    for (const r of misfiled) {
+      findings.push({ seq: r.seq, id: r.id, detail: 'the event is filed under another time in the time index: searches by time miss or misplace it' });
+    }
+    // Rollups: recounted from the events, both ways (a count too low, too high, or of nothing at all).
+    const recount = `SELECT dim, grain, bucket, value, n FROM (${ROLLUP_COUNTS}) WHERE org_no = ?`;
+    const kept = 'SELECT dim, grain, bucket, value, n FROM rollups WHERE org_no = ?';
+    for (const [a, b, says] of [[recount, kept, 'the events say'], [kept, recount, 'no such events were stored']] as const) {
+      const rows = this.#query(`${a} EXCEPT ${b} LIMIT ?`).all(orgNo, orgNo, limit) as { grain: number; bucket: number; value: string; n: number }[];
+      for (const r of rows) {
+        findings.push({ detail: `the ${r.grain === DAY ? 'daily' : 'hourly'} count from ${iso(r.bucket)}${r.value ? ` for '${r.value}'` : ''} ${a === recount ? `should be ${r.n}, as ${says}` : `of ${r.n} is wrong: ${says}`}; facets and histograms over it are wrong` });
+      }
     }
     return findings.slice(0, limit);
   }
