@@ -28,7 +28,17 @@ export class HttpClient {
     });
   }
 
-  get(path: string): Promise<Buffer> {
+  /** GETs a path; once more on a socket the server closed while it was idle (a GET is safe to repeat). */
+  async get(path: string): Promise<Buffer> {
+    try {
+      return await this.#get(path);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ECONNRESET') throw error;
+      return this.#get(path);
+    }
+  }
+
+  #get(path: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       http.get({ host: this.#base.hostname, port: this.#base.port, path, agent: this.#agent, headers: this.#headers }, (res) => {
         const chunks: Buffer[] = [];
