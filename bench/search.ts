@@ -136,6 +136,14 @@ async function main(): Promise<void> {
   const client = new HttpClient(url, token);
   const rows: Row[] = [];
   try {
+    // The HTTP floor of this machine: a request that does no work, p50 / p99.
+    const floor: number[] = [];
+    for (let i = 0; i < ROUNDS * 2; i++) {
+      const t0 = performance.now();
+      await client.get('/healthz');
+      floor.push(performance.now() - t0);
+    }
+    rows.push({ what: 'HTTP floor: GET /healthz', baseline: '', annals: `${percentile(floor, 50).toFixed(2)} / ${percentile(floor, 99).toFixed(2)} ms`, ratio: '', note: 'what any request costs here, before its work' });
     for (const c of cases) {
       process.stderr.write(`\r${c.what}                              `);
       rows.push(await measure(client, db, c));
