@@ -1,4 +1,7 @@
-// Runs every test file under test/ with node's test runner (Node 20's --test takes no globs).
+// Runs every test file under test/ with node's test runner (Node 20's --test takes no globs), then the HTTP API
+// suite (test/api/) once more on the PostgreSQL store. The contract suite (test/contract/) loops over both stores
+// itself. Without a reachable PostgreSQL the PostgreSQL runs are skipped with a loud notice (test/support/postgres.ts),
+// except under CI=true, where they must run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +14,20 @@ function find(dir) {
   });
 }
 
+const run = (files, env = {}) => spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
 const only = process.argv.slice(2);
-const files = only.length > 0 ? only : find('test').sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+if (only.length > 0) process.exit(run(only));
+
+const status = run(find('test').sort());
+const reachable = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+  "import('./test/support/postgres.ts').then(async (m) => process.exit((await m.postgresReachable()) ? 0 : 3))"], { stdio: 'inherit' }).status;
+let postgres = 0;
+if (reachable === 0) {
+  process.stdout.write('\n# the HTTP API suite again, on the PostgreSQL store\n');
+  postgres = run(find('test/api').sort(), { ANNALS_TEST_STORE: 'postgres' });
+} else if (reachable !== 3) {
+  postgres = 1;
+}
+process.exit(status || postgres);

@@ -8,6 +8,7 @@ import { CursorCodec } from './query/cursor.js';
 import { LedgerService } from './integrity/ledger-service.js';
 import { SigningKeys } from './integrity/signing-keys.js';
 import { QueryService } from './query/query-service.js';
+import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -16,6 +17,13 @@ export interface AnnalsConfig {
   dataDir: string;
   /** Overrides the database file (`:memory:` for a throw-away instance). */
   databasePath?: string;
+  /**
+   * A `postgres://` URL: the store is that PostgreSQL database instead of the embedded one (env
+   * ANNALS_DATABASE_URL, read by the CLI). The data directory then holds only the signing keys.
+   */
+  databaseUrl?: string;
+  /** With databaseUrl: the schema Annals keeps its tables in (default: the connection's search_path). */
+  databaseSchema?: string;
   synchronous?: 'FULL' | 'NORMAL';
   /** Most events accepted in one request. */
   maxBatch?: number;
@@ -39,8 +47,11 @@ export interface Annals {
 
 export const DEFAULT_DATA_DIR = 'annals-data';
 
-/** The store a configuration names (the embedded SQLite store; PostgreSQL comes with its adapter). */
+/** The store a configuration names: PostgreSQL when it has a database URL, else the embedded SQLite store. */
 export function openStore(config: AnnalsConfig, options: { writer?: 'thread' | 'inline' } = {}): Store {
+  if (config.databaseUrl) {
+    return new PostgresStore({ url: config.databaseUrl, schema: config.databaseSchema, ledger: config.hashing });
+  }
   return new SqliteStore({
     path: config.databasePath ?? join(config.dataDir, 'annals.db'),
     synchronous: config.synchronous,

@@ -1,14 +1,20 @@
 // What every CLI command shares: opening Annals on the data directory given by the global options.
 import type { Command } from 'commander';
-import { type Annals, openAnnals } from '../annals.js';
+import { type Annals, type AnnalsConfig, openAnnals } from '../annals.js';
 
 export function dataDir(command: Command): string {
   return (command.optsWithGlobals() as { dataDir: string }).dataDir;
 }
 
+/** What the global options say about where Annals keeps its data. */
+export function storeConfig(command: Command): AnnalsConfig {
+  const { dataDir, databaseUrl } = command.optsWithGlobals() as { dataDir: string; databaseUrl?: string };
+  return databaseUrl ? { dataDir, databaseUrl } : { dataDir };
+}
+
 /** Runs `fn` with Annals open on the command's data directory, and closes it afterwards (even on error). */
 export async function withAnnals<T>(command: Command, fn: (annals: Annals) => Promise<T>): Promise<T> {
-  const annals = await openAnnals({ dataDir: dataDir(command) });
+  const annals = await openAnnals(storeConfig(command));
   try {
     return await fn(annals);
   } finally {

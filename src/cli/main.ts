@@ -17,6 +17,7 @@ const program = new Command('annals')
   .description('Annals: a tamper-evident audit log database for organizations')
   .version('0.1.0')
   .option('-d, --data-dir <dir>', 'where the embedded store keeps its data (env ANNALS_DATA_DIR)', process.env.ANNALS_DATA_DIR ?? 'annals-data')
+  .option('--database-url <url>', 'keep the data in this PostgreSQL database (postgres://…) instead of the embedded store; the data dir then holds only the signing keys (env ANNALS_DATABASE_URL)', process.env.ANNALS_DATABASE_URL || undefined)
   .showHelpAfterError();
 
 program.addCommand(serveCommand());

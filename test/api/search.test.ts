@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
-import { bearer, startAnnals, type TestAnnals } from '../support/annals.js';
+import { bearer, startAnnals, TEST_STORE, type TestAnnals } from '../support/annals.js';
 
 let t: TestAnnals;
 let reader: string;
@@ -281,6 +281,6 @@ describe('organizations, keys, docs and health', () => {
 
   test('health and readiness', async () => {
     assert.deepEqual((await t.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
-    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: 'sqlite' });
+    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: TEST_STORE });
   });
 });

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { dropSchema, newSchema, POSTGRES_URL, postgresReachable } from '../support/postgres.js';
 
 /** One fresh, empty store of an adapter, and how to get rid of it. */
 export interface OpenedStore {
@@ -47,15 +49,33 @@ const ALL: StoreUnderTest[] = [
       return opened;
     },
   },
-  // postgres: add the PostgreSQL adapter here once src/store/postgres/ exists, e.g.
-  //   { name: 'postgres', async open() { /* a fresh schema (or database) per open() in the server at
-  //     127.0.0.1:5432 (trust auth, database `test`); reopen = new pool on the same schema; cleanup = close the pool
-  //     and DROP SCHEMA … CASCADE */ } },
+  {
+    // A fresh schema per open() in the server at POSTGRES_URL; reopen = a new pool on the same schema.
+    name: 'postgres',
+    async open() {
+      const schema = newSchema();
+      let store = new PostgresStore({ url: POSTGRES_URL, schema });
+      const opened: OpenedStore = {
+        store,
+        async reopen() {
+          await store.close();
+          store = new PostgresStore({ url: POSTGRES_URL, schema });
+          opened.store = store;
+          return store;
+        },
+        async cleanup() {
+          await store.close();
+          await dropSchema(schema);
+        },
+      };
+      return opened;
+    },
+  },
 ];
 
-function selected(): StoreUnderTest[] {
+async function selected(): Promise<StoreUnderTest[]> {
   const env = process.env.ANNALS_TEST_STORES?.trim();
-  if (!env) return ALL;
+  if (!env) return (await postgresReachable()) ? ALL : ALL.filter((s) => s.name !== 'postgres');
   const names = env.split(',').map((n) => n.trim()).filter((n) => n !== '');
   const unknown = names.filter((n) => !ALL.some((s) => s.name === n));
   if (unknown.length > 0) {
@@ -64,4 +84,4 @@ function selected(): StoreUnderTest[] {
   return ALL.filter((s) => names.includes(s.name));
 }
 
-export const STORES: StoreUnderTest[] = selected();
+export const STORES: StoreUnderTest[] = await selected();

@@ -7,6 +7,7 @@ import { type Annals, openAnnals } from '../../src/annals.js';
 import { buildApp } from '../../src/api/app.js';
 import type { EventInput } from '../../src/domain/event.js';
 import type { Scope } from '../../src/domain/org.js';
+import { dropSchema, newSchema, POSTGRES_URL } from './postgres.js';
 
 export interface TestAnnals {
   dir: string;
@@ -19,9 +20,19 @@ export interface TestAnnals {
   close(): Promise<void>;
 }
 
+/**
+ * The store the API tests run on: ANNALS_TEST_STORE=postgres puts each test Annals in a schema of its own on the
+ * test PostgreSQL server (scripts/run-tests.mjs runs test/api/ once per store); the embedded store otherwise.
+ */
+export const TEST_STORE = process.env.ANNALS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
 export async function startAnnals(options: { maxBatch?: number; bodyLimit?: number } = {}): Promise<TestAnnals> {
   const dir = mkdtempSync(join(tmpdir(), 'annals-test-'));
-  const annals = await openAnnals({ dataDir: dir, synchronous: 'NORMAL', maxBatch: options.maxBatch });
+  const schema = TEST_STORE === 'postgres' ? newSchema() : undefined;
+  const annals = await openAnnals({
+    dataDir: dir, synchronous: 'NORMAL', maxBatch: options.maxBatch,
+    ...(schema === undefined ? {} : { databaseUrl: POSTGRES_URL, databaseSchema: schema }),
+  });
   const app = await buildApp(annals, { bodyLimit: options.bodyLimit });
   const admin = (await annals.keys.create(null, 'test admin', ['admin'])).token;
   return {
@@ -34,6 +45,7 @@ export async function startAnnals(options: { maxBatch?: number; bodyLimit?: numb
       await app.close();
       await annals.close();
       rmSync(dir, { recursive: true, force: true });
+      if (schema !== undefined) await dropSchema(schema);
     },
   };
 }

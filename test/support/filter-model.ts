@@ -2,12 +2,10 @@
 // Tests compare stores (and the query service over them) against it.
 import type { StoredEvent } from '../../src/domain/event.js';
 import { inRange, ipBytes } from '../../src/domain/ip.js';
+import { words } from '../../src/domain/words.js';
 import type { EntityRef, EventFilter, Match, PageRequest } from '../../src/store/store.js';
 
-/** Words as the full-text index sees them (SQLite's unicode61: case and diacritics folded, split on the rest). */
-export function words(text: string): string[] {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
+export { words };
 
 /** ASCII case folding, as SQL's NOCASE compares. */
 const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());

@@ -1,0 +1,233 @@
+// The PostgreSQL store's write path: sequencing, the ledger and the indexes of appended events, in one transaction.
+//
+// One ledger, many writers: every Annals process appending to an org first locks the org's row
+// (SELECT … FOR UPDATE, orgs in id order so two transactions never wait on each other in a cycle). The row holds
+// the org's next seq, its last processedAt and its Merkle frontier: whoever holds the lock extends the tree from
+// exactly where the last commit left it, and the lock is released by COMMIT, when the rows are durable. So any
+// number of processes produce one gap-free sequence and one tree per org, and a transaction that dies (a process
+// killed mid-append) rolls back whole: nothing it did not acknowledge is half-stored, nothing acknowledged is lost.
+//
+// Groups are checked in memory before anything is written (unknown org, idempotency, values the database cannot
+// hold); then all rows of all good groups go in with one multi-row INSERT per table (unnest of arrays).
+import type { PoolClient } from 'pg';
+import { AnnalsError } from '../../domain/errors.js';
+import { words } from '../../domain/words.js';
+import { CompactRange } from '../../ledger/compact-range.js';
+import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
+import { leafFromParts } from '../../ledger/leaf.js';
+import type { AppendGroup, AppendedEvent, AppendResult, PendingEvent } from '../store.js';
+import { OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
+
+/** The channel NOTIFY announces appends on; the payload is the org id. */
+export const APPEND_CHANNEL = 'annals_appended';
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+export function splitFrontier(frontier: Buffer): Buffer[] {
+  const hashes: Buffer[] = [];
+  for (let i = 0; i < frontier.length; i += HASH_SIZE) hashes.push(frontier.subarray(i, i + HASH_SIZE));
+  return hashes;
+}
+
+interface Head {
+  nextSeq: number;
+  lastProcessedMs: number;
+  frontier: Buffer;
+}
+
+/** Rows of one table as columns (what unnest takes). */
+class Columns<T extends unknown[]> {
+  readonly cols: unknown[][];
+  length = 0;
+
+  constructor(width: number) {
+    this.cols = Array.from({ length: width }, () => []);
+  }
+
+  push(...row: T): void {
+    for (let i = 0; i < row.length; i++) this.cols[i].push(row[i]);
+    this.length++;
+  }
+
+  absorb(other: Columns<T>): void {
+    for (let i = 0; i < this.cols.length; i++) for (const v of other.cols[i]) this.cols[i].push(v);
+    this.length += other.length;
+  }
+}
+
+class Rows {
+  events = new Columns<[string, number, number, string, number, string, string, Buffer | null, string | null, string | null, number, string, string]>(13);
+  ledger = new Columns<[string, number, string, number, number, Buffer]>(6);
+  entities = new Columns<[string, string, number, string, number, number]>(6);
+  nodes = new Columns<[string, number, number, Buffer]>(4);
+  idempotency = new Columns<[string, string, number, Buffer | null]>(4);
+  aliases = new Columns<[string, string, string]>(3);
+
+  absorb(other: Rows): void {
+    this.events.absorb(other.events);
+    this.ledger.absorb(other.ledger);
+    this.entities.absorb(other.entities);
+    this.nodes.absorb(other.nodes);
+    this.idempotency.absorb(other.idempotency);
+    this.aliases.absorb(other.aliases);
+  }
+}
+
+const INSERTS = {
+  events: `INSERT INTO events (org_id, time_ms, seq, id, processed_ms, action, actor_id, ip, country, city, outcome, body, words)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::bytea[],
+      $9::text[], $10::text[], $11::smallint[], $12::text[], $13::text[])`,
+  ledger: `INSERT INTO ledger (org_id, seq, id, time_ms, processed_ms, leaf_hash)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bytea[])`,
+  entities: `INSERT INTO event_entities (org_id, id, role, type, time_ms, seq)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::bigint[], $6::bigint[]) ON CONFLICT DO NOTHING`,
+  nodes: `INSERT INTO merkle_nodes (org_id, level, idx, hash) SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::bytea[])`,
+  idempotency: `INSERT INTO idempotency (org_id, key, seq, fingerprint) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])`,
+  aliases: `INSERT INTO actor_aliases (org_id, alias, actor_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+} as const;
+
+/** The first text field of `p` that PostgreSQL cannot store (text holds no NUL), if any. */
+function unstorable(p: PendingEvent): string | undefined {
+  const fields: [string, string | undefined][] = [
+    ['actor.id', p.actorId], ['actor.email', p.actorEmail], ['actor.name', p.actorName], ['location.countryName', p.country],
+    ['location.city', p.city], ['idempotencyKey', p.idempotencyKey],
+    ...p.entities.flatMap((e): [string, string][] => [[`${e.role}.id`, e.id], [`${e.role}.type`, e.type]]),
+  ];
+  return fields.find(([, v]) => v !== undefined && v.includes('\u0000'))?.[0];
+}
+
+/**
+ * Appends every group in one transaction on `client` (which must not be in one); see Store.append. `ledger: false`
+ * leaves the tree alone (benchmarks).
+ */
+export async function appendGroups(client: PoolClient, groups: AppendGroup[], ledger: boolean): Promise<AppendResult[]> {
+  const orgs = [...new Set(groups.map((g) => g.org))].sort();
+  await client.query('BEGIN');
+  try {
+    const heads = new Map<string, Head>();
+    const locked = await client.query<{ id: string; next_seq: number; last_processed_ms: number; frontier: Buffer }>(
+      'SELECT id, next_seq, last_processed_ms, frontier FROM orgs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [orgs]);
+    for (const r of locked.rows) heads.set(r.id, { nextSeq: r.next_seq, lastProcessedMs: r.last_processed_ms, frontier: r.frontier });
+
+    // Idempotency keys seen before, with the event each one stored.
+    const keyOrgs: string[] = [];
+    const keys: string[] = [];
+    for (const g of groups) {
+      for (const e of g.events) {
+        if (e.idempotencyKey !== undefined && heads.has(g.org) && !e.idempotencyKey.includes('\u0000')) {
+          keyOrgs.push(g.org);
+          keys.push(e.idempotencyKey);
+        }
+      }
+    }
+    const seen = new Map<string, AppendedEvent & { fingerprint: Buffer | null }>();
+    if (keys.length > 0) {
+      const found = await client.query<{ org_id: string; key: string; seq: number; fingerprint: Buffer | null; id: string; processed_ms: number }>(
+        `SELECT i.org_id, i.key, i.seq, i.fingerprint, l.id, l.processed_ms
+         FROM idempotency i JOIN ledger l ON l.org_id = i.org_id AND l.seq = i.seq
+         WHERE (i.org_id, i.key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [keyOrgs, keys]);
+      for (const r of found.rows) {
+        seen.set(`${r.org_id}\u0000${r.key}`, { id: r.id, seq: r.seq, processedAt: iso(r.processed_ms), duplicate: true, fingerprint: r.fingerprint });
+      }
+    }
+
+    const all = new Rows();
+    const touched = new Set<string>();
+    const results = groups.map((group): AppendResult => {
+      const head = heads.get(group.org);
+      if (!head) {
+        return { ok: false, error: new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${group.org}' does not exist`, { parameter: 'orgId' }) };
+      }
+      const rows = new Rows();
+      const newKeys = new Map<string, AppendedEvent & { fingerprint: Buffer | null }>();
+      try {
+        const next = sequence(group, head, rows, seen, newKeys, ledger);
+        heads.set(group.org, next.head);
+        for (const [k, v] of newKeys) seen.set(k, v);
+        all.absorb(rows);
+        if (group.events.length > 0) touched.add(group.org);
+        return { ok: true, events: next.events };
+      } catch (error) {
+        return { ok: false, error: error as Error };
+      }
+    });
+
+    for (const [table, sql] of Object.entries(INSERTS) as [keyof Rows & keyof typeof INSERTS, string][]) {
+      const cols = all[table];
+      if (cols.length > 0) await client.query(sql, cols.cols);
+    }
+    const changed = [...touched].sort();
+    if (changed.length > 0) {
+      const hs = changed.map((o) => heads.get(o)!);
+      await client.query(
+        `UPDATE orgs o SET next_seq = h.next_seq, last_processed_ms = h.last_processed_ms, frontier = h.frontier
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[]) AS h (id, next_seq, last_processed_ms, frontier)
+         WHERE o.id = h.id`,
+        [changed, hs.map((h) => h.nextSeq), hs.map((h) => h.lastProcessedMs), hs.map((h) => h.frontier)]);
+      // Delivered at COMMIT, to every listening Annals process.
+      await client.query(`SELECT pg_notify('${APPEND_CHANNEL}', o) FROM unnest($1::text[]) AS o`, [changed]);
+    }
+    await client.query('COMMIT');
+    return results;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** One group's rows and results, from `head` on; throws (and the caller drops `rows`) if the group cannot be stored. */
+function sequence(group: AppendGroup, head: Head, rows: Rows, seen: ReadonlyMap<string, AppendedEvent & { fingerprint: Buffer | null }>,
+  newKeys: Map<string, AppendedEvent & { fingerprint: Buffer | null }>, ledger: boolean): { head: Head; events: AppendedEvent[] } {
+  const org = group.org;
+  let seq = head.nextSeq;
+  const range = ledger ? CompactRange.from(seq, splitFrontier(head.frontier)) : undefined;
+  // processedAt never goes backwards within an org, even if one process's clock is behind another's.
+  const processedMs = Math.max(Date.now(), head.lastProcessedMs);
+  const processedAt = iso(processedMs);
+  const visit = (id: { level: number; index: number }, hash: Buffer) => {
+    if (id.level > 0) rows.nodes.push(org, id.level, id.index, hash);
+  };
+  const aliases = new Set<string>();
+  const events: AppendedEvent[] = [];
+  for (const p of group.events) {
+    const field = unstorable(p);
+    if (field !== undefined) {
+      throw new AnnalsError('ANN_ERR_EVENT_INVALID', `${field} contains a NUL character, which this store cannot keep`, { pointer: `/${field.replace('.', '/')}` });
+    }
+    const key = p.idempotencyKey;
+    if (key !== undefined) {
+      const k = `${org}\u0000${key}`;
+      const earlier = newKeys.get(k) ?? seen.get(k);
+      if (earlier) {
+        if (p.fingerprint && earlier.fingerprint && !Buffer.from(p.fingerprint).equals(earlier.fingerprint)) {
+          throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT', `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key });
+        }
+        events.push({ id: earlier.id, seq: earlier.seq, processedAt: earlier.processedAt, duplicate: true });
+        continue;
+      }
+      const fingerprint = p.fingerprint ? Buffer.from(p.fingerprint) : null;
+      newKeys.set(k, { id: p.id, seq, processedAt, duplicate: true, fingerprint });
+      rows.idempotency.push(org, key, seq, fingerprint);
+    }
+    const leaf = leafFromParts(p.leaf, org, processedAt, seq);
+    const hash = ledger ? leafHash(leaf) : Buffer.alloc(HASH_SIZE);
+    // Crossing from another thread turns a Buffer into a plain Uint8Array: wrap it again, without copying.
+    const ip = p.ip === undefined ? null : Buffer.from(p.ip.buffer, p.ip.byteOffset, p.ip.byteLength);
+    rows.events.push(org, p.timeMs, seq, p.id, processedMs, p.action, p.actorId, ip, p.country ?? null, p.city ?? null,
+      p.outcome === 'failure' ? OUTCOME_CODE.failure : OUTCOME_CODE.success, leaf, words(p.text).join(' '));
+    rows.ledger.push(org, seq, p.id, p.timeMs, processedMs, hash);
+    for (const e of p.entities) rows.entities.push(org, e.id, ROLE_CODE[e.role], e.type, p.timeMs, seq);
+    for (const alias of [p.actorEmail, p.actorName]) {
+      if (alias === undefined || alias === '') continue;
+      const a = `${alias.toLowerCase()}\u0000${p.actorId}`;
+      if (aliases.has(a)) continue;
+      aliases.add(a);
+      rows.aliases.push(org, alias.toLowerCase(), p.actorId);
+    }
+    range?.append(hash, visit);
+    events.push({ id: p.id, seq, processedAt, duplicate: false });
+    seq++;
+  }
+  const frontier = range ? Buffer.concat(range.hashes as Buffer[]) : head.frontier;
+  return { head: { nextSeq: seq, lastProcessedMs: processedMs, frontier }, events };
+}

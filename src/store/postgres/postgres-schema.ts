@@ -1,0 +1,200 @@
+// The PostgreSQL store's schema, as numbered migrations run on start (annals_schema holds the last one applied).
+//
+// Layout (schema 1):
+// - Every table of an org's data has org_id leading its primary key and every unique key, so the schema distributes
+//   by org with Citus unchanged: `events`, `ledger`, `event_entities`, `merkle_nodes`, `checkpoints`,
+//   `idempotency`, `actions` and `actor_aliases` are distributed tables (`create_distributed_table('<t>', 'org_id')`,
+//   colocated), `orgs`, `api_keys` and `annals_meta` reference tables (`create_reference_table('<t>')`).
+// - `events` is partitioned by event time (`time_ms`), one partition per UTC month (`events_pYYYYMM`), created ahead
+//   of time on start and daily, and on demand for any month an append touches (ensurePartitions). It holds the
+//   body (the event's ledger leaf, canonical JSON), the copies of its fields that searches filter on, and `tsv`, a
+//   generated tsvector over `words` (the free-text document as words, folded as the embedded store folds them:
+//   see domain/words.ts) with a GIN index.
+// - `ledger` is the Merkle log by seq: one row per event (id, event time, processing time, leaf hash). Proofs,
+//   verification and the processing-time order (the events-stream) read it; it finds an event's row in `events`
+//   by (org_id, time_ms, seq), the events primary key.
+// - `orgs.frontier` is the org's compact range and `orgs` row is the per-org lock that serialises appends from any
+//   number of Annals processes (see postgres-append.ts); `merkle_nodes` holds every complete interior node.
+// - `event_entities` indexes the entities an event names (context, container, the token that acted) by id.
+import type { PoolClient } from 'pg';
+
+export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
+export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
+
+/** Serialises migrations and partition creation across every Annals process on the database. */
+export const DDL_LOCK = 0x616e6e61; // 'anna'
+
+const V1 = `
+  CREATE TABLE annals_meta (
+    name  text PRIMARY KEY,
+    value bytea NOT NULL
+  );
+  CREATE TABLE orgs (
+    id                text PRIMARY KEY,
+    name              text NOT NULL,
+    created_ms        bigint NOT NULL,
+    next_seq          bigint NOT NULL DEFAULT 0,
+    last_processed_ms bigint NOT NULL DEFAULT 0,
+    frontier          bytea NOT NULL DEFAULT '\\x'
+  );
+  CREATE TABLE api_keys (
+    id         text PRIMARY KEY,
+    org_id     text REFERENCES orgs (id),
+    name       text NOT NULL,
+    scopes     text NOT NULL,
+    hash       bytea NOT NULL,
+    created_ms bigint NOT NULL,
+    revoked_ms bigint
+  );
+  CREATE INDEX api_keys_by_org ON api_keys (org_id);
+  CREATE TABLE actions (
+    org_id       text NOT NULL,
+    key          text NOT NULL,
+    display_name text NOT NULL,
+    category     text NOT NULL,
+    product      text NOT NULL,
+    operation    text NOT NULL,
+    created_ms   bigint NOT NULL,
+    PRIMARY KEY (org_id, key)
+  );
+  CREATE TABLE events (
+    org_id       text NOT NULL,
+    time_ms      bigint NOT NULL,
+    seq          bigint NOT NULL,
+    id           text NOT NULL,
+    processed_ms bigint NOT NULL,
+    action       text NOT NULL,
+    actor_id     text NOT NULL,
+    ip           bytea,
+    country      text,
+    city         text,
+    outcome      smallint NOT NULL,
+    body         text NOT NULL,
+    words        text NOT NULL,
+    tsv          tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, words)) STORED,
+    PRIMARY KEY (org_id, time_ms, seq)
+  ) PARTITION BY RANGE (time_ms);
+  CREATE INDEX events_by_action ON events (org_id, action, time_ms, seq);
+  CREATE INDEX events_by_actor ON events (org_id, actor_id, time_ms, seq);
+  CREATE INDEX events_by_ip ON events (org_id, ip, time_ms, seq);
+  CREATE INDEX events_by_country ON events (org_id, lower(country COLLATE "C"), time_ms, seq);
+  CREATE INDEX events_failed ON events (org_id, time_ms, seq) WHERE outcome = 1;
+  CREATE INDEX events_text ON events USING gin (tsv);
+  CREATE TABLE ledger (
+    org_id       text NOT NULL,
+    seq          bigint NOT NULL,
+    id           text NOT NULL,
+    time_ms      bigint NOT NULL,
+    processed_ms bigint NOT NULL,
+    leaf_hash    bytea NOT NULL,
+    PRIMARY KEY (org_id, seq)
+  );
+  CREATE UNIQUE INDEX ledger_by_id ON ledger (org_id, id);
+  CREATE INDEX ledger_by_processed ON ledger (org_id, processed_ms, seq);
+  CREATE TABLE event_entities (
+    org_id  text NOT NULL,
+    id      text NOT NULL,
+    role    smallint NOT NULL,
+    type    text NOT NULL,
+    time_ms bigint NOT NULL,
+    seq     bigint NOT NULL,
+    PRIMARY KEY (org_id, id, role, type, time_ms, seq)
+  );
+  CREATE TABLE actor_aliases (
+    org_id   text NOT NULL,
+    alias    text NOT NULL,
+    actor_id text NOT NULL,
+    PRIMARY KEY (org_id, alias, actor_id)
+  );
+  CREATE TABLE idempotency (
+    org_id      text NOT NULL,
+    key         text NOT NULL,
+    seq         bigint NOT NULL,
+    fingerprint bytea,
+    PRIMARY KEY (org_id, key)
+  );
+  CREATE TABLE merkle_nodes (
+    org_id text NOT NULL,
+    level  smallint NOT NULL,
+    idx    bigint NOT NULL,
+    hash   bytea NOT NULL,
+    PRIMARY KEY (org_id, level, idx)
+  );
+  CREATE TABLE checkpoints (
+    org_id  text NOT NULL,
+    size    bigint NOT NULL,
+    root    bytea NOT NULL,
+    time_ms bigint NOT NULL,
+    note    text NOT NULL,
+    PRIMARY KEY (org_id, size)
+  );
+`;
+
+/** Schema versions in order: MIGRATIONS[v] takes a database from version v to v + 1. */
+export const MIGRATIONS: { description: string; sql: string }[] = [
+  { description: 'orgs, keys, actions, events partitioned by month, the ledger and its indexes', sql: V1 },
+];
+
+/** Runs the migrations a database lacks, in one transaction, one process at a time. */
+export async function migrate(client: PoolClient): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS annals_schema (version integer NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM annals_schema');
+    if (rows.length === 0) await client.query('INSERT INTO annals_schema (version) VALUES (0)');
+    const version = rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`the database is at schema ${version}, newer than this Annals knows (${MIGRATIONS.length}): upgrade Annals`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v].sql);
+    await client.query('UPDATE annals_schema SET version = $1', [MIGRATIONS.length]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+/** The UTC month (as months since 1970-01) of an epoch ms. */
+export function monthOf(ms: number): number {
+  const d = new Date(ms);
+  return (d.getUTCFullYear() - 1970) * 12 + d.getUTCMonth();
+}
+
+const monthStart = (month: number) => Date.UTC(1970 + Math.floor(month / 12), month % 12, 1);
+
+/** The partition of a month: `events_pYYYYMM` (the name holds only digits the store computed). */
+export function partitionName(month: number): string {
+  const year = 1970 + Math.floor(month / 12);
+  return `events_p${String(year).padStart(4, '0')}${String((month % 12) + 1).padStart(2, '0')}`;
+}
+
+/** Creates the monthly partitions of `months` that do not exist yet (in their own transaction, one process at a time). */
+export async function createPartitions(client: PoolClient, months: Iterable<number>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+    for (const month of months) {
+      await client.query(`CREATE TABLE IF NOT EXISTS ${partitionName(month)} PARTITION OF events
+        FOR VALUES FROM (${monthStart(month)}) TO (${monthStart(month + 1)})`);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+/** The months whose partitions exist. */
+export async function existingPartitions(client: PoolClient): Promise<number[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'events'::regclass`);
+  const months: number[] = [];
+  for (const { name } of rows) {
+    const m = /^events_p(\d{4})(\d{2})$/.exec(name);
+    if (m) months.push((Number(m[1]) - 1970) * 12 + Number(m[2]) - 1);
+  }
+  return months;
+}

@@ -1,0 +1,522 @@
+// The PostgreSQL Store: the same port as the embedded store, on a database server through `pg`, for several
+// stateless Annals processes in front of one database (see postgres-schema.ts for the layout and Citus, and
+// postgres-append.ts for how many writers keep one ledger).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { ActionDefinition, Operation, Product } from '../../domain/action.js';
+import { AnnalsError } from '../../domain/errors.js';
+import type { StoredEvent } from '../../domain/event.js';
+import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../../domain/org.js';
+import type { NodeID } from '../../ledger/node-id.js';
+import type {
+  AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, Match, NewApiKey,
+  PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
+} from '../store.js';
+import { Tally } from '../tally.js';
+import { APPEND_CHANNEL, appendGroups, iso, splitFrontier } from './postgres-append.js';
+import { Params, whereOf } from './postgres-query-compiler.js';
+import { createPartitions, existingPartitions, migrate, monthOf, OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
+
+export interface PostgresStoreConfig {
+  /** A `postgres://` connection string. */
+  url: string;
+  /** The schema Annals keeps its tables in (created if missing); default: the connection's search_path. */
+  schema?: string;
+  /** Most connections this process opens (default 10). */
+  poolSize?: number;
+  /** false leaves the Merkle tree alone (benchmarks only). */
+  ledger?: boolean;
+}
+
+/** int8 (seq, epoch ms) as JS numbers: every one the store writes is below 2^53. */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 && format !== 'binary') return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+/** Months ahead of the current one whose partitions exist before any event needs them. */
+const MONTHS_AHEAD = 3;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
+interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
+interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
+  readonly #pool: pg.Pool;
+  readonly #ledger: boolean;
+  readonly #ready: Promise<void>;
+  /** Months whose partitions are known to exist. */
+  readonly #months = new Set<number>();
+  readonly #orgs = new Set<string>();
+  readonly #listeners = new Set<(org: string) => void>();
+  #listener: pg.PoolClient | undefined;
+  #ahead: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(config: PostgresStoreConfig) {
+    if (config.schema !== undefined && !SCHEMA_NAME.test(config.schema)) {
+      throw new AnnalsError('ANN_ERR_INTERNAL', `schema '${config.schema}' is not a plain lower-case identifier`);
+    }
+    this.#ledger = config.ledger ?? true;
+    this.#pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.poolSize ?? 10,
+      types: TYPES,
+      ...(config.schema === undefined ? {} : { options: `-c search_path=${config.schema}` }),
+    });
+    // An idle connection that the server drops is replaced on the next checkout; it must not crash the process.
+    this.#pool.on('error', () => {});
+    this.#ready = this.#init(config.schema);
+    this.#ready.catch(() => {});
+  }
+
+  async #init(schema: string | undefined): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await migrate(client);
+      const mode = this.#ledger ? 'on' : 'off';
+      await client.query('INSERT INTO annals_meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', ['ledger', Buffer.from(mode)]);
+      const kept = (await client.query<{ value: Buffer }>('SELECT value FROM annals_meta WHERE name = $1', ['ledger'])).rows[0].value.toString();
+      if (kept !== mode) throw new AnnalsError('ANN_ERR_INTERNAL', `this store was created with its ledger ${kept} and cannot be opened with it ${mode}`);
+      for (const m of await existingPartitions(client)) this.#months.add(m);
+    } finally {
+      client.release();
+    }
+    await this.#createAhead();
+    this.#ahead = setInterval(() => void this.#createAhead().catch(() => {}), 24 * 3600_000);
+    this.#ahead.unref();
+  }
+
+  /** This month's partition and the next few. */
+  async #createAhead(): Promise<void> {
+    const now = monthOf(Date.now());
+    await this.#ensureMonths(Array.from({ length: MONTHS_AHEAD + 1 }, (_, i) => now + i));
+  }
+
+  async #ensureMonths(months: Iterable<number>): Promise<void> {
+    const missing = [...new Set(months)].filter((m) => !this.#months.has(m)).sort((a, b) => a - b);
+    if (missing.length === 0) return;
+    const client = await this.#pool.connect();
+    try {
+      await createPartitions(client, missing);
+    } finally {
+      client.release();
+    }
+    for (const m of missing) this.#months.add(m);
+  }
+
+  async #q<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    await this.#ready;
+    return (await this.#pool.query<R>(text, values)).rows;
+  }
+
+  /** Throws ANN_ERR_ORG_NOT_FOUND unless the org exists (orgs are never deleted: a yes is remembered). */
+  async #org(id: string): Promise<string> {
+    if (this.#orgs.has(id)) return id;
+    const rows = id.includes('\u0000') ? [] : await this.#q('SELECT 1 FROM orgs WHERE id = $1', [id]);
+    if (rows.length === 0) throw new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${id}' does not exist`, { parameter: 'orgId' });
+    this.#orgs.add(id);
+    return id;
+  }
+
+  async append(groups: AppendGroup[]): Promise<AppendResult[]> {
+    if (groups.length === 0) return [];
+    try {
+      await this.#ready;
+      await this.#ensureMonths(groups.flatMap((g) => g.events.map((e) => monthOf(e.timeMs))));
+      const client = await this.#pool.connect();
+      try {
+        return await appendGroups(client, groups, this.#ledger);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      const failure = new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database did not take the events (${(error as Error).message}); nothing was stored`, {}, { cause: error });
+      return groups.map(() => ({ ok: false, error: failure }));
+    }
+  }
+
+  async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
+    if (id.includes('\u0000')) return (await this.#org(org), undefined);
+    const rows = await this.#q<{ body: string }>(
+      `SELECT e.body FROM ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq
+       WHERE l.org_id = $1 AND l.id = $2`, [await this.#org(org), id]);
+    return rows[0] ? (JSON.parse(rows[0].body) as StoredEvent) : undefined;
+  }
+
+  async queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage> {
+    const { leaves, next } = await this.queryLeaves(org, filter, page);
+    const events = leaves.map((leaf) => JSON.parse(leaf) as StoredEvent);
+    return next ? { events, next } : { events };
+  }
+
+  async queryLeaves(org: string, filter: EventFilter, page: PageRequest): Promise<LeafPage> {
+    const f = await this.#resolve(await this.#org(org), filter);
+    if (!f) return { leaves: [] };
+    const p = new Params();
+    const where = whereOf(f, p);
+    if (!where) return { leaves: [] };
+    const byTime = page.by === 'time';
+    // The processing-time order reads the ledger, whose processedAt never decreases along seq.
+    const key = byTime ? 'e.time_ms' : 'l.processed_ms';
+    const seq = byTime ? 'e.seq' : 'l.seq';
+    where.unshift(`${byTime ? 'e' : 'l'}.org_id = ${p.add(org)}`);
+    ranges(f, p, where, byTime ? 'e' : 'l');
+    if (page.after) {
+      where.push(`(${key}, ${seq}) ${page.order === 'desc' ? '<' : '>'} (${p.add(page.after.at)}::bigint, ${p.add(page.after.seq)}::bigint)`);
+    }
+    const dir = page.order === 'desc' ? 'DESC' : 'ASC';
+    const from = byTime ? 'events e' : 'ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq';
+    const rows = await this.#q<{ body: string; at: number; seq: number }>(
+      `SELECT e.body, ${key} AS at, ${seq} AS seq FROM ${from} WHERE ${where.join(' AND ')}
+       ORDER BY ${key} ${dir}, ${seq} ${dir} LIMIT ${p.add(page.limit + 1)}`, p.values);
+    const more = rows.length > page.limit;
+    if (more) rows.pop();
+    const leaves = rows.map((r) => r.body);
+    const last = rows[rows.length - 1];
+    return more ? { leaves, next: { at: last.at, seq: last.seq } } : { leaves };
+  }
+
+  async aggregate(org: string, filter: EventFilter, request: AggregateRequest): Promise<Aggregates> {
+    const tally = new Tally(request);
+    const f = await this.#resolve(await this.#org(org), filter);
+    if (!f) return tally.result(true);
+    const p = new Params();
+    const where = whereOf(f, p);
+    if (!where) return tally.result(true);
+    where.unshift(`e.org_id = ${p.add(org)}`);
+    ranges(f, p, where, 'e');
+    // A time window, alone or with a condition on the action when only action counts are asked for, is counted
+    // whole (what the embedded store answers from its rollups); anything else up to the newest scanLimit matches
+    // (one more is read to tell whether there were more).
+    const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
+    const whole = rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
+    const limit = whole ? Infinity : request.scanLimit;
+    const bounds = request.bounds ?? [];
+    const bucket = bounds.length >= 2 ? `width_bucket(time_ms, ${p.add(bounds)}::bigint[])` : '0';
+    const facetColumn = { action: 'action', actor: 'actor_id', country: 'country', outcome: 'outcome::text' } as const;
+    const parts = [`SELECT 'total' AS field, NULL AS value, ${bucket} AS bucket, count(*) AS n, min(time_ms) AS oldest FROM k GROUP BY 3`];
+    for (const field of request.facets) {
+      if (!Object.hasOwn(facetColumn, field)) throw new AnnalsError('ANN_ERR_INTERNAL', `no facet '${String(field)}'`);
+      parts.push(`SELECT '${field}', ${facetColumn[field]}, 0, count(*), NULL FROM k WHERE ${facetColumn[field]} IS NOT NULL GROUP BY 2`);
+    }
+    const matches = `SELECT e.time_ms, e.seq, e.action, e.actor_id, e.country, e.outcome FROM events e WHERE ${where.join(' AND ')}`;
+    const rows = await this.#q<{ field: string; value: string | null; bucket: number; n: number; oldest: number | null; matched: number }>(whole
+      ? `WITH k AS (${matches}) SELECT g.*, 0 AS matched FROM (${parts.join(' UNION ALL ')}) g`
+      : `WITH m AS MATERIALIZED (${matches} ORDER BY e.time_ms DESC, e.seq DESC LIMIT ${p.add(limit + 1)}),
+         k AS MATERIALIZED (SELECT * FROM m ORDER BY time_ms DESC, seq DESC LIMIT ${p.add(limit)})
+         SELECT g.*, (SELECT count(*) FROM m) AS matched FROM (${parts.join(' UNION ALL ')}) g`, p.values);
+    let oldest = Infinity;
+    let complete = true;
+    for (const r of rows) {
+      complete = r.matched <= limit;
+      if (r.field === 'total') {
+        const at = r.bucket >= 1 && r.bucket < bounds.length ? bounds[r.bucket - 1] : -Infinity;
+        tally.counted('total', at, '', r.n);
+        if (r.oldest !== null) oldest = Math.min(oldest, r.oldest);
+      } else {
+        const value = r.field === 'outcome' ? (Number(r.value) === OUTCOME_CODE.failure ? 'failure' : 'success') : r.value!;
+        tally.counted(r.field as keyof typeof facetColumn, 0, value, r.n);
+      }
+    }
+    const result = tally.result(complete);
+    if (!complete && Number.isFinite(oldest)) result.coveredFrom = oldest;
+    return result;
+  }
+
+  /** The filter with actors named by id, or undefined when nothing can match (an empty `any`, an empty time range). */
+  async #resolve(org: string, filter: EventFilter): Promise<EventFilter | undefined> {
+    const f: EventFilter = { ...filter };
+    for (const v of Object.values(f)) {
+      const any = (v as Match<unknown> | undefined)?.any;
+      if (any !== undefined && any.length === 0) return undefined;
+    }
+    for (const range of [f.time, f.processed]) {
+      if (range?.from !== undefined && range.to !== undefined && range.from >= range.to) return undefined;
+    }
+    if (f.actors) {
+      f.actors = {
+        any: f.actors.any && await this.#actorIds(org, f.actors.any),
+        none: f.actors.none && await this.#actorIds(org, f.actors.none),
+      };
+    }
+    return f;
+  }
+
+  /** The actor ids that `names` (ids, emails or names the actors used) stand for. */
+  async #actorIds(org: string, names: readonly string[]): Promise<string[]> {
+    const lower = names.filter((n) => !n.includes('\u0000')).map((n) => n.toLowerCase());
+    const ids = new Set(names);
+    const rows = await this.#q<{ actor_id: string }>(
+      'SELECT DISTINCT actor_id FROM actor_aliases WHERE org_id = $1 AND alias = ANY($2::text[])', [org, lower]);
+    for (const r of rows) ids.add(r.actor_id);
+    return [...ids];
+  }
+
+  async countEvents(org: string): Promise<number> {
+    const rows = await this.#q<{ next_seq: number }>('SELECT next_seq FROM orgs WHERE id = $1', [await this.#org(org)]);
+    return rows[0].next_seq;
+  }
+
+  async createOrg(org: { id: string; name: string }): Promise<Org> {
+    if (!ORG_ID_PATTERN.test(org.id)) {
+      throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
+    }
+    const created = Date.now();
+    try {
+      await this.#q('INSERT INTO orgs (id, name, created_ms) VALUES ($1, $2, $3)', [org.id, org.name, created]);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new AnnalsError('ANN_ERR_ORG_EXISTS', `organization '${org.id}' already exists`, { pointer: '/id' });
+      }
+      throw error;
+    }
+    return { id: org.id, name: org.name, createdAt: iso(created) };
+  }
+
+  async getOrg(id: string): Promise<Org | undefined> {
+    if (id.includes('\u0000')) return undefined;
+    const rows = await this.#q<{ id: string; name: string; created_ms: number }>('SELECT id, name, created_ms FROM orgs WHERE id = $1', [id]);
+    return rows[0] && { id: rows[0].id, name: rows[0].name, createdAt: iso(rows[0].created_ms) };
+  }
+
+  async listOrgs(): Promise<Org[]> {
+    const rows = await this.#q<{ id: string; name: string; created_ms: number }>('SELECT id, name, created_ms FROM orgs ORDER BY id COLLATE "C"');
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: iso(r.created_ms) }));
+  }
+
+  async createApiKey(key: NewApiKey): Promise<ApiKey> {
+    const created = Date.now();
+    if (key.org !== null) await this.#org(key.org);
+    await this.#q('INSERT INTO api_keys (id, org_id, name, scopes, hash, created_ms) VALUES ($1, $2, $3, $4, $5, $6)',
+      [key.id, key.org, key.name, key.scopes.join(' '), key.hash, created]);
+    return { id: key.id, org: key.org, name: key.name, scopes: [...key.scopes], createdAt: iso(created) };
+  }
+
+  async getApiKey(id: string): Promise<StoredApiKey | undefined> {
+    if (id.includes('\u0000')) return undefined;
+    const rows = await this.#q<KeyRow>('SELECT id, org_id, name, scopes, hash, created_ms, revoked_ms FROM api_keys WHERE id = $1', [id]);
+    return rows[0] && { ...keyFromRow(rows[0]), hash: rows[0].hash };
+  }
+
+  async listApiKeys(org: string | null): Promise<ApiKey[]> {
+    const rows = org === null
+      ? await this.#q<KeyRow>('SELECT id, org_id, name, scopes, hash, created_ms, revoked_ms FROM api_keys WHERE org_id IS NULL ORDER BY created_ms, id COLLATE "C"')
+      : await this.#q<KeyRow>('SELECT id, org_id, name, scopes, hash, created_ms, revoked_ms FROM api_keys WHERE org_id = $1 ORDER BY created_ms, id COLLATE "C"', [await this.#org(org)]);
+    return rows.map(keyFromRow);
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    await this.#ready;
+    const result = await this.#pool.query('UPDATE api_keys SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL', [Date.now(), id]);
+    return result.rowCount === 1;
+  }
+
+  async countApiKeys(): Promise<number> {
+    return (await this.#q<{ n: number }>('SELECT count(*) AS n FROM api_keys'))[0].n;
+  }
+
+  async registerAction(org: string, action: Omit<ActionDefinition, 'builtIn'>): Promise<ActionDefinition> {
+    await this.#org(org);
+    try {
+      await this.#q(`INSERT INTO actions (org_id, key, display_name, category, product, operation, created_ms)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)`, [org, action.key, action.displayName, action.category, action.product, action.operation, Date.now()]);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new AnnalsError('ANN_ERR_ACTION_EXISTS', `action '${action.key}' is already registered`, { pointer: '/key' });
+      }
+      throw error;
+    }
+    return { ...action, builtIn: false };
+  }
+
+  async getAction(org: string, key: string): Promise<ActionDefinition | undefined> {
+    if (key.includes('\u0000')) return (await this.#org(org), undefined);
+    const rows = await this.#q<ActionRow>('SELECT key, display_name, category, product, operation FROM actions WHERE org_id = $1 AND key = $2',
+      [await this.#org(org), key]);
+    return rows[0] && actionFromRow(rows[0]);
+  }
+
+  async listActions(org: string): Promise<ActionDefinition[]> {
+    const rows = await this.#q<ActionRow>('SELECT key, display_name, category, product, operation FROM actions WHERE org_id = $1 ORDER BY key COLLATE "C"',
+      [await this.#org(org)]);
+    return rows.map(actionFromRow);
+  }
+
+  async ledgerHead(org: string): Promise<{ size: number; hashes: Buffer[] }> {
+    const rows = await this.#q<{ next_seq: number; frontier: Buffer }>('SELECT next_seq, frontier FROM orgs WHERE id = $1', [await this.#org(org)]);
+    return { size: rows[0].next_seq, hashes: splitFrontier(rows[0].frontier) };
+  }
+
+  async ledgerNodes(org: string, ids: readonly NodeID[]): Promise<Buffer[]> {
+    await this.#org(org);
+    const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
+    const inner = ids.filter((id) => id.level > 0);
+    const [leafRows, nodeRows] = await Promise.all([
+      leaves.length === 0 ? [] : this.#q<{ seq: number; leaf_hash: Buffer }>(
+        'SELECT seq, leaf_hash FROM ledger WHERE org_id = $1 AND seq = ANY($2::bigint[])', [org, leaves]),
+      inner.length === 0 ? [] : this.#q<{ level: number; idx: number; hash: Buffer }>(
+        `SELECT n.level, n.idx, n.hash FROM merkle_nodes n
+         JOIN unnest($2::smallint[], $3::bigint[]) AS w (level, idx) ON n.level = w.level AND n.idx = w.idx WHERE n.org_id = $1`,
+        [org, inner.map((id) => id.level), inner.map((id) => id.index)]),
+    ]);
+    const found = new Map<string, Buffer>();
+    for (const r of leafRows) found.set(`0/${r.seq}`, r.leaf_hash);
+    for (const r of nodeRows) found.set(`${r.level}/${r.idx}`, r.hash);
+    return ids.map((id) => {
+      const hash = found.get(`${id.level}/${id.index}`);
+      if (!hash) throw new Error(`ledger node (level ${id.level}, index ${id.index}) of '${org}' is missing`);
+      return hash;
+    });
+  }
+
+  async readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]> {
+    const rows = await this.#q<{
+      seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms: number; action: string; actor_id: string;
+      ip: Buffer | null; country: string | null; city: string | null; outcome: number;
+    }>(
+      `SELECT l.seq, l.id, convert_to(e.body, 'UTF8') AS body, l.leaf_hash, e.time_ms, e.action, e.actor_id, e.ip, e.country, e.city, e.outcome
+       FROM ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq
+       WHERE l.org_id = $1 AND l.seq >= $2 ORDER BY l.seq LIMIT $3`, [await this.#org(org), from, limit]);
+    return rows.map((r) => {
+      const indexed: StoredLeaf['indexed'] = {
+        timeMs: r.time_ms, action: r.action, actorId: r.actor_id, outcome: r.outcome === OUTCOME_CODE.failure ? 'failure' : 'success',
+      };
+      if (r.ip !== null) indexed.ip = r.ip;
+      if (r.country !== null) indexed.country = r.country;
+      if (r.city !== null) indexed.city = r.city;
+      return { seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash, indexed };
+    });
+  }
+
+  async checkIndexes(org: string, limit: number): Promise<IndexFinding[]> {
+    await this.#org(org);
+    const findings: IndexFinding[] = [];
+    // The ledger and the events table: one row each per event, agreeing on id and processing time.
+    const unpaired = await this.#q<{ l_seq: number | null; e_seq: number | null; id: string }>(
+      `SELECT l.seq AS l_seq, e.seq AS e_seq, coalesce(l.id, e.id) AS id
+       FROM (SELECT * FROM ledger WHERE org_id = $1) l
+       FULL JOIN (SELECT org_id, time_ms, seq, id, processed_ms FROM events WHERE org_id = $1) e
+         ON e.time_ms = l.time_ms AND e.seq = l.seq
+       WHERE l.seq IS NULL OR e.seq IS NULL OR l.id <> e.id OR l.processed_ms <> e.processed_ms LIMIT $2`, [org, limit]);
+    for (const r of unpaired) {
+      const detail = r.e_seq === null ? 'the ledger names an event that the events table does not hold at its time'
+        : r.l_seq === null ? 'the events table holds an event that the ledger does not name at its time and seq'
+          : 'the ledger and the events table disagree on the event\'s id or processing time';
+      findings.push({ seq: r.l_seq ?? r.e_seq ?? undefined, id: r.id, detail });
+    }
+    // Entity rows: what the leaves name, against what is stored, both ways.
+    const diff = await this.#q<{ lost: boolean; entity: string; role: number; seq: number; id: string | null }>(
+      `WITH b AS (SELECT time_ms, seq, body::jsonb AS j FROM events WHERE org_id = $1),
+       derived AS (
+         SELECT c->>'id' AS id, 0 AS role, c->>'type' AS type, time_ms, seq FROM b, jsonb_array_elements(j->'context') c
+         UNION ALL SELECT c->>'id', 1, c->>'type', time_ms, seq FROM b, jsonb_array_elements(j->'container') c
+         UNION ALL SELECT j->'actor'->'auth'->>'tokenId', 2, 'token', time_ms, seq FROM b
+           WHERE jsonb_typeof(j->'actor'->'auth'->'tokenId') = 'string' AND j->'actor'->'auth'->>'tokenId' <> ''),
+       stored AS (SELECT id, role::int AS role, type, time_ms, seq FROM event_entities WHERE org_id = $1),
+       d AS ((SELECT true AS lost, * FROM derived EXCEPT SELECT true, * FROM stored)
+             UNION ALL (SELECT false, * FROM stored EXCEPT SELECT false, * FROM derived))
+       SELECT d.lost, d.id AS entity, d.role, d.seq, e.id FROM d
+       LEFT JOIN events e ON e.org_id = $1 AND e.time_ms = d.time_ms AND e.seq = d.seq LIMIT $2`, [org, limit]);
+    const role = (code: number) => Object.entries(ROLE_CODE).find(([, c]) => c === code)?.[0];
+    for (const r of diff) {
+      if (r.id === null) findings.push({ detail: `the entity index names '${r.entity}' in an event that is not stored` });
+      else if (r.lost) findings.push({ seq: r.seq, id: r.id, detail: `the entity index has lost ${role(r.role)} '${r.entity}': searches for it miss this event` });
+      else findings.push({ seq: r.seq, id: r.id, detail: `the entity index names ${role(r.role)} '${r.entity}', which the event does not` });
+    }
+    return findings.slice(0, limit);
+  }
+
+  async addCheckpoint(org: string, checkpoint: StoredCheckpoint): Promise<boolean> {
+    await this.#ready;
+    const result = await this.#pool.query(
+      'INSERT INTO checkpoints (org_id, size, root, time_ms, note) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [await this.#org(org), checkpoint.size, checkpoint.rootHash, checkpoint.timeMs, checkpoint.note]);
+    return result.rowCount === 1;
+  }
+
+  async getCheckpoint(org: string, size: number): Promise<StoredCheckpoint | undefined> {
+    const rows = await this.#q<CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_id = $1 AND size = $2', [await this.#org(org), size]);
+    return rows[0] && checkpointFromRow(rows[0]);
+  }
+
+  async latestCheckpoint(org: string): Promise<StoredCheckpoint | undefined> {
+    const rows = await this.#q<CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_id = $1 ORDER BY size DESC LIMIT 1', [await this.#org(org)]);
+    return rows[0] && checkpointFromRow(rows[0]);
+  }
+
+  async listCheckpoints(org: string, fromSize: number, limit: number): Promise<StoredCheckpoint[]> {
+    const rows = await this.#q<CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_id = $1 AND size >= $2 ORDER BY size LIMIT $3',
+      [await this.#org(org), fromSize, limit]);
+    return rows.map(checkpointFromRow);
+  }
+
+  async secret(name: string): Promise<Buffer> {
+    await this.#q('INSERT INTO annals_meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [`secret:${name}`, randomBytes(32)]);
+    return (await this.#q<{ value: Buffer }>('SELECT value FROM annals_meta WHERE name = $1', [`secret:${name}`]))[0].value;
+  }
+
+  /**
+   * Calls `listener` with the org whenever any Annals process on this database commits events to it (LISTEN on
+   * the channel the append path NOTIFYs). Returns a function that stops it.
+   */
+  async watch(listener: (org: string) => void): Promise<() => void> {
+    await this.#ready;
+    if (!this.#listener) {
+      const client = await this.#pool.connect();
+      client.on('notification', (n) => {
+        if (n.channel === APPEND_CHANNEL && n.payload) for (const l of this.#listeners) l(n.payload);
+      });
+      await client.query(`LISTEN ${APPEND_CHANNEL}`);
+      this.#listener = client;
+    }
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async ping(): Promise<void> {
+    await this.#q('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#ready.catch(() => {});
+    if (this.#ahead) clearInterval(this.#ahead);
+    this.#listener?.release();
+    await this.#pool.end();
+  }
+}
+
+/** Event-time and processing-time bounds of `f` on alias `a` (events `e`, or the ledger `l` for processing time). */
+function ranges(f: EventFilter, p: Params, where: string[], a: 'e' | 'l'): void {
+  if (f.time?.from !== undefined) where.push(`e.time_ms >= ${p.add(f.time.from)}::bigint`);
+  if (f.time?.to !== undefined) where.push(`e.time_ms < ${p.add(f.time.to)}::bigint`);
+  if (f.processed?.from !== undefined) where.push(`${a}.processed_ms >= ${p.add(f.processed.from)}::bigint`);
+  if (f.processed?.to !== undefined) where.push(`${a}.processed_ms < ${p.add(f.processed.to)}::bigint`);
+}
+
+function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
+  return { size: row.size, rootHash: row.root, timeMs: row.time_ms, note: row.note };
+}
+
+function keyFromRow(row: KeyRow): ApiKey {
+  const key: ApiKey = {
+    id: row.id, org: row.org_id, name: row.name, scopes: row.scopes.split(' ') as Scope[], createdAt: iso(row.created_ms),
+  };
+  if (row.revoked_ms !== null) key.revokedAt = iso(row.revoked_ms);
+  return key;
+}
+
+function actionFromRow(row: ActionRow): ActionDefinition {
+  return {
+    key: row.key, displayName: row.display_name, category: row.category,
+    product: row.product as Product, operation: row.operation as Operation, builtIn: false,
+  };
+}
