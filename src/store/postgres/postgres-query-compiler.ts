@@ -3,11 +3,11 @@
 // parameter numbers (test/unit/postgres-query-compiler.test.ts checks that). Unlike the embedded store, the plan
 // is left to PostgreSQL's planner: its statistics see what the SQLite store has to count for itself.
 import { words } from '../../domain/words.js';
-import type { EntityRef, EventFilter, Match } from '../store.js';
+import type { AggregateRequest, EntityRef, EventFilter, Match, PageRequest } from '../store.js';
 import { OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
 
 /** Bound parameters, numbered in the order they are added. */
-export class Params {
+class Params {
   readonly values: unknown[] = [];
 
   /** The placeholder of a new parameter holding `value`. */
@@ -15,6 +15,78 @@ export class Params {
     this.values.push(value);
     return `$${this.values.length}`;
   }
+}
+
+export interface Sql {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * A page of `org`'s events matching `f` (actors already named by id), as rows (body, at, seq): by event time from
+ * the events table, or by processing time from the ledger (whose processedAt never decreases along seq).
+ * undefined when nothing can match.
+ */
+export function pageSql(org: string, f: EventFilter, page: PageRequest): Sql | undefined {
+  const p = new Params();
+  const where = whereOf(f, p);
+  if (!where) return undefined;
+  const byTime = page.by === 'time';
+  const key = byTime ? 'e.time_ms' : 'l.processed_ms';
+  const seq = byTime ? 'e.seq' : 'l.seq';
+  where.unshift(`${byTime ? 'e' : 'l'}.org_id = ${p.add(org)}`);
+  ranges(f, p, where, byTime ? 'e' : 'l');
+  if (page.after) {
+    where.push(`(${key}, ${seq}) ${page.order === 'desc' ? '<' : '>'} (${p.add(page.after.at)}::bigint, ${p.add(page.after.seq)}::bigint)`);
+  }
+  const dir = page.order === 'desc' ? 'DESC' : 'ASC';
+  const from = byTime ? 'events e' : 'ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq';
+  return {
+    text: `SELECT e.body, ${key} AS at, ${seq} AS seq FROM ${from} WHERE ${where.join(' AND ')}
+      ORDER BY ${key} ${dir}, ${seq} ${dir} LIMIT ${p.add(page.limit + 1)}`,
+    values: p.values,
+  };
+}
+
+const FACET_COLUMN = { action: 'action', actor: 'actor_id', country: 'country', outcome: 'outcome::text' } as const;
+
+/**
+ * Counts of `org`'s events matching `f`, as rows (field, value, bucket, n, oldest, matched): `total` rows per
+ * histogram bucket (width_bucket's numbering: 1 is [bounds[0], bounds[1]), 0 and bounds.length are outside), the
+ * others per facet value. A time window, alone or with a condition on the action when only action counts are
+ * asked for, is counted whole (what the embedded store answers from its rollups); anything else up to the newest
+ * scanLimit matches, `matched` telling whether there were more.
+ */
+export function aggregateSql(org: string, f: EventFilter, request: AggregateRequest): Sql | undefined {
+  const p = new Params();
+  const where = whereOf(f, p);
+  if (!where) return undefined;
+  where.unshift(`e.org_id = ${p.add(org)}`);
+  ranges(f, p, where, 'e');
+  const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
+  const whole = rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
+  const bounds = request.bounds ?? [];
+  const bucket = bounds.length >= 2 ? `width_bucket(time_ms, ${p.add(bounds)}::bigint[])` : '0';
+  const parts = [`SELECT 'total' AS field, NULL AS value, ${bucket} AS bucket, count(*) AS n, min(time_ms) AS oldest FROM k GROUP BY 3`];
+  for (const field of request.facets) {
+    if (!Object.hasOwn(FACET_COLUMN, field)) throw new Error(`no facet '${String(field)}'`);
+    parts.push(`SELECT '${field}', ${FACET_COLUMN[field]}, 0, count(*), NULL FROM k WHERE ${FACET_COLUMN[field]} IS NOT NULL GROUP BY 2`);
+  }
+  const matches = `SELECT e.time_ms, e.seq, e.action, e.actor_id, e.country, e.outcome FROM events e WHERE ${where.join(' AND ')}`;
+  const text = whole
+    ? `WITH k AS (${matches}) SELECT g.*, 0 AS matched FROM (${parts.join(' UNION ALL ')}) g`
+    : `WITH m AS MATERIALIZED (${matches} ORDER BY e.time_ms DESC, e.seq DESC LIMIT ${p.add(request.scanLimit + 1)}),
+       k AS MATERIALIZED (SELECT * FROM m ORDER BY time_ms DESC, seq DESC LIMIT ${p.add(request.scanLimit)})
+       SELECT g.*, (SELECT count(*) FROM m) AS matched FROM (${parts.join(' UNION ALL ')}) g`;
+  return { text, values: p.values };
+}
+
+/** Event-time and processing-time bounds of `f` on alias `a` (events `e`, or the ledger `l` for processing time). */
+function ranges(f: EventFilter, p: Params, where: string[], a: 'e' | 'l'): void {
+  if (f.time?.from !== undefined) where.push(`e.time_ms >= ${p.add(f.time.from)}::bigint`);
+  if (f.time?.to !== undefined) where.push(`e.time_ms < ${p.add(f.time.to)}::bigint`);
+  if (f.processed?.from !== undefined) where.push(`${a}.processed_ms >= ${p.add(f.processed.from)}::bigint`);
+  if (f.processed?.to !== undefined) where.push(`${a}.processed_ms < ${p.add(f.processed.to)}::bigint`);
 }
 
 /** ASCII case folding: what `lower(x COLLATE "C")` does, and what the embedded store's NOCASE compares. */
@@ -27,7 +99,7 @@ const storable = (s: string) => !s.includes('\u0000');
  * The conditions of `filter` on `e` (an events row), ANDed, or undefined when nothing can match. `filter.actors`
  * must already name actor ids. Time and processing-time ranges are left to the caller (they bound the scan).
  */
-export function whereOf(filter: EventFilter, p: Params): string[] | undefined {
+function whereOf(filter: EventFilter, p: Params): string[] | undefined {
   const where: string[] = [];
   const add = <T>(match: Match<T> | undefined, test: (values: T[]) => string | undefined): boolean => {
     if (!match) return true;

@@ -9,12 +9,12 @@ import type { StoredEvent } from '../../domain/event.js';
 import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../../domain/org.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import type {
-  AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, Match, NewApiKey,
+  AggregateRequest, Aggregates, AppendGroup, FacetField, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, Match, NewApiKey,
   PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { Tally } from '../tally.js';
 import { APPEND_CHANNEL, appendGroups, iso, splitFrontier } from './postgres-append.js';
-import { Params, whereOf } from './postgres-query-compiler.js';
+import { aggregateSql, pageSql } from './postgres-query-compiler.js';
 import { createPartitions, existingPartitions, migrate, monthOf, OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
 
 export interface PostgresStoreConfig {
@@ -159,23 +159,9 @@ export class PostgresStore implements Store {
   async queryLeaves(org: string, filter: EventFilter, page: PageRequest): Promise<LeafPage> {
     const f = await this.#resolve(await this.#org(org), filter);
     if (!f) return { leaves: [] };
-    const p = new Params();
-    const where = whereOf(f, p);
-    if (!where) return { leaves: [] };
-    const byTime = page.by === 'time';
-    // The processing-time order reads the ledger, whose processedAt never decreases along seq.
-    const key = byTime ? 'e.time_ms' : 'l.processed_ms';
-    const seq = byTime ? 'e.seq' : 'l.seq';
-    where.unshift(`${byTime ? 'e' : 'l'}.org_id = ${p.add(org)}`);
-    ranges(f, p, where, byTime ? 'e' : 'l');
-    if (page.after) {
-      where.push(`(${key}, ${seq}) ${page.order === 'desc' ? '<' : '>'} (${p.add(page.after.at)}::bigint, ${p.add(page.after.seq)}::bigint)`);
-    }
-    const dir = page.order === 'desc' ? 'DESC' : 'ASC';
-    const from = byTime ? 'events e' : 'ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq';
-    const rows = await this.#q<{ body: string; at: number; seq: number }>(
-      `SELECT e.body, ${key} AS at, ${seq} AS seq FROM ${from} WHERE ${where.join(' AND ')}
-       ORDER BY ${key} ${dir}, ${seq} ${dir} LIMIT ${p.add(page.limit + 1)}`, p.values);
+    const q = pageSql(org, f, page);
+    if (!q) return { leaves: [] };
+    const rows = await this.#q<{ body: string; at: number; seq: number }>(q.text, q.values);
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const leaves = rows.map((r) => r.body);
@@ -187,42 +173,21 @@ export class PostgresStore implements Store {
     const tally = new Tally(request);
     const f = await this.#resolve(await this.#org(org), filter);
     if (!f) return tally.result(true);
-    const p = new Params();
-    const where = whereOf(f, p);
-    if (!where) return tally.result(true);
-    where.unshift(`e.org_id = ${p.add(org)}`);
-    ranges(f, p, where, 'e');
-    // A time window, alone or with a condition on the action when only action counts are asked for, is counted
-    // whole (what the embedded store answers from its rollups); anything else up to the newest scanLimit matches
-    // (one more is read to tell whether there were more).
-    const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
-    const whole = rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
-    const limit = whole ? Infinity : request.scanLimit;
+    const q = aggregateSql(org, f, request);
+    if (!q) return tally.result(true);
     const bounds = request.bounds ?? [];
-    const bucket = bounds.length >= 2 ? `width_bucket(time_ms, ${p.add(bounds)}::bigint[])` : '0';
-    const facetColumn = { action: 'action', actor: 'actor_id', country: 'country', outcome: 'outcome::text' } as const;
-    const parts = [`SELECT 'total' AS field, NULL AS value, ${bucket} AS bucket, count(*) AS n, min(time_ms) AS oldest FROM k GROUP BY 3`];
-    for (const field of request.facets) {
-      if (!Object.hasOwn(facetColumn, field)) throw new AnnalsError('ANN_ERR_INTERNAL', `no facet '${String(field)}'`);
-      parts.push(`SELECT '${field}', ${facetColumn[field]}, 0, count(*), NULL FROM k WHERE ${facetColumn[field]} IS NOT NULL GROUP BY 2`);
-    }
-    const matches = `SELECT e.time_ms, e.seq, e.action, e.actor_id, e.country, e.outcome FROM events e WHERE ${where.join(' AND ')}`;
-    const rows = await this.#q<{ field: string; value: string | null; bucket: number; n: number; oldest: number | null; matched: number }>(whole
-      ? `WITH k AS (${matches}) SELECT g.*, 0 AS matched FROM (${parts.join(' UNION ALL ')}) g`
-      : `WITH m AS MATERIALIZED (${matches} ORDER BY e.time_ms DESC, e.seq DESC LIMIT ${p.add(limit + 1)}),
-         k AS MATERIALIZED (SELECT * FROM m ORDER BY time_ms DESC, seq DESC LIMIT ${p.add(limit)})
-         SELECT g.*, (SELECT count(*) FROM m) AS matched FROM (${parts.join(' UNION ALL ')}) g`, p.values);
+    const rows = await this.#q<{ field: FacetField | 'total'; value: string | null; bucket: number; n: number; oldest: number | null; matched: number }>(q.text, q.values);
     let oldest = Infinity;
     let complete = true;
     for (const r of rows) {
-      complete = r.matched <= limit;
+      complete = r.matched <= request.scanLimit;
       if (r.field === 'total') {
         const at = r.bucket >= 1 && r.bucket < bounds.length ? bounds[r.bucket - 1] : -Infinity;
         tally.counted('total', at, '', r.n);
         if (r.oldest !== null) oldest = Math.min(oldest, r.oldest);
       } else {
         const value = r.field === 'outcome' ? (Number(r.value) === OUTCOME_CODE.failure ? 'failure' : 'success') : r.value!;
-        tally.counted(r.field as keyof typeof facetColumn, 0, value, r.n);
+        tally.counted(r.field, 0, value, r.n);
       }
     }
     const result = tally.result(complete);
@@ -492,14 +457,6 @@ export class PostgresStore implements Store {
     this.#listener?.release();
     await this.#pool.end();
   }
-}
-
-/** Event-time and processing-time bounds of `f` on alias `a` (events `e`, or the ledger `l` for processing time). */
-function ranges(f: EventFilter, p: Params, where: string[], a: 'e' | 'l'): void {
-  if (f.time?.from !== undefined) where.push(`e.time_ms >= ${p.add(f.time.from)}::bigint`);
-  if (f.time?.to !== undefined) where.push(`e.time_ms < ${p.add(f.time.to)}::bigint`);
-  if (f.processed?.from !== undefined) where.push(`${a}.processed_ms >= ${p.add(f.processed.from)}::bigint`);
-  if (f.processed?.to !== undefined) where.push(`${a}.processed_ms < ${p.add(f.processed.to)}::bigint`);
 }
 
 function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
