@@ -74,15 +74,17 @@ export async function openAnnals(config: AnnalsConfig): Promise<Annals> {
     await store.close();
     throw error;
   }
+  const query = new QueryService(store, actions, cursors);
   return {
     config,
     store,
     actions,
     ingest: new IngestService(actions, committer, { maxBatch: config.maxBatch }),
-    query: new QueryService(store, actions, cursors),
+    query,
     keys: new ApiKeyService(store),
     ledger: new LedgerService(store, keys, logName),
     async close() {
+      query.close();
       await committer.drain();
       await store.close();
     },

@@ -46,6 +46,8 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
     done(null, items);
   });
 
+  // Long polls of the events-stream answer at once when the server stops, instead of holding the close up.
+  app.addHook('preClose', async () => annals.query.close());
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, new AnnalsError('ANN_ERR_REQUEST_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));

@@ -49,6 +49,11 @@ export const EventStreamQuery = Type.Object({
   q: Q,
   ...Paging,
   sortOrder: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'By processing time; default asc (oldest first)' })),
+  wait: Type.Optional(Type.Integer({
+    minimum: 0, maximum: 60,
+    description: 'Annals extension, a long poll: when there is nothing new yet, wait up to this many seconds for events '
+      + 'to be committed (by any Annals node) before answering; default 0',
+  })),
 }, { additionalProperties: false });
 
 export const FacetQuery = Type.Object({

@@ -117,6 +117,10 @@ export class QueryService {
   readonly #actions: ActionRegistry;
   readonly #cursors: CursorCodec;
 
+  /** Long polls waiting for a commit (see stream). */
+  readonly #waiting = new Set<() => void>();
+  #closing = false;
+
   constructor(store: Store, actions: ActionRegistry, cursors: CursorCodec) {
     this.#store = store;
     this.#actions = actions;
@@ -140,7 +144,50 @@ export class QueryService {
    * poller that keeps it sees every event once, including events that arrive later with an old `time`. An empty
    * page has none, unless the stream is filtered (`q`): then its cursor resumes after the newest event looked at.
    */
-  async stream(org: string, query: EventQuery): Promise<EventQueryPage> {
+  /**
+   * A page of the events-stream. With `waitMs`, a page that would be empty waits (a long poll) until events are
+   * committed to the org, by this process or, on a shared database, any other (Store.watch), or until `waitMs`
+   * has passed or the service closes; then it looks again.
+   */
+  async stream(org: string, query: EventQuery, waitMs = 0): Promise<EventQueryPage> {
+    if (waitMs <= 0) return this.#streamOnce(org, query);
+    const deadline = Date.now() + waitMs;
+    let committed = false;
+    let wake = () => {};
+    const stop = await this.#store.watch((o) => {
+      if (o !== org) return;
+      committed = true;
+      wake();
+    });
+    try {
+      for (;;) {
+        committed = false;
+        const page = await this.#streamOnce(org, query);
+        const left = deadline - Date.now();
+        if (page.leaves.length > 0 || left <= 0 || this.#closing) return page;
+        if (committed) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          this.#waiting.add(wake);
+        });
+        this.#waiting.delete(wake);
+      }
+    } finally {
+      stop();
+    }
+  }
+
+  /** Ends every long poll now (each answers with what it has): for shutting down. */
+  close(): void {
+    this.#closing = true;
+    for (const wake of this.#waiting) wake();
+  }
+
+  async #streamOnce(org: string, query: EventQuery): Promise<EventQueryPage> {
     const { from, to, ...rest } = query;
     const filter = await this.filter(org, rest);
     const filtered = Object.values(filter).some((v) => v !== undefined);

@@ -268,6 +268,13 @@ export interface Store {
   /** A random 32-byte secret kept in the store under `name`, created on first use (e.g. the cursor MAC key). */
   secret(name: string): Promise<Buffer>;
 
+  /**
+   * Calls `listener` with the org after each commit that stored new events in it: commits of this process, and on a
+   * database several Annals processes share (PostgreSQL), of every one of them. Resolves, once listening, to a
+   * function that stops it. Wakes long polls of the events-stream.
+   */
+  watch(listener: (org: string) => void): Promise<() => void>;
+
   /** Cheap round trip for readiness checks; throws if reads or appends cannot be served. */
   ping(): Promise<void>;
   close(): Promise<void>;

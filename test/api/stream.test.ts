@@ -150,3 +150,46 @@ describe('the events-stream', () => {
     assert.equal(res.json().code, 'ANN_ERR_QUERY_CURSOR');
   });
 });
+
+describe('long polls (wait=, an Annals extension)', () => {
+  /** The cursor after everything stored so far. */
+  async function cursorAtEnd(): Promise<string> {
+    const newest = await get(`${STREAM}?sortOrder=desc&limit=1`);
+    assert.equal(newest.data.length, 1);
+    const from = Date.parse(newest.data[0].attributes.processedAt);
+    let cursor: string | undefined;
+    let url = `${STREAM}?from=${from}&limit=100`;
+    for (;;) {
+      const page = await get(url);
+      if (page.meta.next === null) break;
+      cursor = page.meta.next;
+      url = `${STREAM}?cursor=${encodeURIComponent(cursor)}&limit=100`;
+    }
+    assert.ok(cursor);
+    return cursor;
+  }
+
+  test('an empty page waits for the next commit and answers with it, well before the wait is over', async () => {
+    await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: bearer(writer), payload: event() });
+    const cursor = await cursorAtEnd();
+    const started = Date.now();
+    const polled = get(`${STREAM}?cursor=${encodeURIComponent(cursor)}&wait=30`);
+    await sleep(200);
+    const posted = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: bearer(writer), payload: event({ time: '2020-01-01T00:00:00.000Z' }) });
+    assert.equal(posted.statusCode, 201);
+    const page = await polled;
+    assert.deepEqual(page.data.map((e) => e.id), [posted.json().data[0].id]);
+    assert.ok(Date.now() - started < 20_000, 'it answered on the commit, not at the end of the wait');
+  });
+
+  test('with nothing new it answers, empty, once the wait is over; wait out of range is a 400', async () => {
+    const cursor = await cursorAtEnd();
+    const started = Date.now();
+    const page = await get(`${STREAM}?cursor=${encodeURIComponent(cursor)}&wait=1`);
+    assert.deepEqual(page.data, []);
+    assert.ok(Date.now() - started >= 900, 'it waited');
+    const bad = await t.app.inject({ method: 'GET', url: `${STREAM}?wait=61`, headers: bearer(reader) });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().detail ?? bad.body, /wait/);
+  });
+});

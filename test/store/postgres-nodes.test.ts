@@ -129,6 +129,30 @@ describe('several Annals nodes on one PostgreSQL database', { skip: !reachable &
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
   });
 
+  test('a long poll on one node wakes when another node commits (LISTEN/NOTIFY)', async () => {
+    const [a, b] = nodes;
+    const reader = (await call(a, 'POST', `/v1/orgs/${org}/keys`, admin, { name: 'siem', scopes: ['read:events'] })).json.data as { token: string };
+    // Follow the stream to its end on node b, then wait there for what node a stores.
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await call(b, 'GET', `/admin/v1/orgs/${org}/events-stream?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, reader.token);
+      const next = (page.json.meta as { next: string | null }).next;
+      if (next === null) break;
+      cursor = next;
+    }
+    assert.ok(cursor);
+    const started = Date.now();
+    const polled = call(b, 'GET', `/admin/v1/orgs/${org}/events-stream?cursor=${encodeURIComponent(cursor)}&wait=30`, reader.token);
+    await new Promise((r) => setTimeout(r, 300));
+    const stored = await call(a, 'POST', `/v1/orgs/${org}/events`, writer, event());
+    assert.equal(stored.status, 201);
+    const id = (stored.json.data as { id: string; seq: number }[])[0];
+    acked.set(id.id, id.seq);
+    const page = await polled;
+    assert.deepEqual((page.json.data as { id: string }[]).map((e) => e.id), [id.id]);
+    assert.ok(Date.now() - started < 20_000, 'node b answered on node a\'s commit, not at the end of the wait');
+  });
+
   test('a node killed mid-ingest loses nothing it acknowledged; the ledger still verifies', async () => {
     const victim = await startNode();
     const before = acked.size;

@@ -101,7 +101,8 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
-      const page = await annals.query.stream(orgId, request.query as EventQuery);
+      const { wait, ...query } = request.query as EventQuery & { wait?: number };
+      const page = await annals.query.stream(orgId, query, (wait ?? 0) * 1000);
       return pageBody(request, reply, prefix, orgId, page);
     });
 

@@ -25,7 +25,7 @@ export function tailCommand(): Command {
     .option('-q, --q <query>', 'only events that match this query (the query language of `annals query -q`)')
     .option('-n, --lines <n>', 'how many of the newest events to print first', (v) => Number.parseInt(v, 10), 10)
     .option('--from <time>', 'start at this processing time instead (epoch ms, ISO-8601 or -1h)')
-    .option('--interval <ms>', 'how often to look for new events', (v) => Number.parseInt(v, 10), 1000)
+    .option('--interval <ms>', 'how long to wait for new events before looking again (new commits of this process, and on PostgreSQL of any Annals node, wake it at once)', (v) => Number.parseInt(v, 10), 1000)
     .option('--no-follow', 'print and exit')
     .option('--format <format>', 'table or ndjson', 'table')
     .action(async (opts: TailOptions, command: Command) => {
@@ -60,12 +60,16 @@ export function tailCommand(): Command {
         let stop = false;
         process.once('SIGINT', () => { stop = true; });
         for (;;) {
-          const page = await annals.query.stream(opts.org, cursor === undefined ? { q: opts.q, from, limit: 1000 } : { q: opts.q, cursor, limit: 1000 });
+          const query = cursor === undefined ? { q: opts.q, from, limit: 1000 } : { q: opts.q, cursor, limit: 1000 };
+          // The first page answers at once; following ones wait (a long poll) for the next commit.
+          const page = await annals.query.stream(opts.org, query, cursor !== undefined && opts.follow ? opts.interval : 0);
           print(page.events.filter((e) => e.seq > after));
+          const moved = page.next !== undefined && page.next !== cursor;
           if (page.next) cursor = page.next;
           if (page.events.length === 1000) continue;
           if (!opts.follow || stop) break;
-          await sleep(opts.interval);
+          // Nothing new and no cursor yet (an empty org): look again after the interval.
+          if (!moved && page.events.length === 0 && cursor === undefined) await sleep(opts.interval);
           if (stop) break;
         }
       });

@@ -55,6 +55,7 @@ export class PostgresStore implements Store {
   readonly #orgs = new Set<string>();
   readonly #listeners = new Set<(org: string) => void>();
   #listener: pg.PoolClient | undefined;
+  #listening: Promise<void> | undefined;
   #ahead: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -427,22 +428,33 @@ export class PostgresStore implements Store {
     return (await this.#q<{ value: Buffer }>('SELECT value FROM annals_meta WHERE name = $1', [`secret:${name}`]))[0].value;
   }
 
-  /**
-   * Calls `listener` with the org whenever any Annals process on this database commits events to it (LISTEN on
-   * the channel the append path NOTIFYs). Returns a function that stops it.
-   */
+  /** See Store.watch: LISTEN on the channel every process's append NOTIFYs at commit. */
   async watch(listener: (org: string) => void): Promise<() => void> {
     await this.#ready;
-    if (!this.#listener) {
-      const client = await this.#pool.connect();
-      client.on('notification', (n) => {
-        if (n.channel === APPEND_CHANNEL && n.payload) for (const l of this.#listeners) l(n.payload);
-      });
-      await client.query(`LISTEN ${APPEND_CHANNEL}`);
-      this.#listener = client;
-    }
+    this.#listening ??= this.#listen();
+    await this.#listening;
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** One connection of the pool kept for LISTEN; if it is lost, the next watch opens another. */
+  async #listen(): Promise<void> {
+    const client = await this.#pool.connect();
+    const lost = () => {
+      if (this.#listener !== client) return;
+      this.#listener = undefined;
+      this.#listening = undefined;
+      client.release(true);
+      // Whatever was committed meanwhile went unheard: every watcher looks again.
+      for (const [org] of this.#orgs.entries()) for (const l of this.#listeners) l(org);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (n) => {
+      if (n.channel === APPEND_CHANNEL && n.payload) for (const l of this.#listeners) l(n.payload);
+    });
+    await client.query(`LISTEN ${APPEND_CHANNEL}`);
+    this.#listener = client;
   }
 
   async ping(): Promise<void> {
@@ -454,7 +466,9 @@ export class PostgresStore implements Store {
     this.#closed = true;
     await this.#ready.catch(() => {});
     if (this.#ahead) clearInterval(this.#ahead);
-    this.#listener?.release();
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.release(true);
     await this.#pool.end();
   }
 }

@@ -63,6 +63,7 @@ export class SqliteStore implements Store {
   readonly #queries = new Map<string, Database.Statement>();
   readonly #stmt;
   readonly #writer: Writer;
+  readonly #listeners = new Set<(org: string) => void>();
 
   constructor(config: SqliteStoreConfig) {
     const db = openDatabase(config.path, config.synchronous);
@@ -155,7 +156,23 @@ export class SqliteStore implements Store {
     } catch (error) {
       return groups.map(() => ({ ok: false, error: error as Error }));
     }
+    this.#announce(groups, results);
     return results.map((r) => (r.ok ? r : { ok: false, error: fromWire(r.error) }));
+  }
+
+  /** Tells watchers of the orgs that got new events (this process's appends only: a file has no NOTIFY). */
+  #announce(groups: AppendGroup[], results: WireResult[]): void {
+    if (this.#listeners.size === 0) return;
+    const orgs = new Set<string>();
+    results.forEach((r, i) => {
+      if (r.ok && r.events.some((e) => !e.duplicate)) orgs.add(groups[i].org);
+    });
+    for (const org of orgs) for (const listener of this.#listeners) listener(org);
+  }
+
+  async watch(listener: (org: string) => void): Promise<() => void> {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
