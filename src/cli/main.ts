@@ -7,6 +7,7 @@ import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { keysCommand } from './commands/keys.js';
 import { ledgerCommand } from './commands/ledger.js';
+import { migrateCommand } from './commands/migrate.js';
 import { orgsCommand } from './commands/orgs.js';
 import { queryCommand } from './commands/query.js';
 import { serveCommand } from './commands/serve.js';
@@ -30,6 +31,7 @@ program.addCommand(ledgerCommand());
 program.addCommand(exportCommand());
 program.addCommand(tailCommand());
 program.addCommand(verifyCommand());
+program.addCommand(migrateCommand());
 
 try {
   await program.parseAsync(process.argv);

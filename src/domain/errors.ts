@@ -39,6 +39,8 @@ export const ERRORS = {
   ANN_ERR_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
   ANN_ERR_KEY_INVALID: { status: 400, title: 'Invalid API key definition' },
   // service
+  ANN_ERR_RESTORE_CONFLICT: { status: 409, title: 'The target store does not continue the source' },
+
   ANN_ERR_SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   ANN_ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -4,6 +4,7 @@
 import { uuidv7 } from 'uuidv7';
 import { addressBytes } from '../domain/ip.js';
 import { type EventDraft, leafParts } from '../ledger/leaf.js';
+import type { StoredEvent } from '../domain/event.js';
 import type { IndexedCopies, IndexedEntity, PendingEvent } from './store.js';
 
 /** The values a store indexes for an event (see PendingEvent). */
@@ -38,5 +39,13 @@ export function pendingEvent(draft: EventDraft, text: string, fingerprint?: Uint
   if (draft.actor.name) pending.actorName = draft.actor.name;
   if (draft.idempotencyKey !== undefined) pending.idempotencyKey = draft.idempotencyKey;
   if (fingerprint !== undefined) pending.fingerprint = fingerprint;
+  return pending;
+}
+
+/** A stored event as a pending one that keeps its id, seq and processing time: for copying it into another store. */
+export function restoredEvent(event: StoredEvent, text: string, fingerprint?: Uint8Array): PendingEvent {
+  const { id, org: _org, seq, processedAt, ...draft } = event;
+  const pending = pendingEvent(draft, text, fingerprint, id);
+  pending.restored = { seq, processedMs: Date.parse(processedAt) };
   return pending;
 }

@@ -34,6 +34,11 @@ export interface PendingEvent {
   fingerprint?: Uint8Array;
   /** Searchable text for the free-text index. */
   text: string;
+  /**
+   * Set when the event is being copied from another store (`annals migrate`): it keeps the seq and processing time
+   * it has there instead of being given new ones. Its seq must be the org's next; see Store.append.
+   */
+  restored?: { seq: number; processedMs: number };
 }
 
 /** Where an entity appears in an event. */
@@ -181,6 +186,9 @@ export interface NewApiKey {
   scopes: Scope[];
   /** SHA-256 of the secret; the secret itself is never stored. */
   hash: Buffer;
+  /** When copied from another store: when it was created (default now) and revoked. */
+  createdAt?: string;
+  revokedAt?: string;
 }
 
 export interface StoredApiKey extends ApiKey {
@@ -221,7 +229,12 @@ export interface Store {
   /** Human name of the adapter, e.g. `sqlite`. */
   readonly dialect: string;
 
-  /** Appends every group in one commit; a group that fails leaves no trace and does not fail the others. */
+  /**
+   * Appends every group in one commit; a group that fails leaves no trace and does not fail the others. Restored
+   * events (PendingEvent.restored) keep their seq and processing time; a group of them fails with
+   * ANN_ERR_RESTORE_CONFLICT unless each seq is the org's next, processing times do not go backwards, and no
+   * idempotency key is stored already.
+   */
   append(groups: AppendGroup[]): Promise<AppendResult[]>;
   getEvent(org: string, id: string): Promise<StoredEvent | undefined>;
   queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage>;
@@ -232,7 +245,8 @@ export interface Store {
   /** Number of events in the org's log (= next seq). */
   countEvents(org: string): Promise<number>;
 
-  createOrg(org: { id: string; name: string }): Promise<Org>;
+  /** `createdAt` (ISO-8601) when copied from another store; default now. */
+  createOrg(org: { id: string; name: string; createdAt?: string }): Promise<Org>;
   getOrg(id: string): Promise<Org | undefined>;
   listOrgs(): Promise<Org[]>;
 
@@ -265,8 +279,13 @@ export interface Store {
   /** Checkpoints by size, ascending, from `fromSize` on. */
   listCheckpoints(org: string, fromSize: number, limit: number): Promise<StoredCheckpoint[]>;
 
-  /** A random 32-byte secret kept in the store under `name`, created on first use (e.g. the cursor MAC key). */
-  secret(name: string): Promise<Buffer>;
+  /**
+   * A random 32-byte secret kept in the store under `name`, created on first use (e.g. the cursor MAC key), from
+   * `initial` if given (copying a store keeps its cursors valid). Returns what is kept, which may not be `initial`.
+   */
+  secret(name: string, initial?: Buffer): Promise<Buffer>;
+  /** The fingerprints stored with these idempotency keys of the org (keys without one, or unknown, are left out). */
+  fingerprints(org: string, keys: readonly string[]): Promise<Map<string, Buffer>>;
 
   /**
    * Calls `listener` with the org after each commit that stored new events in it: commits of this process, and on a

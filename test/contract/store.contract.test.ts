@@ -12,7 +12,7 @@ import type {
 } from '../../src/store/store.js';
 import { type OpenedStore, STORES } from './stores.js';
 import type { EventDraft } from '../../src/ledger/leaf.js';
-import { pendingEvent } from '../../src/store/pending-event.js';
+import { pendingEvent, restoredEvent } from '../../src/store/pending-event.js';
 import { leafText } from '../../src/ledger/leaf.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
 import { actorAliases, matchesFilter, modelAggregates, sortEvents, sortKey } from '../support/filter-model.js';
@@ -1096,6 +1096,79 @@ for (const s of STORES) {
 
       test('registering for an unknown org is ANN_ERR_ORG_NOT_FOUND', async () => {
         await assert.rejects(store.registerAction(orgId('ghost'), def('contract.x')), (e) => assertCode(e, 'ANN_ERR_ORG_NOT_FOUND'));
+      });
+    });
+
+    // -- copying a store (annals migrate) ------------------------------------------------------------------------
+
+    describe('restoring events copied from another store', () => {
+      /** Appends to `org` in this store, then restores the same events into a second store of this adapter. */
+      async function copied(events: PendingEvent[]) {
+        const org = await newOrg(store, 'restore');
+        const appended = await appendOne(store, org, events);
+        const target = await s.open();
+        await target.store.createOrg({ id: org, name: 'copy' });
+        const leaves = (await store.readLeaves(org, 0, 1000)).map((l) => JSON.parse(l.leaf.toString('utf8')) as StoredEvent);
+        const keys = leaves.flatMap((e) => (e.idempotencyKey === undefined ? [] : [e.idempotencyKey]));
+        const fingerprints = await store.fingerprints(org, keys);
+        const restored = leaves.map((e) => restoredEvent(e, 'searchable words', e.idempotencyKey === undefined ? undefined : fingerprints.get(e.idempotencyKey)));
+        return { org, appended, leaves, restored, target };
+      }
+
+      test('restored events keep id, seq and processedAt: the same leaves, the same tree, the same idempotency', async () => {
+        const { org, appended, leaves, restored, target } = await copied([
+          pending({ metadata: { n: 1 } }), pending({ idempotencyKey: 'k-1' }, { fingerprint: fp('one') }), pending({ time: minute(-90) }),
+        ]);
+        try {
+          // Two commits on the target, as a resumed copy makes.
+          for (const part of [restored.slice(0, 2), restored.slice(2)]) okEvents((await target.store.append([{ org, events: part }]))[0]);
+          assert.equal(await target.store.countEvents(org), 3);
+          for (const e of leaves) assert.deepEqual(await target.store.getEvent(org, e.id), e);
+          assert.deepEqual(await target.store.ledgerHead(org), await store.ledgerHead(org));
+          assert.deepEqual(await target.store.fingerprints(org, ['k-1', 'k-none']), new Map([['k-1', fp('one')]]));
+          const again = pending({ idempotencyKey: 'k-1' }, { fingerprint: fp('one') });
+          const [dup] = await appendOne(target.store, org, [again]);
+          assert.deepEqual(dup, { ...appended[1], duplicate: true }, 'a retry after the copy is still a duplicate');
+          const [next] = await appendOne(target.store, org, [pending()]);
+          assert.equal(next.seq, 3, 'new events continue the sequence');
+          assert.ok(next.processedAt >= appended[2].processedAt);
+        } finally {
+          await target.cleanup();
+        }
+      });
+
+      test('an event that does not continue the log is ANN_ERR_RESTORE_CONFLICT, and its group leaves no trace', async () => {
+        const { org, restored, target } = await copied([pending(), pending({ idempotencyKey: 'k-2' }), pending()]);
+        try {
+          failed((await target.store.append([{ org, events: [restored[1]] }]))[0], 'ANN_ERR_RESTORE_CONFLICT');
+          failed((await target.store.append([{ org, events: [restored[0], restored[2]] }]))[0], 'ANN_ERR_RESTORE_CONFLICT');
+          assert.equal(await target.store.countEvents(org), 0);
+          okEvents((await target.store.append([{ org, events: [restored[0], restored[1]] }]))[0]);
+          failed((await target.store.append([{ org, events: [restored[1]] }]))[0], 'ANN_ERR_RESTORE_CONFLICT');
+          const backwards = { ...restored[2], restored: { seq: 2, processedMs: 0 } };
+          failed((await target.store.append([{ org, events: [backwards] }]))[0], 'ANN_ERR_RESTORE_CONFLICT');
+          const reusedKey = { ...restored[2], idempotencyKey: 'k-2' };
+          failed((await target.store.append([{ org, events: [reusedKey] }]))[0], 'ANN_ERR_RESTORE_CONFLICT');
+          assert.equal(await target.store.countEvents(org), 2);
+        } finally {
+          await target.cleanup();
+        }
+      });
+
+      test('orgs and keys keep their times; a secret can be given its first value', async () => {
+        const org = orgId('times');
+        const made = await store.createOrg({ id: org, name: 'Old', createdAt: '2020-02-03T04:05:06.007Z' });
+        assert.equal(made.createdAt, '2020-02-03T04:05:06.007Z');
+        assert.deepEqual(await store.getOrg(org), made);
+        const key = await store.createApiKey({
+          id: `key-${org}`, org, name: 'old', scopes: ['read:events'], hash: fp('h'), createdAt: '2021-01-01T00:00:00.000Z', revokedAt: '2022-01-01T00:00:00.000Z',
+        });
+        assert.deepEqual({ createdAt: key.createdAt, revokedAt: key.revokedAt }, { createdAt: '2021-01-01T00:00:00.000Z', revokedAt: '2022-01-01T00:00:00.000Z' });
+        const got = await store.getApiKey(key.id);
+        assert.deepEqual({ createdAt: got?.createdAt, revokedAt: got?.revokedAt }, { createdAt: key.createdAt, revokedAt: key.revokedAt });
+        const given = Buffer.alloc(32, 7);
+        assert.deepEqual(await store.secret(`given-${org}`, given), given);
+        assert.deepEqual(await store.secret(`given-${org}`, Buffer.alloc(32, 8)), given, 'the first value stays');
       });
     });
 

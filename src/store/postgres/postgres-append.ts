@@ -15,6 +15,7 @@ import { words } from '../../domain/words.js';
 import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
+import { checkRestored } from '../restored.js';
 import type { AppendGroup, AppendedEvent, AppendResult, PendingEvent } from '../store.js';
 import { OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
 
@@ -182,8 +183,10 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: ReadonlyMap<
   let seq = head.nextSeq;
   const range = ledger ? CompactRange.from(seq, splitFrontier(head.frontier)) : undefined;
   // processedAt never goes backwards within an org, even if one process's clock is behind another's.
-  const processedMs = Math.max(Date.now(), head.lastProcessedMs);
-  const processedAt = iso(processedMs);
+  let processedMs = Math.max(Date.now(), head.lastProcessedMs);
+  let processedAt = iso(processedMs);
+  /** The processing time of the last event stored: restored events must not go back before it. */
+  let lastMs = head.lastProcessedMs;
   const visit = (id: { level: number; index: number }, hash: Buffer) => {
     if (id.level > 0) rows.nodes.push(org, id.level, id.index, hash);
   };
@@ -195,6 +198,11 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: ReadonlyMap<
       throw new AnnalsError('ANN_ERR_EVENT_INVALID', `${field} contains a NUL character, which this store cannot keep`, { pointer: `/${field.replace('.', '/')}` });
     }
     const key = p.idempotencyKey;
+    if (p.restored) {
+      checkRestored(p, seq, lastMs, key !== undefined && (newKeys.has(`${org}\u0000${key}`) || seen.has(`${org}\u0000${key}`)));
+      processedMs = lastMs = p.restored.processedMs;
+      processedAt = iso(processedMs);
+    }
     if (key !== undefined) {
       const k = `${org}\u0000${key}`;
       const earlier = newKeys.get(k) ?? seen.get(k);

@@ -230,11 +230,11 @@ export class PostgresStore implements Store {
     return rows[0].next_seq;
   }
 
-  async createOrg(org: { id: string; name: string }): Promise<Org> {
+  async createOrg(org: { id: string; name: string; createdAt?: string }): Promise<Org> {
     if (!ORG_ID_PATTERN.test(org.id)) {
       throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
     }
-    const created = Date.now();
+    const created = org.createdAt === undefined ? Date.now() : Date.parse(org.createdAt);
     try {
       await this.#q('INSERT INTO orgs (id, name, created_ms) VALUES ($1, $2, $3)', [org.id, org.name, created]);
     } catch (error) {
@@ -258,11 +258,12 @@ export class PostgresStore implements Store {
   }
 
   async createApiKey(key: NewApiKey): Promise<ApiKey> {
-    const created = Date.now();
+    const created = key.createdAt === undefined ? Date.now() : Date.parse(key.createdAt);
+    const revoked = key.revokedAt === undefined ? null : Date.parse(key.revokedAt);
     if (key.org !== null) await this.#org(key.org);
-    await this.#q('INSERT INTO api_keys (id, org_id, name, scopes, hash, created_ms) VALUES ($1, $2, $3, $4, $5, $6)',
-      [key.id, key.org, key.name, key.scopes.join(' '), key.hash, created]);
-    return { id: key.id, org: key.org, name: key.name, scopes: [...key.scopes], createdAt: iso(created) };
+    await this.#q('INSERT INTO api_keys (id, org_id, name, scopes, hash, created_ms, revoked_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [key.id, key.org, key.name, key.scopes.join(' '), key.hash, created, revoked]);
+    return keyFromRow({ id: key.id, org_id: key.org, name: key.name, scopes: key.scopes.join(' '), hash: key.hash, created_ms: created, revoked_ms: revoked });
   }
 
   async getApiKey(id: string): Promise<StoredApiKey | undefined> {
@@ -423,9 +424,16 @@ export class PostgresStore implements Store {
     return rows.map(checkpointFromRow);
   }
 
-  async secret(name: string): Promise<Buffer> {
-    await this.#q('INSERT INTO annals_meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [`secret:${name}`, randomBytes(32)]);
+  async secret(name: string, initial?: Buffer): Promise<Buffer> {
+    await this.#q('INSERT INTO annals_meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [`secret:${name}`, initial ?? randomBytes(32)]);
     return (await this.#q<{ value: Buffer }>('SELECT value FROM annals_meta WHERE name = $1', [`secret:${name}`]))[0].value;
+  }
+
+  async fingerprints(org: string, keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const usable = keys.filter((k) => !k.includes('\u0000'));
+    const rows = await this.#q<{ key: string; fingerprint: Buffer }>(
+      'SELECT key, fingerprint FROM idempotency WHERE org_id = $1 AND key = ANY($2::text[]) AND fingerprint IS NOT NULL', [await this.#org(org), usable]);
+    return new Map(rows.map((r) => [r.key, r.fingerprint]));
   }
 
   /** See Store.watch: LISTEN on the channel every process's append NOTIFYs at commit. */

@@ -5,6 +5,7 @@ import { AnnalsError } from '../../domain/errors.js';
 import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
+import { checkRestored } from '../restored.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
 import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
 import { RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
@@ -135,14 +136,21 @@ export class SqliteAppender {
     let seq = head.next_seq;
     const range = this.#ledger ? CompactRange.from(seq, splitFrontier(head.frontier)) : undefined;
     // processedAt never goes backwards within an org, even if the clock does: pollers resume from it.
-    const processedMs = Math.max(Date.now(), head.last_processed_ms);
-    const processedAt = iso(processedMs);
+    let processedMs = Math.max(Date.now(), head.last_processed_ms);
+    let processedAt = iso(processedMs);
+    /** The processing time of the last event stored: restored events must not go back before it. */
+    let lastMs = head.last_processed_ms;
     const visit = (id: { level: number; index: number }, hash: Buffer) => {
       if (id.level > 0) s.insertNode.run(orgNo, id.level, id.index, hash);
     };
     const out: AppendedEvent[] = [];
     for (const pending of group.events) {
       const key = pending.idempotencyKey;
+      if (pending.restored) {
+        checkRestored(pending, seq, lastMs, key !== undefined && s.idempotency.get(orgNo, key) !== undefined);
+        processedMs = lastMs = pending.restored.processedMs;
+        processedAt = iso(processedMs);
+      }
       if (key !== undefined) {
         const seen = s.idempotency.get(orgNo, key);
         if (seen) {

@@ -96,7 +96,7 @@ export class SqliteStore implements Store {
       dayTotal: db.prepare<[number, number], { n: number }>(`SELECT n FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} AND bucket = ? AND value = ''`),
       lastDay: db.prepare<[number], { bucket: number }>(`SELECT bucket FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} ORDER BY bucket DESC LIMIT 1`),
       insertKey: db.prepare(
-        'INSERT INTO api_keys (id, org_no, name, scopes, hash, created_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+        'INSERT INTO api_keys (id, org_no, name, scopes, hash, created_ms, revoked_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       key: db.prepare<[string], KeyRow>(
         `SELECT k.id, o.id AS org_id, k.name, k.scopes, k.hash, k.created_ms, k.revoked_ms
          FROM api_keys k LEFT JOIN orgs o ON o.no = k.org_no WHERE k.id = ?`),
@@ -432,11 +432,11 @@ export class SqliteStore implements Store {
     return this.#stmt.nextSeq.get(this.#org(org))!.next_seq;
   }
 
-  async createOrg(org: { id: string; name: string }): Promise<Org> {
+  async createOrg(org: { id: string; name: string; createdAt?: string }): Promise<Org> {
     if (!ORG_ID_PATTERN.test(org.id)) {
       throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
     }
-    const created = Date.now();
+    const created = org.createdAt === undefined ? Date.now() : Date.parse(org.createdAt);
     try {
       // The org and its full-text table, together.
       this.#db.transaction(() => {
@@ -462,10 +462,11 @@ export class SqliteStore implements Store {
   }
 
   async createApiKey(key: NewApiKey): Promise<ApiKey> {
-    const created = Date.now();
+    const created = key.createdAt === undefined ? Date.now() : Date.parse(key.createdAt);
+    const revoked = key.revokedAt === undefined ? null : Date.parse(key.revokedAt);
     const orgNo = key.org === null ? null : this.#org(key.org);
-    this.#stmt.insertKey.run(key.id, orgNo, key.name, key.scopes.join(' '), key.hash, created);
-    return { id: key.id, org: key.org, name: key.name, scopes: [...key.scopes], createdAt: iso(created) };
+    this.#stmt.insertKey.run(key.id, orgNo, key.name, key.scopes.join(' '), key.hash, created, revoked);
+    return keyFromRow({ id: key.id, org_id: key.org, name: key.name, scopes: key.scopes.join(' '), hash: key.hash, created_ms: created, revoked_ms: revoked });
   }
 
   async getApiKey(id: string): Promise<StoredApiKey | undefined> {
@@ -592,9 +593,21 @@ export class SqliteStore implements Store {
     return this.#stmt.checkpoints.all(this.#org(org), fromSize, limit).map(checkpointFromRow);
   }
 
-  async secret(name: string): Promise<Buffer> {
-    this.#stmt.insertMeta.run(`secret:${name}`, randomBytes(32));
+  async secret(name: string, initial?: Buffer): Promise<Buffer> {
+    this.#stmt.insertMeta.run(`secret:${name}`, initial ?? randomBytes(32));
     return this.#stmt.getMeta.get(`secret:${name}`)!.value;
+  }
+
+  async fingerprints(org: string, keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const orgNo = this.#org(org);
+    const found = new Map<string, Buffer>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const rows = this.#query(`SELECT key, fingerprint FROM idempotency WHERE org_no = ? AND key IN (${chunk.map(() => '?').join(', ')}) AND fingerprint IS NOT NULL`)
+        .all(orgNo, ...chunk) as { key: string; fingerprint: Buffer }[];
+      for (const r of rows) found.set(r.key, r.fingerprint);
+    }
+    return found;
   }
 
   async ping(): Promise<void> {
