@@ -8,11 +8,9 @@
 //   queries  baseline: the bare indexed SELECT for the same filter, in-process;
 //            Annals: GET /v1/orgs/{org}/events over HTTP with the filter and a cursor, 100 rows a page.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openAnnals } from '../src/annals.js';
-import { demoEvents } from '../src/demo/demo-events.js';
 import type { EventInput } from '../src/domain/event.js';
 import { ParallelLeafReader } from '../src/integrity/leaf-reader.js';
 import { verifyStore } from '../src/integrity/verify-store.js';
@@ -24,71 +22,7 @@ import { HttpClient } from './http-client.js';
 import { proofFigures } from './proofs.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
 import { spawnServer } from './server.js';
-
-const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const DIR = process.env.BENCH_DIR ?? '.bench';
-const BATCH = 1000;
-/** Events generated (untimed) before each timed stretch: bounds memory at 1M events. */
-const CHUNK = 50_000;
-/** Requests kept in flight, as several producers would: lets parsing and committing overlap. */
-const IN_FLIGHT = 6;
-
-/** Runs `send` over every item with at most IN_FLIGHT at once (a sliding window, not rounds). */
-async function pool<T>(items: T[], send: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await send(items[next++]);
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-}
-
-function* chunks(): Generator<EventInput[][]> {
-  let chunk: EventInput[][] = [];
-  let n = 0;
-  for (const batch of demoEvents({ events: N, seed: 7 }, BATCH)) {
-    chunk.push(batch);
-    n += batch.length;
-    if (n >= CHUNK) {
-      yield chunk;
-      chunk = [];
-      n = 0;
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
-
-function fresh(name: string): string {
-  const dir = join(DIR, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-interface IngestRun { rate: number; lastRate: number }
-
-/** Times `insert` over every chunk (generation and `prepare` are not timed) and returns events/s overall and over the last 10%. */
-async function timeIngest<T = EventInput[][]>(
-  label: string, insert: (chunk: T) => Promise<void> | void, prepare: (chunk: EventInput[][]) => T = (c) => c as T,
-): Promise<IngestRun> {
-  let total = 0;
-  let done = 0;
-  let lastMs = 0;
-  let lastN = 0;
-  for (const chunk of chunks()) {
-    const n = chunk.reduce((s, b) => s + b.length, 0);
-    // What producers do before sending (generating, serialising) is not Annals' work: not timed.
-    const ready = prepare(chunk);
-    const t0 = performance.now();
-    await insert(ready);
-    const ms = performance.now() - t0;
-    total += ms;
-    done += n;
-    if (done > N * 0.9) { lastMs += ms; lastN += n; }
-    process.stderr.write(`\r${label}: ${done}/${N} events, ${Math.round(done / (total / 1000))}/s   `);
-  }
-  process.stderr.write('\n');
-  return { rate: done / (total / 1000), lastRate: lastN / (lastMs / 1000) };
-}
+import { fresh, type IngestRun, IN_FLIGHT, N, pool, timeIngest } from './workload.js';
 
 /** The baseline: the same rows into the same schema with prepared statements, nothing else. */
 async function rawInsert(): Promise<IngestRun> {

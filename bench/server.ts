@@ -9,9 +9,10 @@ export interface ServerProcess {
   child: ChildProcess;
 }
 
-export async function spawnServer(dataDir: string): Promise<ServerProcess> {
+/** `args`: more global options (e.g. `--database-url`). */
+export async function spawnServer(dataDir: string, args: string[] = []): Promise<ServerProcess> {
   const main = join(import.meta.dirname, '..', 'src/cli/main.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--data-dir', dataDir, 'serve', '--port', '0', '--log-level', 'warn'],
+  const child = spawn(process.execPath, ['--import', 'tsx', main, '--data-dir', dataDir, ...args, 'serve', '--port', '0', '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

@@ -23,7 +23,8 @@ export class GroupCommitter {
   readonly #maxEvents: number;
   #queue: Waiting[] = [];
   #scheduled = false;
-  #flushing: Promise<void> | null = null;
+  /** Commits in progress (at most the store's concurrentAppends). */
+  readonly #flushing = new Set<Promise<void>>();
 
   constructor(store: Store, options: GroupCommitOptions = {}) {
     this.#store = store;
@@ -39,23 +40,28 @@ export class GroupCommitter {
 
   /** Resolves once everything submitted so far has been committed (or failed). */
   async drain(): Promise<void> {
-    while (this.#queue.length > 0 || this.#flushing || this.#scheduled) {
-      await (this.#flushing ?? new Promise((r) => setImmediate(r)));
+    while (this.#queue.length > 0 || this.#flushing.size > 0 || this.#scheduled) {
+      await (this.#flushing.size > 0 ? Promise.race(this.#flushing) : new Promise((r) => setImmediate(r)));
     }
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#flushing) return;
+    if (this.#scheduled || this.#flushing.size >= this.#store.concurrentAppends) return;
     this.#scheduled = true;
     // setImmediate, not a microtask: lets every request already read from the sockets join this group.
     setImmediate(() => {
       this.#scheduled = false;
-      if (!this.#flushing) this.#flushing = this.#commit();
+      if (this.#queue.length > 0 && this.#flushing.size < this.#store.concurrentAppends) this.#start();
     });
   }
 
+  #start(): void {
+    const commit: Promise<void> = this.#commit().finally(() => this.#flushing.delete(commit));
+    this.#flushing.add(commit);
+  }
+
   /** Commits what is queued; when it lands, starts the next commit (if any) before waking its waiters. */
-  #commit(): Promise<void> {
+  async #commit(): Promise<void> {
     let count = 0;
     let take = 0;
     while (take < this.#queue.length && (take === 0 || count + this.#queue[take].group.events.length <= this.#maxEvents)) {
@@ -63,19 +69,21 @@ export class GroupCommitter {
       take++;
     }
     const batch = this.#queue.splice(0, take);
-    return this.#store.append(batch.map((w) => w.group)).then(
-      (results) => {
-        this.#next();
-        results.forEach((result, i) => {
-          if (result.ok) batch[i].resolve(result.events);
-          else batch[i].reject(result.error);
-        });
-      },
-      (error: unknown) => {
-        this.#next();
-        for (const w of batch) w.reject(error as Error);
-      },
-    );
+    // With room for another commit, what is left of the queue starts at once, beside this one.
+    if (this.#queue.length > 0) this.#schedule();
+    let results;
+    try {
+      results = await this.#store.append(batch.map((w) => w.group));
+    } catch (error) {
+      this.#next();
+      for (const w of batch) w.reject(error as Error);
+      return;
+    }
+    this.#next();
+    results.forEach((result, i) => {
+      if (result.ok) batch[i].resolve(result.events);
+      else batch[i].reject(result.error);
+    });
   }
 
   /**
@@ -84,6 +92,7 @@ export class GroupCommitter {
    * they run. Started first, the store commits while the main thread parses: the two overlap.
    */
   #next(): void {
-    this.#flushing = this.#queue.length > 0 ? this.#commit() : null;
+    // This commit still counts as in progress (it is removed once its waiters are woken): room for one more.
+    if (this.#queue.length > 0 && this.#flushing.size <= this.#store.concurrentAppends) this.#start();
   }
 }

@@ -228,6 +228,11 @@ export interface StoredCheckpoint {
 export interface Store {
   /** Human name of the adapter, e.g. `sqlite`. */
   readonly dialect: string;
+  /**
+   * How many append calls the store works on at once to advantage: group commit hands it up to that many (1 for
+   * a single writer; more where one commit's preparation overlaps another's I/O).
+   */
+  readonly concurrentAppends: number;
 
   /**
    * Appends every group in one commit; a group that fails leaves no trace and does not fail the others. Restored

@@ -8,7 +8,8 @@
 // killed mid-append) rolls back whole: nothing it did not acknowledge is half-stored, nothing acknowledged is lost.
 //
 // Groups are checked in memory before anything is written (unknown org, idempotency, values the database cannot
-// hold); then all rows of all good groups go in with one multi-row INSERT per table (unnest of arrays).
+// hold); then all rows of all good groups go in with one COPY per table (a multi-row INSERT of arrays for the two
+// small tables that need ON CONFLICT or are rare).
 import type { PoolClient } from 'pg';
 import { AnnalsError } from '../../domain/errors.js';
 import { words } from '../../domain/words.js';
@@ -17,6 +18,7 @@ import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import { checkRestored } from '../restored.js';
 import type { AppendGroup, AppendedEvent, AppendResult, PendingEvent } from '../store.js';
+import { copyLine, copyLines } from './postgres-copy.js';
 import { OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
 
 /** The channel NOTIFY announces appends on; the payload is the org id. */
@@ -56,33 +58,31 @@ class Columns<T extends unknown[]> {
   }
 }
 
+/** A transaction's rows: COPY lines for the big tables, columns for the two that need ON CONFLICT or are rare. */
 class Rows {
-  events = new Columns<[string, number, number, string, number, string, string, Buffer | null, string | null, string | null, number, string, string]>(13);
-  ledger = new Columns<[string, number, string, number, number, Buffer]>(6);
-  entities = new Columns<[string, string, number, string, number, number]>(6);
-  nodes = new Columns<[string, number, number, Buffer]>(4);
+  events: string[] = [];
+  ledger: string[] = [];
+  entities: string[] = [];
+  nodes: string[] = [];
   idempotency = new Columns<[string, string, number, Buffer | null]>(4);
   aliases = new Columns<[string, string, string]>(3);
 
   absorb(other: Rows): void {
-    this.events.absorb(other.events);
-    this.ledger.absorb(other.ledger);
-    this.entities.absorb(other.entities);
-    this.nodes.absorb(other.nodes);
+    for (const table of COPIES) for (const line of other[table.rows]) this[table.rows].push(line);
     this.idempotency.absorb(other.idempotency);
     this.aliases.absorb(other.aliases);
   }
 }
 
+/** The tables loaded by COPY, and their columns in line order. */
+const COPIES = [
+  { rows: 'events', target: 'events (org_id, time_ms, seq, id, processed_ms, action, actor_id, ip, country, city, outcome, body, words)' },
+  { rows: 'ledger', target: 'ledger (org_id, seq, id, time_ms, processed_ms, leaf_hash)' },
+  { rows: 'entities', target: 'event_entities (org_id, id, role, type, time_ms, seq)' },
+  { rows: 'nodes', target: 'merkle_nodes (org_id, level, idx, hash)' },
+] as const;
+
 const INSERTS = {
-  events: `INSERT INTO events (org_id, time_ms, seq, id, processed_ms, action, actor_id, ip, country, city, outcome, body, words)
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::bytea[],
-      $9::text[], $10::text[], $11::smallint[], $12::text[], $13::text[])`,
-  ledger: `INSERT INTO ledger (org_id, seq, id, time_ms, processed_ms, leaf_hash)
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bytea[])`,
-  entities: `INSERT INTO event_entities (org_id, id, role, type, time_ms, seq)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::bigint[], $6::bigint[]) ON CONFLICT DO NOTHING`,
-  nodes: `INSERT INTO merkle_nodes (org_id, level, idx, hash) SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::bytea[])`,
   idempotency: `INSERT INTO idempotency (org_id, key, seq, fingerprint) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])`,
   aliases: `INSERT INTO actor_aliases (org_id, alias, actor_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
 } as const;
@@ -97,88 +97,147 @@ function unstorable(p: PendingEvent): string | undefined {
   return fields.find(([, v]) => v !== undefined && v.includes('\u0000'))?.[0];
 }
 
+type Seen = Map<string, AppendedEvent & { fingerprint: Buffer | null }>;
+
+/** What a transaction will write: computed from `from` (each org's head), it leaves each org at `heads`. */
+interface Plan {
+  from: Map<string, Head>;
+  heads: Map<string, Head>;
+  rows: Rows;
+  results: AppendResult[];
+  /** Orgs that got new events. */
+  changed: string[];
+}
+
+const sameHead = (a: Head | undefined, b: Head | undefined) => a !== undefined && b !== undefined
+  && a.nextSeq === b.nextSeq && a.lastProcessedMs === b.lastProcessedMs && a.frontier.equals(b.frontier);
+
 /**
- * Appends every group in one transaction on `client` (which must not be in one); see Store.append. `ledger: false`
- * leaves the tree alone (benchmarks).
+ * The write path of one process (see the top of this file). Appends are pipelined: while one transaction is in the
+ * database, the next one's rows (seqs, leaves, hashes) are computed in advance from the heads the first will leave,
+ * its guess checked under the org lock: if another process wrote in between (or the first failed), the guess
+ * is thrown away and the rows computed again from what the lock shows.
  */
-export async function appendGroups(client: PoolClient, groups: AppendGroup[], ledger: boolean): Promise<AppendResult[]> {
-  const orgs = [...new Set(groups.map((g) => g.org))].sort();
-  await client.query('BEGIN');
-  try {
-    const heads = new Map<string, Head>();
-    const locked = await client.query<{ id: string; next_seq: number; last_processed_ms: number; frontier: Buffer }>(
-      'SELECT id, next_seq, last_processed_ms, frontier FROM orgs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [orgs]);
-    for (const r of locked.rows) heads.set(r.id, { nextSeq: r.next_seq, lastProcessedMs: r.last_processed_ms, frontier: r.frontier });
+export class PostgresAppender {
+  readonly #ledger: boolean;
+  /** Each org's head after the last append this process started, assuming it commits. */
+  readonly #expected = new Map<string, Head>();
+  /** Settles once the last append started holds its locks: appends take the org locks in the order they start. */
+  #turn: Promise<void> = Promise.resolve();
 
-    // Idempotency keys seen before, with the event each one stored.
-    const keyOrgs: string[] = [];
-    const keys: string[] = [];
-    for (const g of groups) {
-      for (const e of g.events) {
-        if (e.idempotencyKey !== undefined && heads.has(g.org) && !e.idempotencyKey.includes('\u0000')) {
-          keyOrgs.push(g.org);
-          keys.push(e.idempotencyKey);
-        }
-      }
-    }
-    const seen = new Map<string, AppendedEvent & { fingerprint: Buffer | null }>();
-    if (keys.length > 0) {
-      const found = await client.query<{ org_id: string; key: string; seq: number; fingerprint: Buffer | null; id: string; processed_ms: number }>(
-        `SELECT i.org_id, i.key, i.seq, i.fingerprint, l.id, l.processed_ms
-         FROM idempotency i JOIN ledger l ON l.org_id = i.org_id AND l.seq = i.seq
-         WHERE (i.org_id, i.key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [keyOrgs, keys]);
-      for (const r of found.rows) {
-        seen.set(`${r.org_id}\u0000${r.key}`, { id: r.id, seq: r.seq, processedAt: iso(r.processed_ms), duplicate: true, fingerprint: r.fingerprint });
-      }
-    }
+  constructor(ledger: boolean) {
+    this.#ledger = ledger;
+  }
 
-    const all = new Rows();
-    const touched = new Set<string>();
+  /** Appends every group in one transaction on `client` (which must not be in one); see Store.append. */
+  async append(client: PoolClient, groups: AppendGroup[]): Promise<AppendResult[]> {
+    const orgs = [...new Set(groups.map((g) => g.org))].sort();
+    let plan: Plan | undefined;
+    if (orgs.every((o) => this.#expected.has(o))) {
+      const guess = new Map(orgs.map((o) => [o, this.#expected.get(o)!]));
+      plan = this.#plan(groups, guess, await seenKeys(client, groups, guess));
+      for (const [o, h] of plan.heads) this.#expected.set(o, h);
+    }
+    const previous = this.#turn;
+    let release = () => {};
+    this.#turn = new Promise((resolve) => { release = resolve; });
+    try {
+      await previous;
+      await client.query('BEGIN');
+      const heads = new Map<string, Head>();
+      try {
+        const locked = await client.query<{ id: string; next_seq: number; last_processed_ms: number; frontier: Buffer }>(
+          'SELECT id, next_seq, last_processed_ms, frontier FROM orgs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [orgs]);
+        for (const r of locked.rows) heads.set(r.id, { nextSeq: r.next_seq, lastProcessedMs: r.last_processed_ms, frontier: r.frontier });
+      } finally {
+        release();
+      }
+      if (!plan || orgs.some((o) => !sameHead(plan!.from.get(o), heads.get(o)))) {
+        plan = this.#plan(groups, heads, await seenKeys(client, groups, heads));
+        for (const [o, h] of plan.heads) this.#expected.set(o, h);
+      }
+      await write(client, plan);
+      await client.query('COMMIT');
+      return plan.results;
+    } catch (error) {
+      release();
+      // What was guessed on top of this append is wrong now: later appends find out under the lock.
+      for (const o of orgs) this.#expected.delete(o);
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+
+  #plan(groups: AppendGroup[], from: Map<string, Head>, seen: Seen): Plan {
+    const heads = new Map(from);
+    const rows = new Rows();
+    const changed = new Set<string>();
     const results = groups.map((group): AppendResult => {
       const head = heads.get(group.org);
       if (!head) {
         return { ok: false, error: new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${group.org}' does not exist`, { parameter: 'orgId' }) };
       }
-      const rows = new Rows();
-      const newKeys = new Map<string, AppendedEvent & { fingerprint: Buffer | null }>();
+      const mine = new Rows();
+      const newKeys: Seen = new Map();
       try {
-        const next = sequence(group, head, rows, seen, newKeys, ledger);
+        const next = sequence(group, head, mine, seen, newKeys, this.#ledger);
         heads.set(group.org, next.head);
         for (const [k, v] of newKeys) seen.set(k, v);
-        all.absorb(rows);
-        if (group.events.length > 0) touched.add(group.org);
+        rows.absorb(mine);
+        if (next.head.nextSeq !== head.nextSeq) changed.add(group.org);
         return { ok: true, events: next.events };
       } catch (error) {
         return { ok: false, error: error as Error };
       }
     });
-
-    for (const [table, sql] of Object.entries(INSERTS) as [keyof Rows & keyof typeof INSERTS, string][]) {
-      const cols = all[table];
-      if (cols.length > 0) await client.query(sql, cols.cols);
-    }
-    const changed = [...touched].sort();
-    if (changed.length > 0) {
-      const hs = changed.map((o) => heads.get(o)!);
-      await client.query(
-        `UPDATE orgs o SET next_seq = h.next_seq, last_processed_ms = h.last_processed_ms, frontier = h.frontier
-         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[]) AS h (id, next_seq, last_processed_ms, frontier)
-         WHERE o.id = h.id`,
-        [changed, hs.map((h) => h.nextSeq), hs.map((h) => h.lastProcessedMs), hs.map((h) => h.frontier)]);
-      // Delivered at COMMIT, to every listening Annals process.
-      await client.query(`SELECT pg_notify('${APPEND_CHANNEL}', o) FROM unnest($1::text[]) AS o`, [changed]);
-    }
-    await client.query('COMMIT');
-    return results;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
+    return { from, heads, rows, results, changed: [...changed].sort() };
   }
 }
 
+/** The idempotency keys of `groups` (of orgs in `heads`) stored before, with the event each one stored. */
+async function seenKeys(client: PoolClient, groups: AppendGroup[], heads: Map<string, Head>): Promise<Seen> {
+  const keyOrgs: string[] = [];
+  const keys: string[] = [];
+  for (const g of groups) {
+    for (const e of g.events) {
+      if (e.idempotencyKey !== undefined && heads.has(g.org) && !e.idempotencyKey.includes('\u0000')) {
+        keyOrgs.push(g.org);
+        keys.push(e.idempotencyKey);
+      }
+    }
+  }
+  const seen: Seen = new Map();
+  if (keys.length === 0) return seen;
+  const found = await client.query<{ org_id: string; key: string; seq: number; fingerprint: Buffer | null; id: string; processed_ms: number }>(
+    `SELECT i.org_id, i.key, i.seq, i.fingerprint, l.id, l.processed_ms
+     FROM idempotency i JOIN ledger l ON l.org_id = i.org_id AND l.seq = i.seq
+     WHERE (i.org_id, i.key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [keyOrgs, keys]);
+  for (const r of found.rows) {
+    seen.set(`${r.org_id}\u0000${r.key}`, { id: r.id, seq: r.seq, processedAt: iso(r.processed_ms), duplicate: true, fingerprint: r.fingerprint });
+  }
+  return seen;
+}
+
+/** A plan's rows, the orgs' new heads and the NOTIFY, inside the transaction that holds the org locks. */
+async function write(client: PoolClient, plan: Plan): Promise<void> {
+  const { rows, changed } = plan;
+  for (const table of COPIES) if (rows[table.rows].length > 0) await copyLines(client, table.target, rows[table.rows]);
+  for (const table of ['idempotency', 'aliases'] as const) {
+    if (rows[table].length > 0) await client.query(INSERTS[table], rows[table].cols);
+  }
+  if (changed.length === 0) return;
+  const hs = changed.map((o) => plan.heads.get(o)!);
+  await client.query(
+    `UPDATE orgs o SET next_seq = h.next_seq, last_processed_ms = h.last_processed_ms, frontier = h.frontier
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[]) AS h (id, next_seq, last_processed_ms, frontier)
+     WHERE o.id = h.id`,
+    [changed, hs.map((h) => h.nextSeq), hs.map((h) => h.lastProcessedMs), hs.map((h) => h.frontier)]);
+  // Delivered at COMMIT, to every listening Annals process.
+  await client.query(`SELECT pg_notify('${APPEND_CHANNEL}', o) FROM unnest($1::text[]) AS o`, [changed]);
+}
+
 /** One group's rows and results, from `head` on; throws (and the caller drops `rows`) if the group cannot be stored. */
-function sequence(group: AppendGroup, head: Head, rows: Rows, seen: ReadonlyMap<string, AppendedEvent & { fingerprint: Buffer | null }>,
-  newKeys: Map<string, AppendedEvent & { fingerprint: Buffer | null }>, ledger: boolean): { head: Head; events: AppendedEvent[] } {
+function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKeys: Seen, ledger: boolean): { head: Head; events: AppendedEvent[] } {
   const org = group.org;
   let seq = head.nextSeq;
   const range = ledger ? CompactRange.from(seq, splitFrontier(head.frontier)) : undefined;
@@ -188,7 +247,7 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: ReadonlyMap<
   /** The processing time of the last event stored: restored events must not go back before it. */
   let lastMs = head.lastProcessedMs;
   const visit = (id: { level: number; index: number }, hash: Buffer) => {
-    if (id.level > 0) rows.nodes.push(org, id.level, id.index, hash);
+    if (id.level > 0) rows.nodes.push(copyLine([org, id.level, id.index, hash]));
   };
   const aliases = new Set<string>();
   const events: AppendedEvent[] = [];
@@ -221,10 +280,17 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: ReadonlyMap<
     const hash = ledger ? leafHash(leaf) : Buffer.alloc(HASH_SIZE);
     // Crossing from another thread turns a Buffer into a plain Uint8Array: wrap it again, without copying.
     const ip = p.ip === undefined ? null : Buffer.from(p.ip.buffer, p.ip.byteOffset, p.ip.byteLength);
-    rows.events.push(org, p.timeMs, seq, p.id, processedMs, p.action, p.actorId, ip, p.country ?? null, p.city ?? null,
-      p.outcome === 'failure' ? OUTCOME_CODE.failure : OUTCOME_CODE.success, leaf, words(p.text).join(' '));
-    rows.ledger.push(org, seq, p.id, p.timeMs, processedMs, hash);
-    for (const e of p.entities) rows.entities.push(org, e.id, ROLE_CODE[e.role], e.type, p.timeMs, seq);
+    rows.events.push(copyLine([org, p.timeMs, seq, p.id, processedMs, p.action, p.actorId, ip, p.country ?? null, p.city ?? null,
+      p.outcome === 'failure' ? OUTCOME_CODE.failure : OUTCOME_CODE.success, leaf, words(p.text).join(' ')]));
+    rows.ledger.push(copyLine([org, seq, p.id, p.timeMs, processedMs, hash]));
+    // An entity named twice in one role is one row (COPY has no ON CONFLICT).
+    const named = new Set<string>();
+    for (const e of p.entities) {
+      const k = `${e.role}\u0000${e.type}\u0000${e.id}`;
+      if (named.has(k)) continue;
+      named.add(k);
+      rows.entities.push(copyLine([org, e.id, ROLE_CODE[e.role], e.type, p.timeMs, seq]));
+    }
     for (const alias of [p.actorEmail, p.actorName]) {
       if (alias === undefined || alias === '') continue;
       const a = `${alias.toLowerCase()}\u0000${p.actorId}`;
@@ -236,6 +302,8 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: ReadonlyMap<
     events.push({ id: p.id, seq, processedAt, duplicate: false });
     seq++;
   }
+  // Nothing new (only duplicates): the head is as it was.
+  if (seq === head.nextSeq) return { head, events };
   const frontier = range ? Buffer.concat(range.hashes as Buffer[]) : head.frontier;
   return { head: { nextSeq: seq, lastProcessedMs: processedMs, frontier }, events };
 }

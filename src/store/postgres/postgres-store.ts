@@ -13,7 +13,7 @@ import type {
   PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { Tally } from '../tally.js';
-import { APPEND_CHANNEL, appendGroups, iso, splitFrontier } from './postgres-append.js';
+import { APPEND_CHANNEL, iso, PostgresAppender, splitFrontier } from './postgres-append.js';
 import { aggregateSql, pageSql } from './postgres-query-compiler.js';
 import { createPartitions, existingPartitions, migrate, monthOf, OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
 
@@ -47,8 +47,11 @@ interface ActionRow { key: string; display_name: string; category: string; produ
 
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
+  /** Two: the next commit's rows are computed while the current one is in the database (PostgresAppender). */
+  readonly concurrentAppends = 2;
   readonly #pool: pg.Pool;
   readonly #ledger: boolean;
+  readonly #appender: PostgresAppender;
   readonly #ready: Promise<void>;
   /** Months whose partitions are known to exist. */
   readonly #months = new Set<number>();
@@ -64,6 +67,7 @@ export class PostgresStore implements Store {
       throw new AnnalsError('ANN_ERR_INTERNAL', `schema '${config.schema}' is not a plain lower-case identifier`);
     }
     this.#ledger = config.ledger ?? true;
+    this.#appender = new PostgresAppender(this.#ledger);
     this.#pool = new pg.Pool({
       connectionString: config.url,
       max: config.poolSize ?? 10,
@@ -133,7 +137,7 @@ export class PostgresStore implements Store {
       await this.#ensureMonths(groups.flatMap((g) => g.events.map((e) => monthOf(e.timeMs))));
       const client = await this.#pool.connect();
       try {
-        return await appendGroups(client, groups, this.#ledger);
+        return await this.#appender.append(client, groups);
       } finally {
         client.release();
       }

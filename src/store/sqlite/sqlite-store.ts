@@ -58,6 +58,8 @@ const DAILY_PAGE = 100;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
+  /** One writer: a second append would only wait for it, with fewer events to share the fsync. */
+  readonly concurrentAppends = 1;
   readonly #db: Database.Database;
   readonly #orgNo = new Map<string, number>();
   readonly #queries = new Map<string, Database.Statement>();
