@@ -50,7 +50,7 @@ export const DEFAULT_DATA_DIR = 'annals-data';
 /** The store a configuration names: PostgreSQL when it has a database URL, else the embedded SQLite store. */
 export function openStore(config: AnnalsConfig, options: { writer?: 'thread' | 'inline' } = {}): Store {
   if (config.databaseUrl) {
-    return new PostgresStore({ url: config.databaseUrl, schema: config.databaseSchema, ledger: config.hashing });
+    return new PostgresStore({ url: config.databaseUrl, schema: config.databaseSchema, ledger: config.hashing, writer: options.writer });
   }
   return new SqliteStore({
     path: config.databasePath ?? join(config.dataDir, 'annals.db'),

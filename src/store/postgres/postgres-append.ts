@@ -10,7 +10,7 @@
 // Groups are checked in memory before anything is written (unknown org, idempotency, values the database cannot
 // hold); then all rows of all good groups go in with one COPY per table (a multi-row INSERT of arrays for the two
 // small tables that need ON CONFLICT or are rare).
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { AnnalsError } from '../../domain/errors.js';
 import { words } from '../../domain/words.js';
 import { CompactRange } from '../../ledger/compact-range.js';
@@ -19,7 +19,7 @@ import { leafFromParts } from '../../ledger/leaf.js';
 import { checkRestored } from '../restored.js';
 import type { AppendGroup, AppendedEvent, AppendResult, PendingEvent } from '../store.js';
 import { copyLine, copyLines } from './postgres-copy.js';
-import { OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
+import { monthOf, OUTCOME_CODE, Partitions, ROLE_CODE } from './postgres-schema.js';
 
 /** The channel NOTIFY announces appends on; the payload is the org id. */
 export const APPEND_CHANNEL = 'annals_appended';
@@ -95,6 +95,35 @@ function unstorable(p: PendingEvent): string | undefined {
     ...p.entities.flatMap((e): [string, string][] => [[`${e.role}.id`, e.id], [`${e.role}.type`, e.type]]),
   ];
   return fields.find(([, v]) => v !== undefined && v.includes('\u0000'))?.[0];
+}
+
+/** Appends through a pool: the partitions the events need, a connection, one PostgresAppender transaction. */
+export class PostgresWriter {
+  readonly #pool: Pool;
+  readonly #partitions: Partitions;
+  readonly #appender: PostgresAppender;
+
+  constructor(pool: Pool, ledger: boolean) {
+    this.#pool = pool;
+    this.#partitions = new Partitions(pool);
+    this.#appender = new PostgresAppender(ledger);
+  }
+
+  /** See Store.append; when the database fails, every group fails with ANN_ERR_SERVICE_UNAVAILABLE. */
+  async append(groups: AppendGroup[]): Promise<AppendResult[]> {
+    try {
+      await this.#partitions.ensure(groups.flatMap((g) => g.events.map((e) => monthOf(e.timeMs))));
+      const client = await this.#pool.connect();
+      try {
+        return await this.#appender.append(client, groups);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      const failure = new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database did not take the events (${(error as Error).message}); nothing was stored`, {}, { cause: error });
+      return groups.map(() => ({ ok: false, error: failure }));
+    }
+  }
 }
 
 type Seen = Map<string, AppendedEvent & { fingerprint: Buffer | null }>;

@@ -16,7 +16,7 @@
 // - `orgs.frontier` is the org's compact range and `orgs` row is the per-org lock that serialises appends from any
 //   number of Annals processes (see postgres-append.ts); `merkle_nodes` holds every complete interior node.
 // - `event_entities` indexes the entities an event names (context, container, the token that acted) by id.
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
 export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
@@ -187,7 +187,7 @@ export async function createPartitions(client: PoolClient, months: Iterable<numb
 }
 
 /** The months whose partitions exist. */
-export async function existingPartitions(client: PoolClient): Promise<number[]> {
+async function existingPartitions(client: PoolClient): Promise<number[]> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = 'events'::regclass`);
@@ -197,4 +197,39 @@ export async function existingPartitions(client: PoolClient): Promise<number[]> 
     if (m) months.push((Number(m[1]) - 1970) * 12 + Number(m[2]) - 1);
   }
   return months;
+}
+
+/** The monthly partitions known to exist, and the creation of those an append needs (once per process and month). */
+export class Partitions {
+  readonly #months = new Set<number>();
+  readonly #pool: Pool;
+  #loaded: Promise<void> | undefined;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  /** Makes sure the partitions of these months exist. */
+  async ensure(months: Iterable<number>): Promise<void> {
+    this.#loaded ??= this.#load();
+    await this.#loaded;
+    const missing = [...new Set(months)].filter((m) => !this.#months.has(m)).sort((a, b) => a - b);
+    if (missing.length === 0) return;
+    const client = await this.#pool.connect();
+    try {
+      await createPartitions(client, missing);
+    } finally {
+      client.release();
+    }
+    for (const m of missing) this.#months.add(m);
+  }
+
+  async #load(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      for (const m of await existingPartitions(client)) this.#months.add(m);
+    } finally {
+      client.release();
+    }
+  }
 }

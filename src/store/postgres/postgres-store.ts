@@ -13,9 +13,11 @@ import type {
   PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { Tally } from '../tally.js';
-import { APPEND_CHANNEL, iso, PostgresAppender, splitFrontier } from './postgres-append.js';
+import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
+import { APPEND_CHANNEL, iso, PostgresWriter, splitFrontier } from './postgres-append.js';
+import { openPool, SCHEMA_NAME } from './postgres-pool.js';
 import { aggregateSql, pageSql } from './postgres-query-compiler.js';
-import { createPartitions, existingPartitions, migrate, monthOf, OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
+import { migrate, monthOf, OUTCOME_CODE, Partitions, ROLE_CODE } from './postgres-schema.js';
 
 export interface PostgresStoreConfig {
   /** A `postgres://` connection string. */
@@ -26,20 +28,15 @@ export interface PostgresStoreConfig {
   poolSize?: number;
   /** false leaves the Merkle tree alone (benchmarks only). */
   ledger?: boolean;
+  /**
+   * `thread` (default) appends on a writer thread with connections of its own; `inline` on the main thread (for
+   * processes that only read, such as verification threads).
+   */
+  writer?: 'thread' | 'inline';
 }
-
-/** int8 (seq, epoch ms) as JS numbers: every one the store writes is below 2^53. */
-const TYPES = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20 && format !== 'binary') return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-} as pg.CustomTypesConfig;
 
 /** Months ahead of the current one whose partitions exist before any event needs them. */
 const MONTHS_AHEAD = 3;
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
 interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
@@ -51,10 +48,10 @@ export class PostgresStore implements Store {
   readonly concurrentAppends = 2;
   readonly #pool: pg.Pool;
   readonly #ledger: boolean;
-  readonly #appender: PostgresAppender;
+  readonly #config: PostgresStoreConfig;
+  #writer: Writer | undefined;
   readonly #ready: Promise<void>;
-  /** Months whose partitions are known to exist. */
-  readonly #months = new Set<number>();
+  readonly #partitions: Partitions;
   readonly #orgs = new Set<string>();
   readonly #listeners = new Set<(org: string) => void>();
   #listener: pg.PoolClient | undefined;
@@ -66,16 +63,10 @@ export class PostgresStore implements Store {
     if (config.schema !== undefined && !SCHEMA_NAME.test(config.schema)) {
       throw new AnnalsError('ANN_ERR_INTERNAL', `schema '${config.schema}' is not a plain lower-case identifier`);
     }
+    this.#config = config;
     this.#ledger = config.ledger ?? true;
-    this.#appender = new PostgresAppender(this.#ledger);
-    this.#pool = new pg.Pool({
-      connectionString: config.url,
-      max: config.poolSize ?? 10,
-      types: TYPES,
-      ...(config.schema === undefined ? {} : { options: `-c search_path=${config.schema}` }),
-    });
-    // An idle connection that the server drops is replaced on the next checkout; it must not crash the process.
-    this.#pool.on('error', () => {});
+    this.#pool = openPool({ url: config.url, schema: config.schema, max: config.poolSize });
+    this.#partitions = new Partitions(this.#pool);
     this.#ready = this.#init(config.schema);
     this.#ready.catch(() => {});
   }
@@ -89,11 +80,18 @@ export class PostgresStore implements Store {
       await client.query('INSERT INTO annals_meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', ['ledger', Buffer.from(mode)]);
       const kept = (await client.query<{ value: Buffer }>('SELECT value FROM annals_meta WHERE name = $1', ['ledger'])).rows[0].value.toString();
       if (kept !== mode) throw new AnnalsError('ANN_ERR_INTERNAL', `this store was created with its ledger ${kept} and cannot be opened with it ${mode}`);
-      for (const m of await existingPartitions(client)) this.#months.add(m);
     } finally {
       client.release();
     }
     await this.#createAhead();
+    // The schema exists from here on: the writer may start.
+    const pool = { url: this.#config.url, schema: this.#config.schema, max: this.#config.poolSize };
+    if (this.#config.writer === 'inline') {
+      const writer = new PostgresWriter(this.#pool, this.#ledger);
+      this.#writer = new InlineWriter(async (groups) => toWireResults(await writer.append(groups)));
+    } else {
+      this.#writer = new ThreadWriter(new URL('./postgres-writer', import.meta.url), { pool, ledger: this.#ledger });
+    }
     this.#ahead = setInterval(() => void this.#createAhead().catch(() => {}), 24 * 3600_000);
     this.#ahead.unref();
   }
@@ -101,19 +99,7 @@ export class PostgresStore implements Store {
   /** This month's partition and the next few. */
   async #createAhead(): Promise<void> {
     const now = monthOf(Date.now());
-    await this.#ensureMonths(Array.from({ length: MONTHS_AHEAD + 1 }, (_, i) => now + i));
-  }
-
-  async #ensureMonths(months: Iterable<number>): Promise<void> {
-    const missing = [...new Set(months)].filter((m) => !this.#months.has(m)).sort((a, b) => a - b);
-    if (missing.length === 0) return;
-    const client = await this.#pool.connect();
-    try {
-      await createPartitions(client, missing);
-    } finally {
-      client.release();
-    }
-    for (const m of missing) this.#months.add(m);
+    await this.#partitions.ensure(Array.from({ length: MONTHS_AHEAD + 1 }, (_, i) => now + i));
   }
 
   async #q<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
@@ -134,16 +120,10 @@ export class PostgresStore implements Store {
     if (groups.length === 0) return [];
     try {
       await this.#ready;
-      await this.#ensureMonths(groups.flatMap((g) => g.events.map((e) => monthOf(e.timeMs))));
-      const client = await this.#pool.connect();
-      try {
-        return await this.#appender.append(client, groups);
-      } finally {
-        client.release();
-      }
+      const results = await this.#writer!.append(groups);
+      return results.map((r) => (r.ok ? r : { ok: false, error: fromWire(r.error) }));
     } catch (error) {
-      const failure = new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database did not take the events (${(error as Error).message}); nothing was stored`, {}, { cause: error });
-      return groups.map(() => ({ ok: false, error: failure }));
+      return groups.map(() => ({ ok: false, error: error as Error }));
     }
   }
 
@@ -471,6 +451,7 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.#q('SELECT 1');
+    if (this.#writer?.failure) throw this.#writer.failure;
   }
 
   async close(): Promise<void> {
@@ -478,6 +459,7 @@ export class PostgresStore implements Store {
     this.#closed = true;
     await this.#ready.catch(() => {});
     if (this.#ahead) clearInterval(this.#ahead);
+    await this.#writer?.close();
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.release(true);

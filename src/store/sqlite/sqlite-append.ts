@@ -6,15 +6,11 @@ import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import { checkRestored } from '../restored.js';
+import { toWire, type WireResult } from '../writer-thread.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
 import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
 import { RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
 import { ftsTable, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
-
-/** An append result as it crosses threads: errors as plain data, rebuilt into AnnalsError by the caller. */
-export type WireResult =
-  | { ok: true; events: AppendedEvent[] }
-  | { ok: false; error: { code?: string; message: string; details?: Record<string, unknown> } };
 
 export interface AppenderOptions {
   /** false leaves the Merkle tree alone (benchmarks only: it measures what the ledger costs). */
@@ -221,15 +217,4 @@ export class SqliteAppender {
       this.#newAliases.push(k);
     }
   }
-}
-
-function toWire(error: unknown): { code?: string; message: string; details?: Record<string, unknown> } {
-  if (error instanceof AnnalsError) return { code: error.code, message: error.message, details: error.details };
-  return { message: error instanceof Error ? error.message : String(error) };
-}
-
-/** Rebuilds a WireResult's error on the caller's side. */
-export function fromWire(error: { code?: string; message: string; details?: Record<string, unknown> }): Error {
-  if (error.code) return new AnnalsError(error.code as never, error.message, error.details ?? {});
-  return new Error(error.message);
 }

@@ -11,7 +11,8 @@ import type {
 } from '../store.js';
 import { Tally } from '../tally.js';
 import type { NodeID } from '../../ledger/node-id.js';
-import { fromWire, iso, orgNumber, splitFrontier, type WireResult } from './sqlite-append.js';
+import { fromWire, InlineWriter, ThreadWriter, type WireResult, type Writer } from '../writer-thread.js';
+import { iso, orgNumber, SqliteAppender, splitFrontier } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { DAY_MS, DAY_OF_TIME, dayOfKey, HOUR_MS, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
 import {
@@ -20,7 +21,6 @@ import {
 } from './sqlite-query-compiler.js';
 import { DAY, decompose, DIMS, HOUR, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
 import { createFtsTable, DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
-import { InlineWriter, ThreadWriter, type Writer } from './sqlite-writers.js';
 
 export interface SqliteStoreConfig {
   /** Path of the database file; `:memory:` for a throw-away store. */
@@ -81,8 +81,8 @@ export class SqliteStore implements Store {
       throw new AnnalsError('ANN_ERR_INTERNAL', `this store was created with its ledger ${kept} and cannot be opened with it ${ledger ? 'on' : 'off'}`);
     }
     this.#writer = config.path === ':memory:' || config.writer === 'inline'
-      ? new InlineWriter(db, ledger)
-      : new ThreadWriter(config.path, config.synchronous ?? 'FULL', ledger);
+      ? inlineWriter(new SqliteAppender(db, { ledger }))
+      : new ThreadWriter(new URL('./sqlite-writer', import.meta.url), { path: config.path, synchronous: config.synchronous ?? 'FULL', ledger });
 
     this.#stmt = {
       orgById: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
@@ -623,6 +623,10 @@ export class SqliteStore implements Store {
     this.#db.pragma('optimize');
     this.#db.close();
   }
+}
+
+function inlineWriter(appender: SqliteAppender): Writer {
+  return new InlineWriter(async (groups) => appender.append(groups));
 }
 
 /** The time keys of an event-time range. */

@@ -1,8 +1,6 @@
-// The writer thread: owns the connection that appends events, so sequencing, hashing and index maintenance run on
-// a second core while the main thread parses, validates and answers requests. Messages: { id, groups } in,
-// { id, results } out (see SqliteAppender.append); { close: true } closes the connection.
-import { parentPort, workerData } from 'node:worker_threads';
-import type { AppendGroup } from '../store.js';
+// The embedded store's writer thread: owns the connection that appends events (see store/writer-thread.ts).
+import { workerData } from 'node:worker_threads';
+import { serveWrites } from '../writer-thread.js';
 import { SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 
@@ -10,11 +8,6 @@ const { path, synchronous, ledger } = workerData as { path: string; synchronous:
 const db = openDatabase(path, synchronous);
 const appender = new SqliteAppender(db, { ledger });
 
-parentPort!.on('message', (message: { id: number; groups: AppendGroup[] } | { close: true }) => {
-  if ('close' in message) {
-    db.close();
-    parentPort!.close();
-    return;
-  }
-  parentPort!.postMessage({ id: message.id, results: appender.append(message.groups) });
+serveWrites((groups) => appender.append(groups), () => {
+  db.close();
 });
