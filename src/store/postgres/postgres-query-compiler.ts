@@ -116,8 +116,10 @@ function whereOf(filter: EventFilter, p: Params): string[] | undefined {
     return true;
   };
   const anyText = (column: string, values: string[], fold = false) => {
-    const kept = values.filter(storable).map((v) => (fold ? foldAscii(v) : v));
-    return kept.length === 0 ? undefined : `${column} = ANY(${p.add(kept)}::text[])`;
+    const kept = [...new Set(values.filter(storable).map((v) => (fold ? foldAscii(v) : v)))];
+    if (kept.length === 0) return undefined;
+    // One value is an equality, which an index range returns in time order (the planner cannot know that of ANY).
+    return kept.length === 1 ? `${column} = ${p.add(kept[0])}::text` : `${column} = ANY(${p.add(kept)}::text[])`;
   };
   const ok = add(filter.actions, (v) => anyText('e.action', v))
     && add(filter.actors, (v) => anyText('e.actor_id', v))

@@ -199,14 +199,18 @@ export class PostgresStore implements Store {
     return f;
   }
 
-  /** The actor ids that `names` (ids, emails or names the actors used) stand for. */
+  /**
+   * The actor ids that `names` (ids, emails or names the actors used) stand for: a name is kept as an id if the
+   * org has events by an actor of that id, and adds the ids of the actors that used it as an email or name.
+   */
   async #actorIds(org: string, names: readonly string[]): Promise<string[]> {
-    const lower = names.filter((n) => !n.includes('\u0000')).map((n) => n.toLowerCase());
-    const ids = new Set(names);
+    const usable = names.filter((n) => !n.includes('\u0000'));
+    if (usable.length === 0) return [];
     const rows = await this.#q<{ actor_id: string }>(
-      'SELECT DISTINCT actor_id FROM actor_aliases WHERE org_id = $1 AND alias = ANY($2::text[])', [org, lower]);
-    for (const r of rows) ids.add(r.actor_id);
-    return [...ids];
+      `SELECT actor_id FROM actor_aliases WHERE org_id = $1 AND alias = ANY($2::text[])
+       UNION SELECT n FROM unnest($3::text[]) AS n WHERE EXISTS (SELECT 1 FROM events WHERE org_id = $1 AND actor_id = n)`,
+      [org, usable.map((n) => n.toLowerCase()), usable]);
+    return rows.map((r) => r.actor_id);
   }
 
   async countEvents(org: string): Promise<number> {
