@@ -1,5 +1,5 @@
-// Runs every test file under test/ with node's test runner (Node 20's --test takes no globs), then the HTTP API
-// suite (test/api/) once more on the PostgreSQL store. The contract suite (test/contract/) loops over both stores
+// Runs every test file under test/ with node's test runner (Node 20's --test takes no globs), then the HTTP API and
+// CLI suites (test/api/, test/cli/) once more on the PostgreSQL store. The contract suite (test/contract/) loops over both stores
 // itself. Without a reachable PostgreSQL the PostgreSQL runs are skipped with a loud notice (test/support/postgres.ts),
 // except under CI=true, where they must run.
 import { spawnSync } from 'node:child_process';
@@ -25,8 +25,8 @@ const reachable = spawnSync(process.execPath, ['--import', 'tsx', '-e',
   "import('./test/support/postgres.ts').then(async (m) => process.exit((await m.postgresReachable()) ? 0 : 3))"], { stdio: 'inherit' }).status;
 let postgres = 0;
 if (reachable === 0) {
-  process.stdout.write('\n# the HTTP API suite again, on the PostgreSQL store\n');
-  postgres = run(find('test/api').sort(), { ANNALS_TEST_STORE: 'postgres' });
+  process.stdout.write('\n# the HTTP API and CLI suites again, on the PostgreSQL store\n');
+  postgres = run([...find('test/api'), ...find('test/cli')].sort(), { ANNALS_TEST_STORE: 'postgres' });
 } else if (reachable !== 3) {
   postgres = 1;
 }

@@ -23,8 +23,10 @@ export class GroupCommitter {
   readonly #maxEvents: number;
   #queue: Waiting[] = [];
   #scheduled = false;
-  /** Commits in progress (at most the store's concurrentAppends). */
-  readonly #flushing = new Set<Promise<void>>();
+  /** Commits in progress: at most the store's concurrentAppends. */
+  #inFlight = 0;
+  /** Woken whenever a commit ends (for drain). */
+  #ended: (() => void)[] = [];
 
   constructor(store: Store, options: GroupCommitOptions = {}) {
     this.#store = store;
@@ -40,24 +42,24 @@ export class GroupCommitter {
 
   /** Resolves once everything submitted so far has been committed (or failed). */
   async drain(): Promise<void> {
-    while (this.#queue.length > 0 || this.#flushing.size > 0 || this.#scheduled) {
-      await (this.#flushing.size > 0 ? Promise.race(this.#flushing) : new Promise((r) => setImmediate(r)));
+    while (this.#queue.length > 0 || this.#inFlight > 0 || this.#scheduled) {
+      await (this.#inFlight > 0 ? new Promise<void>((r) => this.#ended.push(r)) : new Promise((r) => setImmediate(r)));
     }
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#flushing.size >= this.#store.concurrentAppends) return;
+    if (this.#scheduled || this.#inFlight >= this.#store.concurrentAppends) return;
     this.#scheduled = true;
     // setImmediate, not a microtask: lets every request already read from the sockets join this group.
     setImmediate(() => {
       this.#scheduled = false;
-      if (this.#queue.length > 0 && this.#flushing.size < this.#store.concurrentAppends) this.#start();
+      if (this.#queue.length > 0 && this.#inFlight < this.#store.concurrentAppends) this.#start();
     });
   }
 
   #start(): void {
-    const commit: Promise<void> = this.#commit().finally(() => this.#flushing.delete(commit));
-    this.#flushing.add(commit);
+    this.#inFlight++;
+    void this.#commit();
   }
 
   /** Commits what is queued; when it lands, starts the next commit (if any) before waking its waiters. */
@@ -69,17 +71,17 @@ export class GroupCommitter {
       take++;
     }
     const batch = this.#queue.splice(0, take);
-    // With room for another commit, what is left of the queue starts at once, beside this one.
+    // With room for another commit, what is left of the queue goes at once, beside this one.
     if (this.#queue.length > 0) this.#schedule();
     let results;
     try {
       results = await this.#store.append(batch.map((w) => w.group));
     } catch (error) {
-      this.#next();
+      this.#ending();
       for (const w of batch) w.reject(error as Error);
       return;
     }
-    this.#next();
+    this.#ending();
     results.forEach((result, i) => {
       if (result.ok) batch[i].resolve(result.events);
       else batch[i].reject(result.error);
@@ -87,12 +89,14 @@ export class GroupCommitter {
   }
 
   /**
-   * Hands the store its next commit at once. The waiters woken next run their continuations (parsing and validating
-   * the requests behind them) as microtasks: were the next commit started after them, the store would sit idle while
-   * they run. Started first, the store commits while the main thread parses: the two overlap.
+   * A commit has landed: hands the store its next commit at once, before the waiters are woken. They run their
+   * continuations (parsing and validating the requests behind them) as microtasks: were the next commit started
+   * after them, the store would sit idle while they run. Started first, the store commits while the main thread
+   * parses: the two overlap. Whatever they submit afterwards finds room or a commit that will take it.
    */
-  #next(): void {
-    // This commit still counts as in progress (it is removed once its waiters are woken): room for one more.
-    if (this.#queue.length > 0 && this.#flushing.size <= this.#store.concurrentAppends) this.#start();
+  #ending(): void {
+    this.#inFlight--;
+    if (this.#queue.length > 0) this.#start();
+    for (const wake of this.#ended.splice(0)) wake();
   }
 }

@@ -154,11 +154,12 @@ export class QueryService {
     const deadline = Date.now() + waitMs;
     let committed = false;
     let wake = () => {};
+    // If the store cannot watch right now, the poll still waits, and looks again when the time is up.
     const stop = await this.#store.watch((o) => {
       if (o !== org) return;
       committed = true;
       wake();
-    });
+    }).catch(() => () => {});
     try {
       for (;;) {
         committed = false;

@@ -1,13 +1,16 @@
 // Copying one store into another (`annals migrate`): orgs, API keys, custom actions, the cursor secret, every event
 // exactly as stored (id, seq, processedAt: the same leaves) and every checkpoint. Resumable: each org's events
-// continue from what the target holds, and whatever else exists there already is left as it is. At the end each
-// org's tree is compared: the same size and the same root, or the copy is reported as failed.
+// continue from what the target holds (once its tree at that size is checked to be the source's), and whatever else
+// exists there already is left as it is. At the end each org's tree is compared: the same size and the same root,
+// or the copy is reported as failed. Copy from a store no server is writing to: one that still takes events ends
+// with a different size.
 import { builtInAction } from '../catalogue/catalogue.js';
 import type { ActionDefinition } from '../domain/action.js';
 import { AnnalsError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/event.js';
 import { searchText } from '../domain/search-text.js';
 import { foldRoot } from '../ledger/compact-range.js';
+import { perfectSubtrees } from '../ledger/node-id.js';
 import { restoredEvent } from './pending-event.js';
 import type { Store } from './store.js';
 
@@ -71,6 +74,17 @@ async function copyEvents(source: Store, target: Store, org: string, actions: Ma
   options: CopyOptions): Promise<CopiedOrg> {
   const total = await source.countEvents(org);
   let at = await target.countEvents(org);
+  // Resuming: what the target holds must be the start of the source's log (the same tree at that size).
+  if (at > total) {
+    throw new AnnalsError('ANN_ERR_RESTORE_CONFLICT', `the target holds ${at} events of '${org}', more than the source's ${total}: it is not a copy of it`);
+  }
+  if (at > 0) {
+    const ids = perfectSubtrees(0, at);
+    const [mine, theirs] = await Promise.all([source.ledgerNodes(org, ids), target.ledgerNodes(org, ids)]);
+    if (!foldRoot(mine).equals(foldRoot(theirs))) {
+      throw new AnnalsError('ANN_ERR_RESTORE_CONFLICT', `the target's first ${at} events of '${org}' are not the source's: it is not a copy of it`);
+    }
+  }
   options.startOrg?.(org, total, at);
   let copied = 0;
   while (at < total) {

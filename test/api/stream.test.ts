@@ -174,7 +174,10 @@ describe('long polls (wait=, an Annals extension)', () => {
     const cursor = await cursorAtEnd();
     const started = Date.now();
     const polled = get(`${STREAM}?cursor=${encodeURIComponent(cursor)}&wait=30`);
+    let answered = false;
+    void polled.then(() => { answered = true; });
     await sleep(200);
+    assert.equal(answered, false, 'with nothing new, the poll waits');
     const posted = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: bearer(writer), payload: event({ time: '2020-01-01T00:00:00.000Z' }) });
     assert.equal(posted.statusCode, 201);
     const page = await polled;

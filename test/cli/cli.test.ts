@@ -4,20 +4,30 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { event } from '../support/annals.js';
+import { event, TEST_STORE } from '../support/annals.js';
+import { createSchema, dropSchema, newSchema, schemaUrl } from '../support/postgres.js';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 let dir: string;
 
+/** On PostgreSQL (ANNALS_TEST_STORE=postgres), each data directory of these tests gets a database schema of its own. */
+const schemas = TEST_STORE === 'postgres' ? { data: newSchema(), served: newSchema() } : undefined;
+const env = (which: 'data' | 'served') => (schemas ? { ...process.env, ANNALS_DATABASE_URL: schemaUrl(schemas[which]) } : process.env);
+
 function annals(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', join(dir, 'data'), ...args],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: env('data') });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'annals-cli-'));
+  if (schemas) for (const s of Object.values(schemas)) await createSchema(s);
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (schemas) for (const s of Object.values(schemas)) await dropSchema(s);
+});
 
 describe('annals CLI', () => {
   test('--help lists every command, and each command has its own help', () => {
@@ -120,7 +130,7 @@ describe('annals CLI', () => {
   test('tail prints the newest events, then follows new ones, each once and in commit order', async () => {
     const child: ChildProcess = spawn(process.execPath,
       ['--import', 'tsx', MAIN, '--data-dir', join(dir, 'data'), 'tail', '--org', 'ing', '-n', '2', '--interval', '100', '--format', 'ndjson'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+      { stdio: ['ignore', 'pipe', 'pipe'], env: env('data') });
     let out = '';
     child.stdout!.on('data', (chunk) => { out += chunk; });
     const lines = () => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l).attributes);
@@ -155,7 +165,7 @@ describe('annals CLI', () => {
     const data = join(dir, 'served');
     const child: ChildProcess = spawn(process.execPath,
       ['--import', 'tsx', MAIN, '--data-dir', data, 'serve', '--port', '0', '--demo', '500', '--log-level', 'warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+      { stdio: ['ignore', 'pipe', 'pipe'], env: env('served') });
     let out = '';
     const address = await new Promise<string>((resolve, reject) => {
       child.stdout!.on('data', (chunk) => {
@@ -175,7 +185,7 @@ describe('annals CLI', () => {
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
     // A second start prints no new key.
-    const again = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', data, 'keys', 'list'], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', data, 'keys', 'list'], { encoding: 'utf8', env: env('served') });
     assert.match(again.stdout, /bootstrap admin\tadmin/);
   });
 });

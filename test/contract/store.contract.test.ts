@@ -1099,6 +1099,30 @@ for (const s of STORES) {
       });
     });
 
+    // -- watch ---------------------------------------------------------------------------------------------------
+
+    test('watch: told of each commit that stores events, with the org; not of failed groups or duplicates; stop ends it', async () => {
+      const org = await newOrg(store, 'watched');
+      const heard: string[] = [];
+      const stop = await store.watch((o) => { if (o === org) heard.push(o); });
+      const until = async (n: number) => {
+        for (let i = 0; i < 200 && heard.length < n; i++) await sleep(10);
+      };
+      await appendOne(store, org, [pending({ idempotencyKey: 'w-1' })]);
+      await until(1);
+      assert.deepEqual(heard, [org]);
+      failed((await store.append([{ org, events: [pending({ idempotencyKey: 'w-2' }, { fingerprint: fp('a') }), pending({ idempotencyKey: 'w-2' }, { fingerprint: fp('b') })] }]))[0], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+      await appendOne(store, org, [pending({ idempotencyKey: 'w-1' })]);
+      await appendOne(store, org, [pending()]);
+      await until(2);
+      await sleep(100);
+      assert.deepEqual(heard, [org, org], 'one for the second commit that stored something, none for the others');
+      stop();
+      await appendOne(store, org, [pending()]);
+      await sleep(150);
+      assert.equal(heard.length, 2, 'nothing after stop');
+    });
+
     // -- copying a store (annals migrate) ------------------------------------------------------------------------
 
     describe('restoring events copied from another store', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { event } from '../support/annals.js';
-import { dropSchema, newSchema, POSTGRES_URL, postgresReachable } from '../support/postgres.js';
+import { createSchema, dropSchema, newSchema, postgresReachable, schemaUrl } from '../support/postgres.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src/cli/main.ts');
 const reachable = await postgresReachable();
@@ -21,7 +21,7 @@ describe('annals migrate: the embedded store into PostgreSQL', { skip: !reachabl
   const data = join(dir, 'data');
   const file = join(data, 'annals.db');
   const schema = newSchema();
-  const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const url = schemaUrl(schema);
 
   const run = (args: string[], options: { env?: Record<string, string> } = {}) => spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...options.env } });
@@ -50,10 +50,7 @@ describe('annals migrate: the embedded store into PostgreSQL', { skip: !reachabl
 
   before(async () => {
     if (!reachable) return;
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await client.end();
+    await createSchema(schema);
     annals(['demo', '--org', 'acme', '--events', '30000', '--days', '20']);
     annals(['orgs', 'create', 'beta']);
     const events = [event({ idempotencyKey: 'retry-me' }), event(), event({ time: '2019-05-05T05:05:05.000Z' })];
@@ -70,8 +67,10 @@ describe('annals migrate: the embedded store into PostgreSQL', { skip: !reachabl
 
   test('killed part way, it resumes; the copy has the same roots, verifies, and answers the same', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'migrate', '--from', file, '--to', url, '--json'], { stdio: 'ignore' });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    while ((await count()) < 2000) await new Promise((r) => setTimeout(r, 20));
+    let gone = false;
+    const exited = new Promise((resolve) => child.once('exit', () => { gone = true; resolve(undefined); }));
+    while (!gone && (await count()) < 2000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(!gone, 'the copy was still running when it was to be killed');
     child.kill('SIGKILL');
     await exited;
     const partial = await count();
@@ -108,5 +107,18 @@ describe('annals migrate: the embedded store into PostgreSQL', { skip: !reachabl
     const retried = run(['--data-dir', data, '--database-url', url, 'ingest', '--org', 'beta', join(dir, 'retry.ndjson')]);
     assert.notEqual(retried.status, 0, 'same key, other content: refused');
     assert.match(retried.stderr, /idempotency key 'retry-me' was already used/);
+  });
+
+  test('a target that is no longer a copy of the source is refused, and nothing more is written to it', async () => {
+    // The copy takes an event of its own, and the source another.
+    for (const [on, name] of [['pg', 'theirs'], ['sqlite', 'ours']] as const) {
+      writeFileSync(join(dir, `${name}.ndjson`), JSON.stringify(event()));
+      annals(['ingest', '--org', 'beta', join(dir, `${name}.ndjson`)], on);
+    }
+    const before = await count();
+    const r = run(['migrate', '--from', file, '--to', url]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /the target's first 6 events of 'beta' are not the source's/);
+    assert.equal(await count(), before);
   });
 });

@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { event } from '../support/annals.js';
-import { dropSchema, newSchema, POSTGRES_URL, postgresReachable } from '../support/postgres.js';
+import { createSchema, dropSchema, newSchema, postgresReachable, schemaUrl } from '../support/postgres.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src/cli/main.ts');
 
@@ -23,7 +22,7 @@ const reachable = await postgresReachable();
 describe('several Annals nodes on one PostgreSQL database', { skip: !reachable && 'PostgreSQL is not reachable' }, () => {
   const schema = newSchema();
   // The schema rides in the URL (libpq's `options`), as an operator would give it.
-  const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const url = schemaUrl(schema);
   // One keys directory for every node: they sign checkpoints with the same key (the data dir holds nothing else).
   const dir = mkdtempSync(join(tmpdir(), 'annals-nodes-'));
   const nodes: Node[] = [];
@@ -79,10 +78,7 @@ describe('several Annals nodes on one PostgreSQL database', { skip: !reachable &
 
   before(async () => {
     if (!reachable) return;
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await client.end();
+    await createSchema(schema);
     const first = await startNode();
     admin = /\n\s+(\S+)\n/.exec(first.output.split('admin API key')[1] ?? '')?.[1] ?? '';
     assert.ok(admin, `the first node printed the bootstrap admin key: ${first.output}`);
@@ -143,7 +139,10 @@ describe('several Annals nodes on one PostgreSQL database', { skip: !reachable &
     assert.ok(cursor);
     const started = Date.now();
     const polled = call(b, 'GET', `/admin/v1/orgs/${org}/events-stream?cursor=${encodeURIComponent(cursor)}&wait=30`, reader.token);
+    let answered = false;
+    void polled.then(() => { answered = true; });
     await new Promise((r) => setTimeout(r, 300));
+    assert.equal(answered, false, 'with nothing new, the poll on node b waits');
     const stored = await call(a, 'POST', `/v1/orgs/${org}/events`, writer, event());
     assert.equal(stored.status, 201);
     const id = (stored.json.data as { id: string; seq: number }[])[0];
@@ -161,13 +160,17 @@ describe('several Annals nodes on one PostgreSQL database', { skip: !reachable &
       while (!stop) {
         try {
           await ingest(victim, 1, 5);
-        } catch {
-          return; // the node is gone
+        } catch (error) {
+          // The node is gone (the request failed on its socket); anything else is a failure of the test.
+          if (error instanceof TypeError && stop) return;
+          throw error;
         }
       }
     };
     const firing = Promise.all([fire(), fire(), fire(), fire(), ingest(nodes[0], 20, 10)]);
-    while (acked.size < before + 300) await new Promise((r) => setTimeout(r, 5));
+    let failed = false;
+    firing.catch(() => { failed = true; });
+    while (!failed && acked.size < before + 300) await new Promise((r) => setTimeout(r, 5));
     victim.child.kill('SIGKILL');
     stop = true;
     await firing;

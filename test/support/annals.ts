@@ -22,7 +22,7 @@ export interface TestAnnals {
 
 /**
  * The store the API tests run on: ANNALS_TEST_STORE=postgres puts each test Annals in a schema of its own on the
- * test PostgreSQL server (scripts/run-tests.mjs runs test/api/ once per store); the embedded store otherwise.
+ * test PostgreSQL server (scripts/run-tests.mjs runs test/api/ and test/cli/ once per store); the embedded store otherwise.
  */
 export const TEST_STORE = process.env.ANNALS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 

@@ -34,6 +34,19 @@ export function postgresReachable(): Promise<boolean> {
 /** A schema name no other test run uses. */
 export const newSchema = () => `annals_test_${randomBytes(6).toString('hex')}`;
 
+/** The test server's URL with connections put in `schema` (libpq's `options`, as an operator would give it). */
+export const schemaUrl = (schema: string) => `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+
+export async function createSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();

@@ -75,3 +75,62 @@ test('a commit holds at most maxEvents events (a lone larger group still goes al
     await gc.drain();
   });
 });
+
+/** A store that holds each append until released, and records how many were in progress at once. */
+function gatedStore(concurrentAppends: number) {
+  const gates: (() => void)[] = [];
+  let inProgress = 0;
+  let most = 0;
+  let seq = 0;
+  const appends: AppendGroup[][] = [];
+  const store = {
+    concurrentAppends,
+    async append(groups: AppendGroup[]) {
+      appends.push(groups);
+      most = Math.max(most, ++inProgress);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      inProgress--;
+      return groups.map((g) => ({ ok: true as const, events: g.events.map((e) => ({ id: e.id, seq: seq++, processedAt: new Date().toISOString(), duplicate: false })) }));
+    },
+  } as unknown as Store;
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  return { store, gates, appends, most: () => most, settle };
+}
+
+for (const n of [1, 2]) {
+  test(`with concurrentAppends = ${n}: at most ${n} commits at once, and what queues behind them is committed next`, async () => {
+    const { store, gates, appends, most, settle } = gatedStore(n);
+    const gc = new GroupCommitter(store, { maxEvents: 1 });
+    const done = Array.from({ length: 6 }, () => gc.submit({ org: 'o', events: [pending()] }));
+    await settle();
+    assert.equal(appends.length, n, `${n} commits start at once`);
+    while (gates.length > 0) {
+      gates.shift()!();
+      await settle();
+    }
+    const results = await Promise.all(done);
+    assert.equal(appends.length, 6, 'one commit per event (maxEvents 1)');
+    assert.equal(most(), n);
+    assert.deepEqual(results.map((r) => r[0].seq), [0, 1, 2, 3, 4, 5]);
+  });
+
+  test(`with concurrentAppends = ${n}: a submission made right after a commit lands (from its waiter) is not stranded`, async () => {
+    const { store, gates, settle } = gatedStore(n);
+    const gc = new GroupCommitter(store);
+    const first = gc.submit({ org: 'o', events: [pending()] });
+    await settle();
+    gates.shift()!();
+    await first;
+    // The waiter of the first commit submits again at once, from its continuation.
+    const second = gc.submit({ org: 'o', events: [pending()] });
+    await settle();
+    assert.equal(gates.length, 1, 'the second submission is being committed');
+    gates.shift()!();
+    assert.equal((await second)[0].seq, 1);
+    const drained = gc.drain();
+    await settle();
+    await drained;
+  });
+}

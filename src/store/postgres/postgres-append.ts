@@ -120,7 +120,8 @@ export class PostgresWriter {
         client.release();
       }
     } catch (error) {
-      const failure = new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database did not take the events (${(error as Error).message}); nothing was stored`, {}, { cause: error });
+      const failure = error instanceof AnnalsError ? error
+        : new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database did not take the events (${(error as Error).message}); nothing was stored`, {}, { cause: error });
       return groups.map(() => ({ ok: false, error: failure }));
     }
   }
@@ -162,9 +163,11 @@ export class PostgresAppender {
   async append(client: PoolClient, groups: AppendGroup[]): Promise<AppendResult[]> {
     const orgs = [...new Set(groups.map((g) => g.org))].sort();
     let plan: Plan | undefined;
-    if (orgs.every((o) => this.#expected.has(o))) {
+    // Idempotency keys are looked up under the lock only: the commit in flight may be storing the same key.
+    const keyed = groups.some((g) => g.events.some((e) => e.idempotencyKey !== undefined || e.restored !== undefined));
+    if (!keyed && orgs.every((o) => this.#expected.has(o))) {
       const guess = new Map(orgs.map((o) => [o, this.#expected.get(o)!]));
-      plan = this.#plan(groups, guess, await seenKeys(client, groups, guess));
+      plan = this.#plan(groups, guess, new Map());
       for (const [o, h] of plan.heads) this.#expected.set(o, h);
     }
     const previous = this.#turn;
@@ -176,7 +179,8 @@ export class PostgresAppender {
       const heads = new Map<string, Head>();
       try {
         const locked = await client.query<{ id: string; next_seq: number; last_processed_ms: number; frontier: Buffer }>(
-          'SELECT id, next_seq, last_processed_ms, frontier FROM orgs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [orgs]);
+          // NO KEY UPDATE: the id is never changed, so creating an API key (a foreign key to it) need not wait.
+          'SELECT id, next_seq, last_processed_ms, frontier FROM orgs WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE', [orgs]);
         for (const r of locked.rows) heads.set(r.id, { nextSeq: r.next_seq, lastProcessedMs: r.last_processed_ms, frontier: r.frontier });
       } finally {
         release();
@@ -186,7 +190,14 @@ export class PostgresAppender {
         for (const [o, h] of plan.heads) this.#expected.set(o, h);
       }
       await write(client, plan);
-      await client.query('COMMIT');
+      try {
+        await client.query('COMMIT');
+      } catch (error) {
+        // The commit may or may not have happened: say so, so that producers retry with their idempotency keys.
+        for (const o of orgs) this.#expected.delete(o);
+        throw new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE',
+          `the database did not confirm the commit (${(error as Error).message}): the events may or may not be stored; retry with the same idempotency keys`);
+      }
       return plan.results;
     } catch (error) {
       release();

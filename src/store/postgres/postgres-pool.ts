@@ -26,9 +26,17 @@ export function openPool(config: PoolConfig): pg.Pool {
     connectionString: config.url,
     max: config.max ?? 10,
     types: TYPES,
+    connectionTimeoutMillis: 10_000,
     ...(config.schema === undefined ? {} : { options: `-c search_path=${config.schema}` }),
   });
   // An idle connection that the server drops is replaced on the next checkout; it must not crash the process.
   pool.on('error', () => {});
+  // Every connection, before its first statement (pg queues these ahead of it):
+  // - no JIT: it adds tens of milliseconds to a query the planner thinks expensive, and pages are short reads;
+  // - a lock waited for over 30 s, or a transaction left open for 60 s (a node that hangs holding an org lock),
+  //   is an error rather than a stall of every node's ingest.
+  pool.on('connect', (client) => {
+    client.query("SET jit = off; SET lock_timeout = '30s'; SET idle_in_transaction_session_timeout = '60s'").catch(() => {});
+  });
   return pool;
 }

@@ -126,8 +126,10 @@ function whereOf(filter: EventFilter, p: Params): string[] | undefined {
     && add(filter.countries, (v) => anyText('lower(e.country COLLATE "C")', v, true))
     && add(filter.cities, (v) => anyText('lower(e.city COLLATE "C")', v, true))
     && add(filter.outcomes, (v) => `e.outcome = ANY(${p.add(v.map((o) => OUTCOME_CODE[o]))}::smallint[])`)
-    && add(filter.ips, (ranges) => `(${ranges.map((r) =>
-      `e.ip BETWEEN ${p.add(Buffer.from(r.lo))}::bytea AND ${p.add(Buffer.from(r.hi))}::bytea`).join(' OR ')})`)
+    // One address is an equality (in time order along the index), a block a range.
+    && add(filter.ips, (ranges) => `(${ranges.map((r) => (Buffer.from(r.lo).equals(r.hi)
+      ? `e.ip = ${p.add(Buffer.from(r.lo))}::bytea`
+      : `e.ip BETWEEN ${p.add(Buffer.from(r.lo))}::bytea AND ${p.add(Buffer.from(r.hi))}::bytea`)).join(' OR ')})`)
     && add(filter.contexts, (refs) => entities(refs, p, ROLE_CODE.context))
     && add(filter.containers, (refs) => entities(refs, p, ROLE_CODE.container))
     && add(filter.entities, (refs) => entities(refs, p));

@@ -103,8 +103,17 @@ export class PostgresStore implements Store {
   }
 
   async #q<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    await this.#ready;
-    return (await this.#pool.query<R>(text, values)).rows;
+    return (await this.#run<R>(text, values)).rows;
+  }
+
+  /** One statement; a database that cannot be reached (or is shutting down) is a 503, not a 500. */
+  async #run<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      await this.#ready;
+      return await this.#pool.query<R>(text, values);
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 
   /** Throws ANN_ERR_ORG_NOT_FOUND unless the org exists (orgs are never deleted: a yes is remembered). */
@@ -119,7 +128,7 @@ export class PostgresStore implements Store {
   async append(groups: AppendGroup[]): Promise<AppendResult[]> {
     if (groups.length === 0) return [];
     try {
-      await this.#ready;
+      await this.#ready.catch((error: unknown) => { throw unavailable(error); });
       const results = await this.#writer!.append(groups);
       return results.map((r) => (r.ok ? r : { ok: false, error: fromWire(r.error) }));
     } catch (error) {
@@ -268,8 +277,7 @@ export class PostgresStore implements Store {
   }
 
   async revokeApiKey(id: string): Promise<boolean> {
-    await this.#ready;
-    const result = await this.#pool.query('UPDATE api_keys SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL', [Date.now(), id]);
+    const result = await this.#run('UPDATE api_keys SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL', [Date.now(), id]);
     return result.rowCount === 1;
   }
 
@@ -389,8 +397,7 @@ export class PostgresStore implements Store {
   }
 
   async addCheckpoint(org: string, checkpoint: StoredCheckpoint): Promise<boolean> {
-    await this.#ready;
-    const result = await this.#pool.query(
+    const result = await this.#run(
       'INSERT INTO checkpoints (org_id, size, root, time_ms, note) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
       [await this.#org(org), checkpoint.size, checkpoint.rootHash, checkpoint.timeMs, checkpoint.note]);
     return result.rowCount === 1;
@@ -426,31 +433,68 @@ export class PostgresStore implements Store {
 
   /** See Store.watch: LISTEN on the channel every process's append NOTIFYs at commit. */
   async watch(listener: (org: string) => void): Promise<() => void> {
-    await this.#ready;
-    this.#listening ??= this.#listen();
-    await this.#listening;
+    try {
+      await this.#ready;
+      await (this.#listening ??= this.#listen());
+    } catch (error) {
+      throw unavailable(error);
+    }
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  /** One connection of the pool kept for LISTEN; if it is lost, the next watch opens another. */
-  async #listen(): Promise<void> {
-    const client = await this.#pool.connect();
-    const lost = () => {
-      if (this.#listener !== client) return;
-      this.#listener = undefined;
-      this.#listening = undefined;
-      client.release(true);
-      // Whatever was committed meanwhile went unheard: every watcher looks again.
-      for (const [org] of this.#orgs.entries()) for (const l of this.#listeners) l(org);
-    };
-    client.on('error', lost);
-    client.on('end', lost);
-    client.on('notification', (n) => {
-      if (n.channel === APPEND_CHANNEL && n.payload) for (const l of this.#listeners) l(n.payload);
+  /**
+   * One connection of the pool kept for LISTEN. If it is lost, every watcher is woken (what was committed meanwhile
+   * went unheard) and, while anyone watches, it is opened again (once a second until it works).
+   */
+  #listen(): Promise<void> {
+    const listening = (async () => {
+      const client = await this.#pool.connect();
+      if (this.#closed) {
+        client.release(true);
+        return;
+      }
+      const lost = () => {
+        if (this.#listener !== client) return;
+        this.#listener = undefined;
+        this.#listening = undefined;
+        client.release(true);
+        this.#wakeAll();
+        this.#relisten();
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', (n) => {
+        if (n.channel === APPEND_CHANNEL && n.payload) for (const l of this.#listeners) l(n.payload);
+      });
+      try {
+        await client.query(`LISTEN ${APPEND_CHANNEL}`);
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      this.#listener = client;
+    })();
+    // A failure is not remembered: the next watch (or the retry) tries again.
+    listening.catch(() => {
+      if (this.#listening === listening) this.#listening = undefined;
     });
-    await client.query(`LISTEN ${APPEND_CHANNEL}`);
-    this.#listener = client;
+    return listening;
+  }
+
+  #relisten(): void {
+    if (this.#closed || this.#listeners.size === 0 || this.#listening) return;
+    const retry = setTimeout(() => {
+      if (this.#closed || this.#listeners.size === 0 || this.#listening) return;
+      this.#listening = this.#listen();
+      this.#listening.then(() => this.#wakeAll(), () => this.#relisten());
+    }, 1000);
+    retry.unref();
+  }
+
+  /** Wakes every watcher for every org this process knows: they look again. */
+  #wakeAll(): void {
+    for (const org of this.#orgs) for (const l of this.#listeners) l(org);
   }
 
   async ping(): Promise<void> {
@@ -464,11 +508,27 @@ export class PostgresStore implements Store {
     await this.#ready.catch(() => {});
     if (this.#ahead) clearInterval(this.#ahead);
     await this.#writer?.close();
+    // A LISTEN connection being opened is released once it is (or as soon as it is, if connect is still pending).
+    await this.#listening?.catch(() => {});
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.release(true);
     await this.#pool.end();
   }
+}
+
+/**
+ * A server that is shutting down, out of resources or refusing connections (SQLSTATE classes 08, 53, 57), or a
+ * connection that failed (refused, reset, timed out, terminated), as ANN_ERR_SERVICE_UNAVAILABLE; anything else as
+ * it is.
+ */
+function unavailable(error: unknown): unknown {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const down = error instanceof pg.DatabaseError
+    ? typeof code === 'string' && /^(08|53|57)/.test(code)
+    : (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /connection|timeout/i.test(String(message));
+  if (!down) return error;
+  return new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database is not available (${String(message)})`, {}, { cause: error });
 }
 
 function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
