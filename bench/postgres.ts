@@ -19,8 +19,8 @@ import { type CopyValue, copyLine, copyLines } from '../src/store/postgres/postg
 import { createPartitions, monthOf, ROLE_CODE } from '../src/store/postgres/postgres-schema.js';
 import { HttpClient } from './http-client.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
-import { spawnServer } from './server.js';
-import { fresh, type IngestRun, IN_FLIGHT, N, pool, timeIngest } from './workload.js';
+import { type BenchServer, startBenchServer } from './server.js';
+import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
 const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const tag = randomBytes(4).toString('hex');
@@ -104,27 +104,12 @@ async function inProcess(): Promise<IngestRun> {
   return run;
 }
 
-interface Server { url: string; token: string; kill(): void; dbUrl: string }
+interface Server extends BenchServer { dbUrl: string }
 
 async function startServer(): Promise<Server> {
-  const { url: dbUrl } = schema('http');
-  await withClient(URL, (c) => c.query(`CREATE SCHEMA ${schemas[schemas.length - 1]}`));
-  const { url, output, child } = await spawnServer(fresh('pg-http'), ['--database-url', dbUrl]);
-  const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(output)![1];
-  const res = await fetch(`${url}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench' }) });
-  if (res.status !== 201) throw new Error(`create org: ${res.status}`);
-  return { url, token, kill: () => child.kill('SIGTERM'), dbUrl };
-}
-
-async function overHttp(server: Server): Promise<IngestRun> {
-  const client = new HttpClient(server.url, server.token, IN_FLIGHT);
-  const post = async (body: string) => {
-    const status = await client.post('/v1/orgs/bench/events', body);
-    if (status !== 201) throw new Error(`ingest: ${status}`);
-  };
-  const run = await timeIngest<string[]>('annals HTTP (postgres)', (bodies) => pool(bodies, post), (chunk) => chunk.map((b) => JSON.stringify(b)));
-  client.close();
-  return run;
+  const { schema: name, url: dbUrl } = schema('http');
+  await withClient(URL, (c) => c.query(`CREATE SCHEMA ${name}`));
+  return { ...await startBenchServer(fresh('pg-http'), ['--database-url', dbUrl]), dbUrl };
 }
 
 async function queries(server: Server): Promise<Row[]> {
@@ -188,7 +173,7 @@ async function main(): Promise<void> {
     const inproc = await inProcess();
     const server = await startServer();
     try {
-      const http = await overHttp(server);
+      const http = await ingestOverHttp('annals HTTP (postgres)', server);
       printTable(`Annals bench on PostgreSQL, ${N} events`, [
         { what: 'ingest: raw COPY (baseline)', baseline: `${Math.round(raw.rate)}/s`, annals: '', ratio: '1.00', note: `last 10%: ${Math.round(raw.lastRate)}/s` },
         { what: 'ingest: Annals in-process', baseline: `${Math.round(raw.rate)}/s`, annals: `${Math.round(inproc.rate)}/s`, ratio: ratio(inproc.rate, raw.rate), note: `last 10%: ${Math.round(inproc.lastRate)}/s` },
@@ -196,7 +181,7 @@ async function main(): Promise<void> {
         ...(await queries(server)),
       ]);
     } finally {
-      server.kill();
+      server.child.kill('SIGTERM');
     }
   } finally {
     if (process.env.BENCH_KEEP !== '1') await withClient(URL, async (c) => { for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`); });

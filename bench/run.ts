@@ -7,7 +7,6 @@
 //            process (validation, canonical JSON, ids, idempotency, group commit, fsync per commit).
 //   queries  baseline: the bare indexed SELECT for the same filter, in-process;
 //            Annals: GET /v1/orgs/{org}/events over HTTP with the filter and a cursor, 100 rows a page.
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openAnnals } from '../src/annals.js';
@@ -21,8 +20,8 @@ import { ipBytes } from '../src/domain/ip.js';
 import { HttpClient } from './http-client.js';
 import { proofFigures } from './proofs.js';
 import { percentile, printTable, ratio, type Row } from './report.js';
-import { spawnServer } from './server.js';
-import { fresh, type IngestRun, IN_FLIGHT, N, pool, timeIngest } from './workload.js';
+import { type BenchServer, startBenchServer } from './server.js';
+import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
 /** The baseline: the same rows into the same schema with prepared statements, nothing else. */
 async function rawInsert(): Promise<IngestRun> {
@@ -68,27 +67,7 @@ async function inProcess(ledger: boolean): Promise<IngestRun> {
   return run;
 }
 
-interface Server { url: string; token: string; child: ChildProcess; dir: string }
-
-async function startServer(): Promise<Server> {
-  const dir = fresh('http');
-  const { url, output, child } = await spawnServer(dir);
-  const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(output)![1];
-  const res = await fetch(`${url}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench' }) });
-  if (res.status !== 201) throw new Error(`create org: ${res.status}`);
-  return { url, token, child, dir };
-}
-
-async function overHttp(server: Server): Promise<IngestRun> {
-  const client = new HttpClient(server.url, server.token, IN_FLIGHT);
-  const post = async (body: string) => {
-    const status = await client.post('/v1/orgs/bench/events', body);
-    if (status !== 201) throw new Error(`ingest: ${status}`);
-  };
-  const run = await timeIngest<string[]>('annals HTTP', (bodies) => pool(bodies, post), (chunk) => chunk.map((b) => JSON.stringify(b)));
-  client.close();
-  return run;
-}
+type Server = BenchServer;
 
 interface QueryCase { name: string; params: string; sql: string; args: unknown[] }
 
@@ -192,9 +171,9 @@ async function main(): Promise<void> {
   const raw = await rawInsert();
   const unhashed = await inProcess(false);
   const inproc = await inProcess(true);
-  const server = await startServer();
+  const server = await startBenchServer(fresh('http'));
   try {
-    const http = await overHttp(server);
+    const http = await ingestOverHttp('annals HTTP', server);
     const rows: Row[] = [
       { what: 'ingest: raw better-sqlite3 (baseline)', baseline: `${Math.round(raw.rate)}/s`, annals: '', ratio: '1.00', note: `last 10%: ${Math.round(raw.lastRate)}/s` },
       { what: 'ingest: Annals in-process', baseline: `${Math.round(raw.rate)}/s`, annals: `${Math.round(inproc.rate)}/s`, ratio: ratio(inproc.rate, raw.rate), note: `last 10%: ${Math.round(inproc.lastRate)}/s` },

@@ -25,3 +25,14 @@ export async function spawnServer(dataDir: string, args: string[] = []): Promise
   });
   return { url, output, child };
 }
+
+/** A server started on `dir` (and `args`), its bootstrap admin key, and the organization `bench` made through it. */
+export interface BenchServer { url: string; token: string; child: ChildProcess; dir: string }
+
+export async function startBenchServer(dir: string, args: string[] = []): Promise<BenchServer> {
+  const { url, output, child } = await spawnServer(dir, args);
+  const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(output)![1];
+  const res = await fetch(`${url}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'bench' }) });
+  if (res.status !== 201) throw new Error(`create org: ${res.status}`);
+  return { url, token, child, dir };
+}

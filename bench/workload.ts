@@ -4,6 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoEvents } from '../src/demo/demo-events.js';
 import type { EventInput } from '../src/domain/event.js';
+import { HttpClient } from './http-client.js';
 
 export const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 export const DIR = process.env.BENCH_DIR ?? '.bench';
@@ -70,3 +71,15 @@ export async function timeIngest<T = EventInput[][]>(
   return { rate: done / (total / 1000), lastRate: lastN / (lastMs / 1000) };
 }
 
+
+/** HTTP batches of BATCH events, IN_FLIGHT at a time, into the org `bench` of the server at `url`. */
+export async function ingestOverHttp(label: string, server: { url: string; token: string }): Promise<IngestRun> {
+  const client = new HttpClient(server.url, server.token, IN_FLIGHT);
+  const post = async (body: string) => {
+    const status = await client.post('/v1/orgs/bench/events', body);
+    if (status !== 201) throw new Error(`ingest: ${status}`);
+  };
+  const run = await timeIngest<string[]>(label, (bodies) => pool(bodies, post), (chunk) => chunk.map((b) => JSON.stringify(b)));
+  client.close();
+  return run;
+}

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { event, TEST_STORE } from '../support/annals.js';
+import { MAIN, serveAnnals } from '../support/serve.js';
 import { createSchema, dropSchema, newSchema, schemaUrl } from '../support/postgres.js';
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 let dir: string;
 
 /** On PostgreSQL (ANNALS_TEST_STORE=postgres), each data directory of these tests gets a database schema of its own. */
@@ -163,18 +163,7 @@ describe('annals CLI', () => {
 
   test('serve prints a bootstrap admin key on first start, answers, and stops cleanly', async () => {
     const data = join(dir, 'served');
-    const child: ChildProcess = spawn(process.execPath,
-      ['--import', 'tsx', MAIN, '--data-dir', data, 'serve', '--port', '0', '--demo', '500', '--log-level', 'warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: env('served') });
-    let out = '';
-    const address = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk) => {
-        out += chunk;
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
+    const { url: address, output: out, child } = await serveAnnals(['--data-dir', data], { env: env('served'), args: ['--demo', '500'], stderr: 'pipe' });
     const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(out)![1];
     const res = await fetch(`${address}/admin/v1/orgs/demo/events?limit=10`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);

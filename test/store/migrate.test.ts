@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { event } from '../support/annals.js';
+import { MAIN } from '../support/serve.js';
 import { createSchema, dropSchema, newSchema, postgresReachable, schemaUrl } from '../support/postgres.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src/cli/main.ts');
+
 const reachable = await postgresReachable();
 
 interface Copied { org: string; events: number; copied: number; checkpoints: number; root: string; same: boolean }

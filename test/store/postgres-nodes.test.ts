@@ -1,21 +1,16 @@
 // Several Annals processes on one PostgreSQL database: one gap-free sequence and one ledger per org, whichever node
 // took each event, and nothing a node acknowledged lost when that node is killed mid-ingest.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { event } from '../support/annals.js';
+import { MAIN, type Served, serveAnnals } from '../support/serve.js';
 import { createSchema, dropSchema, newSchema, postgresReachable, schemaUrl } from '../support/postgres.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src/cli/main.ts');
-
-interface Node {
-  url: string;
-  output: string;
-  child: ChildProcess;
-}
+type Node = Served;
 
 const reachable = await postgresReachable();
 
@@ -34,18 +29,7 @@ describe('several Annals nodes on one PostgreSQL database', { skip: !reachable &
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
   async function startNode(): Promise<Node> {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', dir, '--database-url', url, 'serve', '--port', '0', '--log-level', 'warn'],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ANNALS_CHECKPOINT_SECONDS: '1' } });
-    let output = '';
-    const address = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk) => {
-        output += chunk;
-        const m = /listening on (http:\/\/\S+)/.exec(output);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`a node exited (${code}) before it listened: ${output}`)));
-    });
-    const node = { url: address, output, child };
+    const node = await serveAnnals(['--data-dir', dir, '--database-url', url], { env: { ...process.env, ANNALS_CHECKPOINT_SECONDS: '1' } });
     nodes.push(node);
     return node;
   }

@@ -17,6 +17,7 @@ import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import { checkRestored } from '../restored.js';
+import { iso, splitFrontier } from '../rows.js';
 import type { AppendGroup, AppendedEvent, AppendResult, PendingEvent } from '../store.js';
 import { copyLine, copyLines } from './postgres-copy.js';
 import { monthOf, OUTCOME_CODE, Partitions, ROLE_CODE } from './postgres-schema.js';
@@ -24,13 +25,7 @@ import { monthOf, OUTCOME_CODE, Partitions, ROLE_CODE } from './postgres-schema.
 /** The channel NOTIFY announces appends on; the payload is the org id. */
 export const APPEND_CHANNEL = 'annals_appended';
 
-export const iso = (ms: number) => new Date(ms).toISOString();
 
-export function splitFrontier(frontier: Buffer): Buffer[] {
-  const hashes: Buffer[] = [];
-  for (let i = 0; i < frontier.length; i += HASH_SIZE) hashes.push(frontier.subarray(i, i + HASH_SIZE));
-  return hashes;
-}
 
 interface Head {
   nextSeq: number;
@@ -179,7 +174,7 @@ export class PostgresAppender {
       const heads = new Map<string, Head>();
       try {
         const locked = await client.query<{ id: string; next_seq: number; last_processed_ms: number; frontier: Buffer }>(
-          // NO KEY UPDATE: the id is never changed, so creating an API key (a foreign key to it) need not wait.
+          // NO KEY UPDATE: the id is never changed; the weakest row lock that still serialises appends to the org.
           'SELECT id, next_seq, last_processed_ms, frontier FROM orgs WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE', [orgs]);
         for (const r of locked.rows) heads.set(r.id, { nextSeq: r.next_seq, lastProcessedMs: r.last_processed_ms, frontier: r.frontier });
       } finally {

@@ -4,7 +4,9 @@
 // - Every table of an org's data has org_id leading its primary key and every unique key, so the schema distributes
 //   by org with Citus unchanged: `events`, `ledger`, `event_entities`, `merkle_nodes`, `checkpoints`,
 //   `idempotency`, `actions` and `actor_aliases` are distributed tables (`create_distributed_table('<t>', 'org_id')`,
-//   colocated), `orgs`, `api_keys` and `annals_meta` reference tables (`create_reference_table('<t>')`).
+//   colocated with `orgs`, distributed by its `id`), `api_keys`, `annals_meta` and `annals_schema` reference tables
+//   (`create_reference_table('<t>')`). So that this needs no change, `api_keys.org_id` has no foreign key (a
+//   reference table cannot point into a distributed one): the store checks the org exists before it adds a key.
 // - `events` is partitioned by event time (`time_ms`), one partition per UTC month (`events_pYYYYMM`), created ahead
 //   of time on start and daily, and on demand for any month an append touches (ensurePartitions). It holds the
 //   body (the event's ledger leaf, canonical JSON), the copies of its fields that searches filter on, and `tsv`, a
@@ -39,7 +41,7 @@ const V1 = `
   );
   CREATE TABLE api_keys (
     id         text PRIMARY KEY,
-    org_id     text REFERENCES orgs (id),
+    org_id     text,
     name       text NOT NULL,
     scopes     text NOT NULL,
     hash       bytea NOT NULL,

@@ -3,18 +3,19 @@
 // postgres-append.ts for how many writers keep one ledger).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { ActionDefinition, Operation, Product } from '../../domain/action.js';
+import type { ActionDefinition } from '../../domain/action.js';
 import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../../domain/org.js';
+import { type ApiKey, ORG_ID_PATTERN, type Org } from '../../domain/org.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import type {
-  AggregateRequest, Aggregates, AppendGroup, FacetField, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, Match, NewApiKey,
+  AggregateRequest, Aggregates, AppendGroup, FacetField, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
   PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { Tally } from '../tally.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
-import { APPEND_CHANNEL, iso, PostgresWriter, splitFrontier } from './postgres-append.js';
+import { actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, matchesNothing, splitFrontier } from '../rows.js';
+import { APPEND_CHANNEL, PostgresWriter } from './postgres-append.js';
 import { openPool, SCHEMA_NAME } from './postgres-pool.js';
 import { aggregateSql, pageSql } from './postgres-query-compiler.js';
 import { migrate, monthOf, OUTCOME_CODE, Partitions, ROLE_CODE } from './postgres-schema.js';
@@ -38,9 +39,6 @@ export interface PostgresStoreConfig {
 /** Months ahead of the current one whose partitions exist before any event needs them. */
 const MONTHS_AHEAD = 3;
 
-interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
-interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
-interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
 
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
@@ -192,13 +190,7 @@ export class PostgresStore implements Store {
   /** The filter with actors named by id, or undefined when nothing can match (an empty `any`, an empty time range). */
   async #resolve(org: string, filter: EventFilter): Promise<EventFilter | undefined> {
     const f: EventFilter = { ...filter };
-    for (const v of Object.values(f)) {
-      const any = (v as Match<unknown> | undefined)?.any;
-      if (any !== undefined && any.length === 0) return undefined;
-    }
-    for (const range of [f.time, f.processed]) {
-      if (range?.from !== undefined && range.to !== undefined && range.from >= range.to) return undefined;
-    }
+    if (matchesNothing(f)) return undefined;
     if (f.actors) {
       f.actors = {
         any: f.actors.any && await this.#actorIds(org, f.actors.any),
@@ -531,21 +523,5 @@ function unavailable(error: unknown): unknown {
   return new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database is not available (${String(message)})`, {}, { cause: error });
 }
 
-function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
-  return { size: row.size, rootHash: row.root, timeMs: row.time_ms, note: row.note };
-}
 
-function keyFromRow(row: KeyRow): ApiKey {
-  const key: ApiKey = {
-    id: row.id, org: row.org_id, name: row.name, scopes: row.scopes.split(' ') as Scope[], createdAt: iso(row.created_ms),
-  };
-  if (row.revoked_ms !== null) key.revokedAt = iso(row.revoked_ms);
-  return key;
-}
 
-function actionFromRow(row: ActionRow): ActionDefinition {
-  return {
-    key: row.key, displayName: row.display_name, category: row.category,
-    product: row.product as Product, operation: row.operation as Operation, builtIn: false,
-  };
-}

@@ -6,6 +6,7 @@ import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import { checkRestored } from '../restored.js';
+import { iso, splitFrontier } from '../rows.js';
 import { toWire, type WireResult } from '../writer-thread.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
 import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
@@ -17,8 +18,6 @@ export interface AppenderOptions {
   ledger?: boolean;
 }
 
-/** Epoch ms as ISO-8601 UTC with milliseconds, the form every stored time takes. */
-export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** An org's number (orgs.no), looked up once and remembered: orgs are never deleted or renumbered. */
 export function orgNumber(cache: Map<string, number>, lookup: Database.Statement<[string], { no: number }>, id: string): number {
@@ -32,11 +31,6 @@ export function orgNumber(cache: Map<string, number>, lookup: Database.Statement
   return no;
 }
 
-export function splitFrontier(frontier: Buffer): Buffer[] {
-  const hashes: Buffer[] = [];
-  for (let i = 0; i < frontier.length; i += HASH_SIZE) hashes.push(frontier.subarray(i, i + HASH_SIZE));
-  return hashes;
-}
 
 export class SqliteAppender {
   readonly #ledger: boolean;

@@ -1,18 +1,19 @@
 // The embedded Store: one SQLite file through better-sqlite3 (synchronous; every call here is short and bounded).
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { ActionDefinition, Operation, Product } from '../../domain/action.js';
+import type { ActionDefinition } from '../../domain/action.js';
 import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../../domain/org.js';
+import { type ApiKey, ORG_ID_PATTERN, type Org } from '../../domain/org.js';
 import type {
-  AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, Match, NewApiKey,
+  AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
   PageKey, PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf, TimeRange,
 } from '../store.js';
 import { Tally } from '../tally.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, InlineWriter, ThreadWriter, type WireResult, type Writer } from '../writer-thread.js';
-import { iso, orgNumber, SqliteAppender, splitFrontier } from './sqlite-append.js';
+import { actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, matchesNothing, splitFrontier } from '../rows.js';
+import { orgNumber, SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { DAY_MS, DAY_OF_TIME, dayOfKey, HOUR_MS, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
 import {
@@ -40,13 +41,10 @@ export interface SqliteStoreConfig {
 }
 
 interface OrgRow { no: number; id: string; name: string; created_ms: number }
-interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
 interface LeafRow {
   seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms: number; action: string; actor_id: string;
   ip: Buffer | null; country: string | null; city: string | null; outcome: number;
 }
-interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
-interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
 
 
 /** Candidate list drivers are counted up to this many rows (see sqlite-query-compiler.ts)... */
@@ -314,14 +312,7 @@ export class SqliteStore implements Store {
    */
   #resolve(orgNo: number, filter: EventFilter): EventFilter | undefined {
     const f: EventFilter = { ...filter };
-    for (const [k, v] of Object.entries(f)) {
-      if (v === undefined) continue;
-      const any = (v as Match<unknown>).any;
-      if (any !== undefined && any.length === 0) return undefined;
-    }
-    for (const range of [f.time, f.processed]) {
-      if (range?.from !== undefined && range.to !== undefined && range.from >= range.to) return undefined;
-    }
+    if (matchesNothing(f)) return undefined;
     if (f.actors) {
       f.actors = {
         any: f.actors.any && this.#actorIds(orgNo, f.actors.any),
@@ -637,21 +628,5 @@ function timeKeys(range: TimeRange | undefined): KeyRange {
   return keys;
 }
 
-function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
-  return { size: row.size, rootHash: row.root, timeMs: row.time_ms, note: row.note };
-}
 
-function keyFromRow(row: KeyRow): ApiKey {
-  const key: ApiKey = {
-    id: row.id, org: row.org_id, name: row.name, scopes: row.scopes.split(' ') as Scope[], createdAt: iso(row.created_ms),
-  };
-  if (row.revoked_ms !== null) key.revokedAt = iso(row.revoked_ms);
-  return key;
-}
 
-function actionFromRow(row: ActionRow): ActionDefinition {
-  return {
-    key: row.key, displayName: row.display_name, category: row.category,
-    product: row.product as Product, operation: row.operation as Operation, builtIn: false,
-  };
-}

@@ -1,0 +1,48 @@
+// What both SQL adapters share about their rows: stored times, frontiers, keys, actions and checkpoints back into
+// domain values, and the filters that can match nothing whatever is stored.
+import type { ActionDefinition, Operation, Product } from '../domain/action.js';
+import type { ApiKey, Scope } from '../domain/org.js';
+import { HASH_SIZE } from '../ledger/hasher.js';
+import type { EventFilter, Match, StoredCheckpoint } from './store.js';
+
+/** Epoch ms as ISO-8601 UTC with milliseconds, the form every stored time takes. */
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An org's stored frontier (its compact range's hashes, concatenated) as hashes. */
+export function splitFrontier(frontier: Buffer): Buffer[] {
+  const hashes: Buffer[] = [];
+  for (let i = 0; i < frontier.length; i += HASH_SIZE) hashes.push(frontier.subarray(i, i + HASH_SIZE));
+  return hashes;
+}
+
+export interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
+export interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
+export interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
+
+export function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
+  return { size: row.size, rootHash: row.root, timeMs: row.time_ms, note: row.note };
+}
+
+export function keyFromRow(row: KeyRow): ApiKey {
+  const key: ApiKey = {
+    id: row.id, org: row.org_id, name: row.name, scopes: row.scopes.split(' ') as Scope[], createdAt: iso(row.created_ms),
+  };
+  if (row.revoked_ms !== null) key.revokedAt = iso(row.revoked_ms);
+  return key;
+}
+
+export function actionFromRow(row: ActionRow): ActionDefinition {
+  return {
+    key: row.key, displayName: row.display_name, category: row.category,
+    product: row.product as Product, operation: row.operation as Operation, builtIn: false,
+  };
+}
+
+/** Whether `f` can match no event at all: an empty `any`, or an empty time range. */
+export function matchesNothing(f: EventFilter): boolean {
+  for (const v of Object.values(f)) {
+    const any = (v as Match<unknown> | undefined)?.any;
+    if (any !== undefined && any.length === 0) return true;
+  }
+  return [f.time, f.processed].some((range) => range?.from !== undefined && range.to !== undefined && range.from >= range.to);
+}
