@@ -52,3 +52,21 @@ export class HttpClient {
     this.#agent.destroy();
   }
 }
+
+/** Latencies of `rounds` rounds of page 1 of `path` and then the page its cursor points to (the same two each round). */
+export async function pageLatencies(client: HttpClient, path: string, rounds: number): Promise<number[]> {
+  const http: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    let t0 = performance.now();
+    const body = await client.get(path);
+    http.push(performance.now() - t0);
+    // The client's own parsing is not Annals' latency: parsed after the clock stops.
+    const page = JSON.parse(body.toString('utf8')) as { meta: { next: string | null } };
+    if (page.meta.next) {
+      t0 = performance.now();
+      await client.get(`${path}&cursor=${encodeURIComponent(page.meta.next)}`);
+      http.push(performance.now() - t0);
+    }
+  }
+  return http;
+}

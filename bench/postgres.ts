@@ -17,8 +17,8 @@ import { words } from '../src/domain/words.js';
 import { leafFromParts } from '../src/ledger/leaf.js';
 import { type CopyValue, copyLine, copyLines } from '../src/store/postgres/postgres-copy.js';
 import { createPartitions, monthOf, ROLE_CODE } from '../src/store/postgres/postgres-schema.js';
-import { HttpClient } from './http-client.js';
-import { percentile, printTable, ratio, type Row } from './report.js';
+import { HttpClient, pageLatencies } from './http-client.js';
+import { pageRow, printTable, ratio, type Row } from './report.js';
 import { type BenchServer, startBenchServer } from './server.js';
 import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
@@ -140,26 +140,8 @@ async function queries(server: Server): Promise<Row[]> {
         if (last) await db.query({ name: `deep-${c.name}`, text: deep, values: [...c.args, last.time_ms, last.seq] });
         base.push((performance.now() - t0) / 2);
       }
-      const http: number[] = [];
-      const path = `/v1/orgs/bench/events?limit=100&from=0${c.params ? `&${c.params}` : ''}`;
-      for (let i = 0; i < ROUNDS; i++) {
-        let t0 = performance.now();
-        const body = await client.get(path);
-        http.push(performance.now() - t0);
-        const page = JSON.parse(body.toString('utf8')) as { meta: { next: string | null } };
-        if (page.meta.next) {
-          t0 = performance.now();
-          await client.get(`${path}&cursor=${encodeURIComponent(page.meta.next)}`);
-          http.push(performance.now() - t0);
-        }
-      }
-      rows.push({
-        what: `page query: ${c.name} (100 rows)`,
-        baseline: `${percentile(base, 50).toFixed(2)} / ${percentile(base, 99).toFixed(2)} ms`,
-        annals: `${percentile(http, 50).toFixed(2)} / ${percentile(http, 99).toFixed(2)} ms`,
-        ratio: ratio(percentile(base, 99), percentile(http, 99)),
-        note: 'p50 / p99; baseline in-process SELECT through pg, Annals over HTTP',
-      });
+      const http = await pageLatencies(client, `/v1/orgs/bench/events?limit=100&from=0${c.params ? `&${c.params}` : ''}`, ROUNDS);
+      rows.push(pageRow(c.name, base, http, 'p50 / p99; baseline in-process SELECT through pg, Annals over HTTP'));
     }
     client.close();
     return rows;

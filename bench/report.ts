@@ -27,3 +27,14 @@ export function printTable(title: string, rows: Row[]): void {
   const line = (r: Row) => keys.map((k, i) => r[k].padEnd(widths[i])).join(' | ').trimEnd();
   process.stdout.write(`\n${title}\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
 }
+
+/** A page-query row: p50 / p99 of the baseline's reads and of Annals' over HTTP. */
+export function pageRow(name: string, base: number[], http: number[], note: string): Row {
+  return {
+    what: `page query: ${name} (100 rows)`,
+    baseline: `${percentile(base, 50).toFixed(2)} / ${percentile(base, 99).toFixed(2)} ms`,
+    annals: `${percentile(http, 50).toFixed(2)} / ${percentile(http, 99).toFixed(2)} ms`,
+    ratio: ratio(percentile(base, 99), percentile(http, 99)),
+    note,
+  };
+}

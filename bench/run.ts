@@ -17,9 +17,9 @@ import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { createFtsTable, MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { ipBytes } from '../src/domain/ip.js';
-import { HttpClient } from './http-client.js';
+import { HttpClient, pageLatencies } from './http-client.js';
 import { proofFigures } from './proofs.js';
-import { percentile, printTable, ratio, type Row } from './report.js';
+import { pageRow, printTable, ratio, type Row } from './report.js';
 import { type BenchServer, startBenchServer } from './server.js';
 import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
@@ -104,27 +104,8 @@ async function queries(server: Server): Promise<Row[]> {
       base.push((performance.now() - t0) / 2);
     }
     // Annals over HTTP: page 1, then follow the cursor (the same two pages each round).
-    const http: number[] = [];
-    const path = `/v1/orgs/bench/events?limit=100${c.params ? `&${c.params}` : ''}`;
-    for (let i = 0; i < ROUNDS; i++) {
-      let t0 = performance.now();
-      const body = await client.get(path);
-      http.push(performance.now() - t0);
-      // The client's own parsing is not Annals' latency: parsed after the clock stops.
-      const page = JSON.parse(body.toString('utf8')) as { meta: { next: string | null } };
-      if (page.meta.next) {
-        t0 = performance.now();
-        await client.get(`${path}&cursor=${encodeURIComponent(page.meta.next)}`);
-        http.push(performance.now() - t0);
-      }
-    }
-    rows.push({
-      what: `page query: ${c.name} (100 rows)`,
-      baseline: `${percentile(base, 50).toFixed(2)} / ${percentile(base, 99).toFixed(2)} ms`,
-      annals: `${percentile(http, 50).toFixed(2)} / ${percentile(http, 99).toFixed(2)} ms`,
-      ratio: ratio(percentile(base, 99), percentile(http, 99)),
-      note: 'p50 / p99; baseline in-process SELECT, Annals over HTTP',
-    });
+    const http = await pageLatencies(client, `/v1/orgs/bench/events?limit=100${c.params ? `&${c.params}` : ''}`, ROUNDS);
+    rows.push(pageRow(c.name, base, http, 'p50 / p99; baseline in-process SELECT, Annals over HTTP'));
   }
   db.close();
   client.close();

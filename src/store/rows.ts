@@ -3,7 +3,11 @@
 import type { ActionDefinition, Operation, Product } from '../domain/action.js';
 import type { ApiKey, Scope } from '../domain/org.js';
 import { HASH_SIZE } from '../ledger/hasher.js';
-import type { EventFilter, Match, StoredCheckpoint } from './store.js';
+import type { EventFilter, Match, StoredCheckpoint, StoredLeaf } from './store.js';
+
+/** How outcomes and entity roles are stored: small integers. */
+export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
+export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
 
 /** Epoch ms as ISO-8601 UTC with milliseconds, the form every stored time takes. */
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -18,6 +22,20 @@ export function splitFrontier(frontier: Buffer): Buffer[] {
 export interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
 export interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
 export interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
+
+/** A stored leaf with its index copies, as both adapters select it. */
+export interface LeafRow {
+  seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms: number; action: string; actor_id: string;
+  ip: Buffer | null; country: string | null; city: string | null; outcome: number;
+}
+
+export function leafFromRow(r: LeafRow): StoredLeaf {
+  const indexed: StoredLeaf['indexed'] = { timeMs: r.time_ms, action: r.action, actorId: r.actor_id, outcome: r.outcome === OUTCOME_CODE.failure ? 'failure' : 'success' };
+  if (r.ip !== null) indexed.ip = r.ip;
+  if (r.country !== null) indexed.country = r.country;
+  if (r.city !== null) indexed.city = r.city;
+  return { seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash, indexed };
+}
 
 export function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
   return { size: row.size, rootHash: row.root, timeMs: row.time_ms, note: row.note };

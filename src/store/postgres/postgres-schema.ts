@@ -20,8 +20,7 @@
 // - `event_entities` indexes the entities an event names (context, container, the token that acted) by id.
 import type { Pool, PoolClient } from 'pg';
 
-export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
-export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
+export { OUTCOME_CODE, ROLE_CODE } from '../rows.js';
 
 /** Serialises migrations and partition creation across every Annals process on the database. */
 export const DDL_LOCK = 0x616e6e61; // 'anna'

@@ -14,7 +14,10 @@ import type {
 } from '../store.js';
 import { Tally } from '../tally.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
-import { actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, matchesNothing, splitFrontier } from '../rows.js';
+import {
+  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, leafFromRow, type LeafRow, matchesNothing,
+  splitFrontier,
+} from '../rows.js';
 import { APPEND_CHANNEL, PostgresWriter } from './postgres-append.js';
 import { openPool, SCHEMA_NAME } from './postgres-pool.js';
 import { aggregateSql, pageSql } from './postgres-query-compiler.js';
@@ -332,22 +335,11 @@ export class PostgresStore implements Store {
   }
 
   async readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]> {
-    const rows = await this.#q<{
-      seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms: number; action: string; actor_id: string;
-      ip: Buffer | null; country: string | null; city: string | null; outcome: number;
-    }>(
+    const rows = await this.#q<LeafRow>(
       `SELECT l.seq, l.id, convert_to(e.body, 'UTF8') AS body, l.leaf_hash, e.time_ms, e.action, e.actor_id, e.ip, e.country, e.city, e.outcome
        FROM ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq
        WHERE l.org_id = $1 AND l.seq >= $2 ORDER BY l.seq LIMIT $3`, [await this.#org(org), from, limit]);
-    return rows.map((r) => {
-      const indexed: StoredLeaf['indexed'] = {
-        timeMs: r.time_ms, action: r.action, actorId: r.actor_id, outcome: r.outcome === OUTCOME_CODE.failure ? 'failure' : 'success',
-      };
-      if (r.ip !== null) indexed.ip = r.ip;
-      if (r.country !== null) indexed.country = r.country;
-      if (r.city !== null) indexed.city = r.city;
-      return { seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash, indexed };
-    });
+    return rows.map(leafFromRow);
   }
 
   async checkIndexes(org: string, limit: number): Promise<IndexFinding[]> {

@@ -22,11 +22,11 @@ import { builtInAction } from '../../catalogue/catalogue.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { addressBytes } from '../../domain/ip.js';
 import { searchText } from '../../domain/search-text.js';
+import { ROLE_CODE } from '../rows.js';
 import { DAY_OF_TIME, KEY_TIME_SQL, KEY_UNIT } from './sqlite-keys.js';
 import { rebuildRollups } from './sqlite-rollups.js';
 
-export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
-export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
+export { OUTCOME_CODE, ROLE_CODE } from '../rows.js';
 
 /** The full-text table of an org (`no` is the store's own integer, never user input). */
 export const ftsTable = (orgNo: number) => `fts_${orgNo}`;

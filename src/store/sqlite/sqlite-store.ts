@@ -12,7 +12,10 @@ import type {
 import { Tally } from '../tally.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, InlineWriter, ThreadWriter, type WireResult, type Writer } from '../writer-thread.js';
-import { actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, matchesNothing, splitFrontier } from '../rows.js';
+import {
+  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, leafFromRow, type LeafRow, matchesNothing,
+  splitFrontier,
+} from '../rows.js';
 import { orgNumber, SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { DAY_MS, DAY_OF_TIME, dayOfKey, HOUR_MS, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
@@ -41,10 +44,6 @@ export interface SqliteStoreConfig {
 }
 
 interface OrgRow { no: number; id: string; name: string; created_ms: number }
-interface LeafRow {
-  seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms: number; action: string; actor_id: string;
-  ip: Buffer | null; country: string | null; city: string | null; outcome: number;
-}
 
 
 /** Candidate list drivers are counted up to this many rows (see sqlite-query-compiler.ts)... */
@@ -518,16 +517,7 @@ export class SqliteStore implements Store {
   }
 
   async readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]> {
-    return this.#stmt.leaves.all(this.#org(org), from, limit)
-      .map((r) => {
-        const indexed: StoredLeaf['indexed'] = {
-          timeMs: r.time_ms, action: r.action, actorId: r.actor_id, outcome: r.outcome === OUTCOME_CODE.failure ? 'failure' : 'success',
-        };
-        if (r.ip !== null) indexed.ip = r.ip;
-        if (r.country !== null) indexed.country = r.country;
-        if (r.city !== null) indexed.city = r.city;
-        return { seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash, indexed };
-      });
+    return this.#stmt.leaves.all(this.#org(org), from, limit).map(leafFromRow);
   }
 
   async checkIndexes(org: string, limit: number): Promise<IndexFinding[]> {
