@@ -143,11 +143,10 @@ export class QueryService {
    * `to` on processedAt. A non-empty page always carries a cursor that resumes right after its last event, so a
    * poller that keeps it sees every event once, including events that arrive later with an old `time`. An empty
    * page has none, unless the stream is filtered (`q`): then its cursor resumes after the newest event looked at.
-   */
-  /**
-   * A page of the events-stream. With `waitMs`, a page that would be empty waits (a long poll) until events are
-   * committed to the org, by this process or, on a shared database, any other (Store.watch), or until `waitMs`
-   * has passed or the service closes; then it looks again.
+   *
+   * With `waitMs`, a page that would be empty waits (a long poll) until events are committed to the org, by this
+   * process or, on a shared database, any other (Store.watch), or until `waitMs` has passed or the service closes;
+   * then it looks again.
    */
   async stream(org: string, query: EventQuery, waitMs = 0): Promise<EventQueryPage> {
     if (waitMs <= 0) return this.#streamOnce(org, query);
