@@ -169,4 +169,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// BENCH_STORE=postgres: the same figures on the PostgreSQL store (bench/postgres.ts, also `npm run bench:postgres`).
+if (process.env.BENCH_STORE === 'postgres') await import('./postgres.js');
+else await main();

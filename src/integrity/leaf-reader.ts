@@ -80,7 +80,7 @@ export const CHUNK_LEAVES = 2 ** CHUNK_LEVEL;
 function misindexed(row: StoredLeaf): string | undefined {
   const event = JSON.parse(row.leaf.toString('utf8')) as StoredEvent;
   const want = indexedCopies(event);
-  const { indexed } = row;
+  const indexed = row.indexed!;
   const show = (v: unknown) => (v === undefined ? 'none' : v instanceof Uint8Array ? formatIp(v) : String(v));
   const fields: [string, unknown, unknown][] = [
     ['action', indexed.action, want.action], ['actor', indexed.actorId, want.actorId], ['outcome', indexed.outcome, want.outcome],
@@ -147,7 +147,7 @@ export class InlineLeafReader implements LeafReader {
 
   async *chunks(org: string, from: number, to: number, deep = false): AsyncIterable<CheckedLeaves> {
     for (let at = from; at < to; at += CHUNK_LEAVES) {
-      const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK_LEAVES, to - at))).filter((r) => r.seq < Math.min(at + CHUNK_LEAVES, to));
+      const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK_LEAVES, to - at), deep)).filter((r) => r.seq < Math.min(at + CHUNK_LEAVES, to));
       yield checkLeaves(rows, at, deep);
     }
   }

@@ -9,7 +9,7 @@ parentPort!.postMessage({ ready: true });
 
 parentPort!.on('message', async (m: { id: number; org: string; from: number; to: number; deep: boolean }) => {
   try {
-    const rows = (await store.readLeaves(m.org, m.from, m.to - m.from)).filter((r) => r.seq < m.to);
+    const rows = (await store.readLeaves(m.org, m.from, m.to - m.from, m.deep)).filter((r) => r.seq < m.to);
     const checked = checkLeaves(rows, m.from, m.deep);
     // A clean chunk's leaf hashes are not needed (its root stands for them): only its root crosses back.
     if (checked.root) checked.hashes = new Uint8Array(0);

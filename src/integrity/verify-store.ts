@@ -118,7 +118,7 @@ export async function verifyStore(
     }
     if (chunk.root) {
       // A checkpoint falls inside: the leaf hashes are needed after all.
-      const rows = await store.readLeaves(org, first, last - first + 1);
+      const rows = await store.readLeaves(org, first, last - first + 1, options.deep);
       Object.assign(chunk, checkLeaves(rows, undefined, options.deep), { root: undefined });
     }
     for (let i = 0; i < chunk.seqs.length; i++) {

@@ -23,17 +23,20 @@ export interface KeyRow { id: string; org_id: string | null; name: string; scope
 export interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
 export interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
 
-/** A stored leaf with its index copies, as both adapters select it. */
+/** A stored leaf, with its index copies when they were selected, as both adapters select it. */
 export interface LeafRow {
-  seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms: number; action: string; actor_id: string;
-  ip: Buffer | null; country: string | null; city: string | null; outcome: number;
+  seq: number; id: string; body: Buffer; leaf_hash: Buffer; time_ms?: number; action?: string; actor_id?: string;
+  ip?: Buffer | null; country?: string | null; city?: string | null; outcome?: number;
 }
 
 export function leafFromRow(r: LeafRow): StoredLeaf {
-  const indexed: StoredLeaf['indexed'] = { timeMs: r.time_ms, action: r.action, actorId: r.actor_id, outcome: r.outcome === OUTCOME_CODE.failure ? 'failure' : 'success' };
-  if (r.ip !== null) indexed.ip = r.ip;
-  if (r.country !== null) indexed.country = r.country;
-  if (r.city !== null) indexed.city = r.city;
+  if (r.time_ms === undefined) return { seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash };
+  const indexed: NonNullable<StoredLeaf['indexed']> = {
+    timeMs: r.time_ms, action: r.action!, actorId: r.actor_id!, outcome: r.outcome === OUTCOME_CODE.failure ? 'failure' : 'success',
+  };
+  if (r.ip != null) indexed.ip = r.ip;
+  if (r.country != null) indexed.country = r.country;
+  if (r.city != null) indexed.city = r.city;
   return { seq: r.seq, id: r.id, leaf: r.body, leafHash: r.leaf_hash, indexed };
 }
 

@@ -203,8 +203,8 @@ export interface StoredLeaf {
   leaf: Buffer;
   /** The leaf hash stored beside it when it was appended. */
   leafHash: Buffer;
-  /** The copies of the event's fields that searches filter on, as the events table holds them. */
-  indexed: Omit<IndexedCopies, 'entities'>;
+  /** The copies of the event's fields that searches filter on, as the events table holds them (when asked for). */
+  indexed?: Omit<IndexedCopies, 'entities'>;
 }
 
 /** What a store keeps beside an event's leaf for searching, as PendingEvent carries it (entities in any order). */
@@ -275,8 +275,11 @@ export interface Store {
    * a finding per disagreement (at most `limit`). Part of `annals verify --deep`.
    */
   checkIndexes(org: string, limit: number): Promise<IndexFinding[]>;
-  /** Up to `limit` stored leaves with seq >= `from`, in seq order (gaps and all, as they are stored). */
-  readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]>;
+  /**
+   * Up to `limit` stored leaves with seq >= `from`, in seq order (gaps and all, as they are stored); `indexed`: with
+   * the copies searches use (`annals verify --deep`), which costs a good part of a read.
+   */
+  readLeaves(org: string, from: number, limit: number, indexed?: boolean): Promise<StoredLeaf[]>;
   /** Keeps a checkpoint; returns false (and keeps the earlier one) if one of that size exists. */
   addCheckpoint(org: string, checkpoint: StoredCheckpoint): Promise<boolean>;
   getCheckpoint(org: string, size: number): Promise<StoredCheckpoint | undefined>;

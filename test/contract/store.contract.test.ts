@@ -1099,6 +1099,26 @@ for (const s of STORES) {
       });
     });
 
+    test('readLeaves: the stored bytes and hash, in seq order; the copies searches use only when asked for', async () => {
+      const org = await newOrg(store, 'leaves');
+      const events = [pending({ location: { ip: '10.1.2.3', countryName: 'Ukraine', city: 'Kyiv' } }), pending({ outcome: 'failure' })];
+      const appended = await appendOne(store, org, events);
+      const lean = await store.readLeaves(org, 0, 10);
+      assert.deepEqual(lean.map((l) => [l.seq, l.id]), appended.map((a) => [a.seq, a.id]));
+      for (const [i, l] of lean.entries()) {
+        assert.equal(l.leaf.toString('utf8'), leafText(stored(events[i], org, appended[i])));
+        assert.equal(l.indexed, undefined);
+      }
+      const full = await store.readLeaves(org, 1, 10, true);
+      assert.deepEqual(full.map((l) => l.seq), [1]);
+      assert.deepEqual(full[0].indexed, { timeMs: events[1].timeMs, action: events[1].action, actorId: events[1].actorId, outcome: 'failure' });
+      const withPlace = (await store.readLeaves(org, 0, 1, true))[0].indexed!;
+      assert.deepEqual({ ...withPlace, ip: Buffer.from(withPlace.ip!) }, {
+        timeMs: events[0].timeMs, action: events[0].action, actorId: events[0].actorId, outcome: 'success',
+        ip: Buffer.from(events[0].ip!), country: 'Ukraine', city: 'Kyiv',
+      });
+    });
+
     // -- watch ---------------------------------------------------------------------------------------------------
 
     test('watch: told of each commit that stores events, with the org; not of failed groups or duplicates; stop ends it', async () => {

@@ -334,9 +334,10 @@ export class PostgresStore implements Store {
     });
   }
 
-  async readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]> {
+  async readLeaves(org: string, from: number, limit: number, indexed = false): Promise<StoredLeaf[]> {
+    const copies = indexed ? ', e.time_ms, e.action, e.actor_id, e.ip, e.country, e.city, e.outcome' : '';
     const rows = await this.#q<LeafRow>(
-      `SELECT l.seq, l.id, convert_to(e.body, 'UTF8') AS body, l.leaf_hash, e.time_ms, e.action, e.actor_id, e.ip, e.country, e.city, e.outcome
+      `SELECT l.seq, l.id, convert_to(e.body, 'UTF8') AS body, l.leaf_hash${copies}
        FROM ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq
        WHERE l.org_id = $1 AND l.seq >= $2 ORDER BY l.seq LIMIT $3`, [await this.#org(org), from, limit]);
     return rows.map(leafFromRow);

@@ -119,6 +119,8 @@ export class SqliteStore implements Store {
       node: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE org_no = ? AND level = ? AND idx = ?'),
       // CAST AS BLOB hands back the stored UTF-8 bytes as they are: hashing them needs no decoding to a JS string.
       leaves: db.prepare<[number, number, number], LeafRow>(
+        'SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
+      leavesIndexed: db.prepare<[number, number, number], LeafRow>(
         `SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash, time_ms, action, actor_id, ip, country, city, outcome
          FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?`),
       insertCheckpoint: db.prepare('INSERT OR IGNORE INTO checkpoints (org_no, size, root, time_ms, note) VALUES (?, ?, ?, ?, ?)'),
@@ -516,8 +518,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  async readLeaves(org: string, from: number, limit: number): Promise<StoredLeaf[]> {
-    return this.#stmt.leaves.all(this.#org(org), from, limit).map(leafFromRow);
+  async readLeaves(org: string, from: number, limit: number, indexed = false): Promise<StoredLeaf[]> {
+    return (indexed ? this.#stmt.leavesIndexed : this.#stmt.leaves).all(this.#org(org), from, limit).map(leafFromRow);
   }
 
   async checkIndexes(org: string, limit: number): Promise<IndexFinding[]> {
