@@ -136,11 +136,15 @@ export const MIGRATIONS: { description: string; sql: string }[] = [
   { description: 'orgs, keys, actions, events partitioned by month, the ledger and its indexes', sql: V1 },
 ];
 
-/** Runs the migrations a database lacks, in one transaction, one process at a time. */
-export async function migrate(client: PoolClient): Promise<void> {
+/**
+ * Runs the migrations a database lacks, in one transaction, one process at a time; first creates `schema` (a
+ * plain identifier, checked by the caller), where the connection's search_path points, if it is given.
+ */
+export async function migrate(client: PoolClient, schema?: string): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('CREATE TABLE IF NOT EXISTS annals_schema (version integer NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM annals_schema');
     if (rows.length === 0) await client.query('INSERT INTO annals_schema (version) VALUES (0)');

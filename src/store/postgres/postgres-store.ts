@@ -42,7 +42,6 @@ export interface PostgresStoreConfig {
 /** Months ahead of the current one whose partitions exist before any event needs them. */
 const MONTHS_AHEAD = 3;
 
-
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   /** Two: the next commit's rows are computed while the current one is in the database (PostgresAppender). */
@@ -75,8 +74,7 @@ export class PostgresStore implements Store {
   async #init(schema: string | undefined): Promise<void> {
     const client = await this.#pool.connect();
     try {
-      if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await migrate(client);
+      await migrate(client, schema);
       const mode = this.#ledger ? 'on' : 'off';
       await client.query('INSERT INTO annals_meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', ['ledger', Buffer.from(mode)]);
       const kept = (await client.query<{ value: Buffer }>('SELECT value FROM annals_meta WHERE name = $1', ['ledger'])).rows[0].value.toString();
