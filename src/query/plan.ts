@@ -6,6 +6,7 @@ import { AnnalsError } from '../domain/errors.js';
 import { OUTCOMES, type Outcome } from '../domain/event.js';
 import { ipRange, type IpRange } from '../domain/ip.js';
 import type { Query, QueryField, Span } from '../domain/query.js';
+import { asciiLower } from '../domain/words.js';
 import type { EntityRef, EventFilter, TimeRange } from '../store/store.js';
 import { queryError } from './parser.js';
 import { parseQueryTime } from './time.js';
@@ -40,7 +41,6 @@ function fail(clause: Clause, detail: string, expected: string): never {
 }
 
 /** Places compare case-insensitively in ASCII only (as SQL's NOCASE does): the same folding tells repeats apart. */
-const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 /** `*` matches any run of characters; everything else is literal. */
 function pattern(value: string): RegExp {

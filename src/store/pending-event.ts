@@ -2,9 +2,9 @@
 // values, shared by ingest, by `annals verify --deep` (which recomputes the index values from stored leaves) and by
 // every test that appends to a store directly.
 import { uuidv7 } from 'uuidv7';
+import type { StoredEvent } from '../domain/event.js';
 import { addressBytes } from '../domain/ip.js';
 import { type EventDraft, leafParts } from '../ledger/leaf.js';
-import type { StoredEvent } from '../domain/event.js';
 import type { IndexedCopies, IndexedEntity, PendingEvent } from './store.js';
 
 /** The values a store indexes for an event (see PendingEvent). */

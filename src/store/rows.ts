@@ -1,9 +1,11 @@
 // What both SQL adapters share about their rows: stored times, frontiers, keys, actions and checkpoints back into
 // domain values, and the filters that can match nothing whatever is stored.
 import type { ActionDefinition, Operation, Product } from '../domain/action.js';
-import type { ApiKey, Scope } from '../domain/org.js';
+import { AnnalsError } from '../domain/errors.js';
+import type { StoredEvent } from '../domain/event.js';
+import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../domain/org.js';
 import { HASH_SIZE } from '../ledger/hasher.js';
-import type { EventFilter, Match, StoredCheckpoint, StoredLeaf } from './store.js';
+import type { AggregateRequest, EventFilter, EventPage, LeafPage, Match, NewApiKey, StoredCheckpoint, StoredLeaf } from './store.js';
 
 /** How outcomes and entity roles are stored: small integers. */
 export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
@@ -19,6 +21,7 @@ export function splitFrontier(frontier: Buffer): Buffer[] {
   return hashes;
 }
 
+export interface OrgRow { id: string; name: string; created_ms: number }
 export interface KeyRow { id: string; org_id: string | null; name: string; scopes: string; hash: Buffer; created_ms: number; revoked_ms: number | null }
 export interface CheckpointRow { size: number; root: Buffer; time_ms: number; note: string }
 export interface ActionRow { key: string; display_name: string; category: string; product: string; operation: string }
@@ -44,6 +47,25 @@ export function checkpointFromRow(row: CheckpointRow): StoredCheckpoint {
   return { size: row.size, rootHash: row.root, timeMs: row.time_ms, note: row.note };
 }
 
+/** A new org's row (its id checked, its creation time now unless given): what createOrg stores. */
+export function newOrgRow(org: { id: string; name: string; createdAt?: string }): OrgRow {
+  if (!ORG_ID_PATTERN.test(org.id)) {
+    throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
+  }
+  return { id: org.id, name: org.name, created_ms: org.createdAt === undefined ? Date.now() : Date.parse(org.createdAt) };
+}
+
+export const orgFromRow = (row: OrgRow): Org => ({ id: row.id, name: row.name, createdAt: iso(row.created_ms) });
+
+/** A new key's row (created now unless given): what createApiKey stores. */
+export function newKeyRow(key: NewApiKey): KeyRow {
+  return {
+    id: key.id, org_id: key.org, name: key.name, scopes: key.scopes.join(' '), hash: key.hash,
+    created_ms: key.createdAt === undefined ? Date.now() : Date.parse(key.createdAt),
+    revoked_ms: key.revokedAt === undefined ? null : Date.parse(key.revokedAt),
+  };
+}
+
 export function keyFromRow(row: KeyRow): ApiKey {
   const key: ApiKey = {
     id: row.id, org: row.org_id, name: row.name, scopes: row.scopes.split(' ') as Scope[], createdAt: iso(row.created_ms),
@@ -66,4 +88,20 @@ export function matchesNothing(f: EventFilter): boolean {
     if (any !== undefined && any.length === 0) return true;
   }
   return [f.time, f.processed].some((range) => range?.from !== undefined && range.to !== undefined && range.from >= range.to);
+}
+
+/** A page of leaves as parsed events (queryEvents over queryLeaves). */
+export function eventPage({ leaves, next }: LeafPage): EventPage {
+  const events = leaves.map((leaf) => JSON.parse(leaf) as StoredEvent);
+  return next ? { events, next } : { events };
+}
+
+/**
+ * Whether Store.aggregate counts `f` whole rather than event by event up to the scan limit: a time window alone, or
+ * with a condition on the action when only action counts are asked for (what the embedded store's rollups answer;
+ * PostgreSQL counts these in SQL).
+ */
+export function countedWhole(f: EventFilter, request: AggregateRequest): boolean {
+  const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
+  return rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { pendingEvent } from '../../src/store/pending-event.js';
+import { openPool } from '../../src/store/postgres/postgres-pool.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { dropSchema, newSchema, POSTGRES_URL, postgresReachable } from '../support/postgres.js';
 
@@ -25,6 +26,18 @@ describe('the PostgreSQL schema', { skip: !reachable && 'PostgreSQL is not reach
     for (const s of stores) await s.close();
     await client.end();
     await dropSchema(schema);
+  });
+
+  test('connections carry the session settings, the URL\'s own options and the schema, together', async () => {
+    const url = `${POSTGRES_URL}?options=${encodeURIComponent('-c statement_timeout=123s')}`;
+    const pool = openPool({ url, schema });
+    try {
+      const show = async (name: string) => Object.values((await pool.query(`SHOW ${name}`)).rows[0])[0];
+      assert.deepEqual([await show('jit'), await show('lock_timeout'), await show('statement_timeout'), await show('search_path')],
+        ['off', '30s', '123s', schema]);
+    } finally {
+      await pool.end();
+    }
   });
 
   test('four stores opened at once on a new schema all come up, and the schema is at its latest version once', async () => {

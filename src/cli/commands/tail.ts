@@ -64,12 +64,11 @@ export function tailCommand(): Command {
           // The first page answers at once; following ones wait (a long poll) for the next commit.
           const page = await annals.query.stream(opts.org, query, cursor !== undefined && opts.follow ? opts.interval : 0);
           print(page.events.filter((e) => e.seq > after));
-          const moved = page.next !== undefined && page.next !== cursor;
           if (page.next) cursor = page.next;
           if (page.events.length === 1000) continue;
           if (!opts.follow || stop) break;
-          // Nothing new and no cursor yet (an empty org): look again after the interval.
-          if (!moved && page.events.length === 0 && cursor === undefined) await sleep(opts.interval);
+          // No cursor yet (nothing stored since `from`): nothing to wait on, so look again after the interval.
+          if (cursor === undefined) await sleep(opts.interval);
           if (stop) break;
         }
       });

@@ -1,7 +1,7 @@
 // The PostgreSQL store's write path: sequencing, the ledger and the indexes of appended events, in one transaction.
 //
 // One ledger, many writers: every Annals process appending to an org first locks the org's row
-// (SELECT … FOR UPDATE, orgs in id order so two transactions never wait on each other in a cycle). The row holds
+// (SELECT … FOR NO KEY UPDATE, orgs in id order so two transactions never wait on each other in a cycle). The row holds
 // the org's next seq, its last processedAt and its Merkle frontier: whoever holds the lock extends the tree from
 // exactly where the last commit left it, and the lock is released by COMMIT, when the rows are durable. So any
 // number of processes produce one gap-free sequence and one tree per org, and a transaction that dies (a process
@@ -20,12 +20,10 @@ import { checkRestored } from '../restored.js';
 import { iso, splitFrontier } from '../rows.js';
 import type { AppendGroup, AppendedEvent, AppendResult, PendingEvent } from '../store.js';
 import { copyLine, copyLines } from './postgres-copy.js';
-import { monthOf, OUTCOME_CODE, Partitions, ROLE_CODE } from './postgres-schema.js';
+import { monthOf, OUTCOME_CODE, Partitions, ROLE_CODE, storable } from './postgres-schema.js';
 
 /** The channel NOTIFY announces appends on; the payload is the org id. */
 export const APPEND_CHANNEL = 'annals_appended';
-
-
 
 interface Head {
   nextSeq: number;
@@ -47,13 +45,16 @@ class Columns<T extends unknown[]> {
     this.length++;
   }
 
-  absorb(other: Columns<T>): void {
-    for (let i = 0; i < this.cols.length; i++) for (const v of other.cols[i]) this.cols[i].push(v);
-    this.length += other.length;
+  truncate(length: number): void {
+    for (const col of this.cols) col.length = length;
+    this.length = length;
   }
 }
 
-/** A transaction's rows: COPY lines for the big tables, columns for the two that need ON CONFLICT or are rare. */
+/**
+ * A transaction's rows: COPY lines for the big tables, columns for the two that need ON CONFLICT or are rare. A
+ * group writes straight into them; one that fails is cut off again (mark, then back to it).
+ */
 class Rows {
   events: string[] = [];
   ledger: string[] = [];
@@ -62,10 +63,17 @@ class Rows {
   idempotency = new Columns<[string, string, number, Buffer | null]>(4);
   aliases = new Columns<[string, string, string]>(3);
 
-  absorb(other: Rows): void {
-    for (const table of COPIES) for (const line of other[table.rows]) this[table.rows].push(line);
-    this.idempotency.absorb(other.idempotency);
-    this.aliases.absorb(other.aliases);
+  mark(): number[] {
+    return [this.events.length, this.ledger.length, this.entities.length, this.nodes.length, this.idempotency.length, this.aliases.length];
+  }
+
+  backTo([events, ledger, entities, nodes, idempotency, aliases]: number[]): void {
+    this.events.length = events;
+    this.ledger.length = ledger;
+    this.entities.length = entities;
+    this.nodes.length = nodes;
+    this.idempotency.truncate(idempotency);
+    this.aliases.truncate(aliases);
   }
 }
 
@@ -84,12 +92,18 @@ const INSERTS = {
 
 /** The first text field of `p` that PostgreSQL cannot store (text holds no NUL), if any. */
 function unstorable(p: PendingEvent): string | undefined {
-  const fields: [string, string | undefined][] = [
-    ['actor.id', p.actorId], ['actor.email', p.actorEmail], ['actor.name', p.actorName], ['location.countryName', p.country],
-    ['location.city', p.city], ['idempotencyKey', p.idempotencyKey],
-    ...p.entities.flatMap((e): [string, string][] => [[`${e.role}.id`, e.id], [`${e.role}.type`, e.type]]),
-  ];
-  return fields.find(([, v]) => v !== undefined && v.includes('\u0000'))?.[0];
+  const bad = (v: string | undefined) => v !== undefined && !storable(v);
+  if (bad(p.actorId)) return 'actor.id';
+  if (bad(p.actorEmail)) return 'actor.email';
+  if (bad(p.actorName)) return 'actor.name';
+  if (bad(p.country)) return 'location.countryName';
+  if (bad(p.city)) return 'location.city';
+  if (bad(p.idempotencyKey)) return 'idempotencyKey';
+  for (const e of p.entities) {
+    if (bad(e.id)) return `${e.role}.id`;
+    if (bad(e.type)) return `${e.role}.type`;
+  }
+  return undefined;
 }
 
 /** Appends through a pool: the partitions the events need, a connection, one PostgresAppender transaction. */
@@ -149,6 +163,8 @@ export class PostgresAppender {
   readonly #expected = new Map<string, Head>();
   /** Settles once the last append started holds its locks: appends take the org locks in the order they start. */
   #turn: Promise<void> = Promise.resolve();
+  /** (org, alias, actor) triples known to be in actor_aliases (as the embedded store keeps them). */
+  readonly #aliases = new Set<string>();
 
   constructor(ledger: boolean) {
     this.#ledger = ledger;
@@ -193,6 +209,7 @@ export class PostgresAppender {
         throw new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE',
           `the database did not confirm the commit (${(error as Error).message}): the events may or may not be stored; retry with the same idempotency keys`);
       }
+      this.#committed(plan);
       return plan.results;
     } catch (error) {
       release();
@@ -212,20 +229,26 @@ export class PostgresAppender {
       if (!head) {
         return { ok: false, error: new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${group.org}' does not exist`, { parameter: 'orgId' }) };
       }
-      const mine = new Rows();
+      const mark = rows.mark();
       const newKeys: Seen = new Map();
       try {
-        const next = sequence(group, head, mine, seen, newKeys, this.#ledger);
+        const next = sequence(group, head, rows, seen, newKeys, this.#aliases, this.#ledger);
         heads.set(group.org, next.head);
         for (const [k, v] of newKeys) seen.set(k, v);
-        rows.absorb(mine);
         if (next.head.nextSeq !== head.nextSeq) changed.add(group.org);
         return { ok: true, events: next.events };
       } catch (error) {
+        rows.backTo(mark);
         return { ok: false, error: error as Error };
       }
     });
     return { from, heads, rows, results, changed: [...changed].sort() };
+  }
+
+  /** Remembers the aliases a committed plan wrote: later appends need not write them again. */
+  #committed(plan: Plan): void {
+    const [orgs, aliases, actors] = plan.rows.aliases.cols as string[][];
+    for (let i = 0; i < orgs.length; i++) this.#aliases.add(aliasKey(orgs[i], aliases[i], actors[i]));
   }
 }
 
@@ -235,7 +258,7 @@ async function seenKeys(client: PoolClient, groups: AppendGroup[], heads: Map<st
   const keys: string[] = [];
   for (const g of groups) {
     for (const e of g.events) {
-      if (e.idempotencyKey !== undefined && heads.has(g.org) && !e.idempotencyKey.includes('\u0000')) {
+      if (e.idempotencyKey !== undefined && heads.has(g.org) && storable(e.idempotencyKey)) {
         keyOrgs.push(g.org);
         keys.push(e.idempotencyKey);
       }
@@ -272,7 +295,9 @@ async function write(client: PoolClient, plan: Plan): Promise<void> {
 }
 
 /** One group's rows and results, from `head` on; throws (and the caller drops `rows`) if the group cannot be stored. */
-function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKeys: Seen, ledger: boolean): { head: Head; events: AppendedEvent[] } {
+const aliasKey = (org: string, alias: string, actor: string) => `${org}\u0000${alias}\u0000${actor}`;
+
+function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKeys: Seen, known: ReadonlySet<string>, ledger: boolean): { head: Head; events: AppendedEvent[] } {
   const org = group.org;
   let seq = head.nextSeq;
   const range = ledger ? CompactRange.from(seq, splitFrontier(head.frontier)) : undefined;
@@ -292,14 +317,14 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKey
       throw new AnnalsError('ANN_ERR_EVENT_INVALID', `${field} contains a NUL character, which this store cannot keep`, { pointer: `/${field.replace('.', '/')}` });
     }
     const key = p.idempotencyKey;
+    const k = `${org}\u0000${key}`;
+    const earlier = key === undefined ? undefined : newKeys.get(k) ?? seen.get(k);
     if (p.restored) {
-      checkRestored(p, seq, lastMs, key !== undefined && (newKeys.has(`${org}\u0000${key}`) || seen.has(`${org}\u0000${key}`)));
+      checkRestored(p, seq, lastMs, earlier !== undefined);
       processedMs = lastMs = p.restored.processedMs;
       processedAt = iso(processedMs);
     }
     if (key !== undefined) {
-      const k = `${org}\u0000${key}`;
-      const earlier = newKeys.get(k) ?? seen.get(k);
       if (earlier) {
         if (p.fingerprint && earlier.fingerprint && !Buffer.from(p.fingerprint).equals(earlier.fingerprint)) {
           throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT', `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key });
@@ -328,10 +353,11 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKey
     }
     for (const alias of [p.actorEmail, p.actorName]) {
       if (alias === undefined || alias === '') continue;
-      const a = `${alias.toLowerCase()}\u0000${p.actorId}`;
-      if (aliases.has(a)) continue;
+      const lower = alias.toLowerCase();
+      const a = aliasKey(org, lower, p.actorId);
+      if (known.has(a) || aliases.has(a)) continue;
       aliases.add(a);
-      rows.aliases.push(org, alias.toLowerCase(), p.actorId);
+      rows.aliases.push(org, lower, p.actorId);
     }
     range?.append(hash, visit);
     events.push({ id: p.id, seq, processedAt, duplicate: false });

@@ -21,22 +21,33 @@ const TYPES = {
 /** A plain lower-case identifier: the only schema names taken (they are written into SQL). */
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * Settings of every connection, before the URL's own `options` (which may override them):
+ * - no JIT: it adds tens of milliseconds to a query the planner thinks expensive, and pages are short reads;
+ * - a lock waited for over 30 s, or a transaction left open for 60 s (a node that hangs holding an org lock), is an
+ *   error rather than a stall of every node's ingest.
+ */
+const SETTINGS = ['-c jit=off', '-c lock_timeout=30s', '-c idle_in_transaction_session_timeout=60s'];
+
+/**
+ * The URL with the session settings (and the schema, when given, last) in its libpq `options`: pg takes a
+ * URL's `options` over the config's, so they must all go in one.
+ */
+function withOptions(url: string, schema: string | undefined): string {
+  const u = new URL(url);
+  const options = [...SETTINGS, u.searchParams.get('options') ?? '', schema === undefined ? '' : `-c search_path=${schema}`];
+  u.searchParams.set('options', options.filter((o) => o !== '').join(' '));
+  return u.toString();
+}
+
 export function openPool(config: PoolConfig): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: config.url,
+    connectionString: withOptions(config.url, config.schema),
     max: config.max ?? 10,
     types: TYPES,
     connectionTimeoutMillis: 10_000,
-    ...(config.schema === undefined ? {} : { options: `-c search_path=${config.schema}` }),
   });
   // An idle connection that the server drops is replaced on the next checkout; it must not crash the process.
   pool.on('error', () => {});
-  // Every connection, before its first statement (pg queues these ahead of it):
-  // - no JIT: it adds tens of milliseconds to a query the planner thinks expensive, and pages are short reads;
-  // - a lock waited for over 30 s, or a transaction left open for 60 s (a node that hangs holding an org lock),
-  //   is an error rather than a stall of every node's ingest.
-  pool.on('connect', (client) => {
-    client.query("SET jit = off; SET lock_timeout = '30s'; SET idle_in_transaction_session_timeout = '60s'").catch(() => {});
-  });
   return pool;
 }

@@ -2,9 +2,10 @@
 // over `events e`. Every value is a bound parameter ($n); the SQL text is made only of this file's own words and
 // parameter numbers (test/unit/postgres-query-compiler.test.ts checks that). Unlike the embedded store, the plan
 // is left to PostgreSQL's planner: its statistics see what the SQLite store has to count for itself.
-import { words } from '../../domain/words.js';
+import { asciiLower, words } from '../../domain/words.js';
 import type { AggregateRequest, EntityRef, EventFilter, Match, PageRequest } from '../store.js';
-import { OUTCOME_CODE, ROLE_CODE } from './postgres-schema.js';
+import { countedWhole } from '../rows.js';
+import { OUTCOME_CODE, ROLE_CODE, storable } from './postgres-schema.js';
 
 /** Bound parameters, numbered in the order they are added. */
 class Params {
@@ -63,8 +64,7 @@ export function aggregateSql(org: string, f: EventFilter, request: AggregateRequ
   if (!where) return undefined;
   where.unshift(`e.org_id = ${p.add(org)}`);
   ranges(f, p, where, 'e');
-  const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
-  const whole = rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
+  const whole = countedWhole(f, request);
   const bounds = request.bounds ?? [];
   const bucket = bounds.length >= 2 ? `width_bucket(time_ms, ${p.add(bounds)}::bigint[])` : '0';
   const parts = [`SELECT 'total' AS field, NULL AS value, ${bucket} AS bucket, count(*) AS n, min(time_ms) AS oldest FROM k GROUP BY 3`];
@@ -89,11 +89,6 @@ function ranges(f: EventFilter, p: Params, where: string[], a: 'e' | 'l'): void 
   if (f.processed?.to !== undefined) where.push(`${a}.processed_ms < ${p.add(f.processed.to)}::bigint`);
 }
 
-/** ASCII case folding: what `lower(x COLLATE "C")` does, and what the embedded store's NOCASE compares. */
-export const foldAscii = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
-
-/** PostgreSQL text cannot hold NUL: a value with one is never stored, so it matches nothing. */
-const storable = (s: string) => !s.includes('\u0000');
 
 /**
  * The conditions of `filter` on `e` (an events row), ANDed, or undefined when nothing can match. `filter.actors`
@@ -116,7 +111,7 @@ function whereOf(filter: EventFilter, p: Params): string[] | undefined {
     return true;
   };
   const anyText = (column: string, values: string[], fold = false) => {
-    const kept = [...new Set(values.filter(storable).map((v) => (fold ? foldAscii(v) : v)))];
+    const kept = [...new Set(values.filter(storable).map((v) => (fold ? asciiLower(v) : v)))];
     if (kept.length === 0) return undefined;
     // One value is an equality, which an index range returns in time order (the planner cannot know that of ANY).
     return kept.length === 1 ? `${column} = ${p.add(kept[0])}::text` : `${column} = ANY(${p.add(kept)}::text[])`;

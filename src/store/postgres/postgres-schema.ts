@@ -22,6 +22,9 @@ import type { Pool, PoolClient } from 'pg';
 
 export { OUTCOME_CODE, ROLE_CODE } from '../rows.js';
 
+/** PostgreSQL text cannot hold NUL: a value with one can be neither stored nor matched. */
+export const storable = (s: string) => !s.includes('\u0000');
+
 /** Serialises migrations and partition creation across every Annals process on the database. */
 export const DDL_LOCK = 0x616e6e61; // 'anna'
 
@@ -136,14 +139,25 @@ export const MIGRATIONS: { description: string; sql: string }[] = [
   { description: 'orgs, keys, actions, events partitioned by month, the ledger and its indexes', sql: V1 },
 ];
 
-/**
- * Runs the migrations a database lacks, in one transaction, one process at a time; first creates `schema` (a
- * plain identifier, checked by the caller), where the connection's search_path points, if it is given.
- */
-export async function migrate(client: PoolClient, schema?: string): Promise<void> {
+/** Runs `ddl` in one transaction that holds DDL_LOCK: one process at a time, all of it or none. */
+async function underDdlLock(client: PoolClient, ddl: () => Promise<void>): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+    await ddl();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+/**
+ * Runs the migrations a database lacks; first creates `schema` (a plain identifier, checked by the caller), where
+ * the connection's search_path points, if it is given.
+ */
+export async function migrate(client: PoolClient, schema?: string): Promise<void> {
+  await underDdlLock(client, async () => {
     if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('CREATE TABLE IF NOT EXISTS annals_schema (version integer NOT NULL)');
     const { rows } = await client.query<{ version: number }>('SELECT version FROM annals_schema');
@@ -154,11 +168,7 @@ export async function migrate(client: PoolClient, schema?: string): Promise<void
     }
     for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v].sql);
     await client.query('UPDATE annals_schema SET version = $1', [MIGRATIONS.length]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 /** The UTC month (as months since 1970-01) of an epoch ms. */
@@ -177,31 +187,12 @@ export function partitionName(month: number): string {
 
 /** Creates the monthly partitions of `months` that do not exist yet (in their own transaction, one process at a time). */
 export async function createPartitions(client: PoolClient, months: Iterable<number>): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
+  await underDdlLock(client, async () => {
     for (const month of months) {
       await client.query(`CREATE TABLE IF NOT EXISTS ${partitionName(month)} PARTITION OF events
         FOR VALUES FROM (${monthStart(month)}) TO (${monthStart(month + 1)})`);
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-}
-
-/** The months whose partitions exist. */
-async function existingPartitions(client: PoolClient): Promise<number[]> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-     WHERE i.inhparent = 'events'::regclass`);
-  const months: number[] = [];
-  for (const { name } of rows) {
-    const m = /^events_p(\d{4})(\d{2})$/.exec(name);
-    if (m) months.push((Number(m[1]) - 1970) * 12 + Number(m[2]) - 1);
-  }
-  return months;
+  });
 }
 
 /** The monthly partitions known to exist, and the creation of those an append needs (once per process and month). */
@@ -229,12 +220,13 @@ export class Partitions {
     for (const m of missing) this.#months.add(m);
   }
 
+  /** The months whose partitions exist already. */
   async #load(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      for (const m of await existingPartitions(client)) this.#months.add(m);
-    } finally {
-      client.release();
+    const { rows } = await this.#pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass`);
+    for (const { name } of rows) {
+      const m = /^events_p(\d{4})(\d{2})$/.exec(name);
+      if (m) this.#months.add((Number(m[1]) - 1970) * 12 + Number(m[2]) - 1);
     }
   }
 }

@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { ActionDefinition } from '../../domain/action.js';
 import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import { type ApiKey, ORG_ID_PATTERN, type Org } from '../../domain/org.js';
+import type { ApiKey, Org } from '../../domain/org.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import type {
   AggregateRequest, Aggregates, AppendGroup, FacetField, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
@@ -15,13 +15,13 @@ import type {
 import { Tally } from '../tally.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
 import {
-  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, leafFromRow, type LeafRow, matchesNothing,
-  splitFrontier,
+  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, eventPage, keyFromRow, type KeyRow, leafFromRow, type LeafRow,
+  matchesNothing, newKeyRow, newOrgRow, orgFromRow, type OrgRow, splitFrontier,
 } from '../rows.js';
 import { APPEND_CHANNEL, PostgresWriter } from './postgres-append.js';
 import { openPool, SCHEMA_NAME } from './postgres-pool.js';
 import { aggregateSql, pageSql } from './postgres-query-compiler.js';
-import { migrate, monthOf, OUTCOME_CODE, Partitions, ROLE_CODE } from './postgres-schema.js';
+import { migrate, monthOf, OUTCOME_CODE, Partitions, ROLE_CODE, storable } from './postgres-schema.js';
 
 export interface PostgresStoreConfig {
   /** A `postgres://` connection string. */
@@ -118,7 +118,7 @@ export class PostgresStore implements Store {
   /** Throws ANN_ERR_ORG_NOT_FOUND unless the org exists (orgs are never deleted: a yes is remembered). */
   async #org(id: string): Promise<string> {
     if (this.#orgs.has(id)) return id;
-    const rows = id.includes('\u0000') ? [] : await this.#q('SELECT 1 FROM orgs WHERE id = $1', [id]);
+    const rows = storable(id) ? await this.#q('SELECT 1 FROM orgs WHERE id = $1', [id]) : [];
     if (rows.length === 0) throw new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${id}' does not exist`, { parameter: 'orgId' });
     this.#orgs.add(id);
     return id;
@@ -136,7 +136,7 @@ export class PostgresStore implements Store {
   }
 
   async getEvent(org: string, id: string): Promise<StoredEvent | undefined> {
-    if (id.includes('\u0000')) return (await this.#org(org), undefined);
+    if (!storable(id)) return (await this.#org(org), undefined);
     const rows = await this.#q<{ body: string }>(
       `SELECT e.body FROM ledger l JOIN events e ON e.org_id = l.org_id AND e.time_ms = l.time_ms AND e.seq = l.seq
        WHERE l.org_id = $1 AND l.id = $2`, [await this.#org(org), id]);
@@ -144,9 +144,7 @@ export class PostgresStore implements Store {
   }
 
   async queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage> {
-    const { leaves, next } = await this.queryLeaves(org, filter, page);
-    const events = leaves.map((leaf) => JSON.parse(leaf) as StoredEvent);
-    return next ? { events, next } : { events };
+    return eventPage(await this.queryLeaves(org, filter, page));
   }
 
   async queryLeaves(org: string, filter: EventFilter, page: PageRequest): Promise<LeafPage> {
@@ -170,10 +168,10 @@ export class PostgresStore implements Store {
     if (!q) return tally.result(true);
     const bounds = request.bounds ?? [];
     const rows = await this.#q<{ field: FacetField | 'total'; value: string | null; bucket: number; n: number; oldest: number | null; matched: number }>(q.text, q.values);
+    // `matched` is the same on every row: how many events the scan found (0 when counted whole).
+    const complete = (rows[0]?.matched ?? 0) <= request.scanLimit;
     let oldest = Infinity;
-    let complete = true;
     for (const r of rows) {
-      complete = r.matched <= request.scanLimit;
       if (r.field === 'total') {
         const at = r.bucket >= 1 && r.bucket < bounds.length ? bounds[r.bucket - 1] : -Infinity;
         tally.counted('total', at, '', r.n);
@@ -206,7 +204,7 @@ export class PostgresStore implements Store {
    * org has events by an actor of that id, and adds the ids of the actors that used it as an email or name.
    */
   async #actorIds(org: string, names: readonly string[]): Promise<string[]> {
-    const usable = names.filter((n) => !n.includes('\u0000'));
+    const usable = names.filter(storable);
     if (usable.length === 0) return [];
     const rows = await this.#q<{ actor_id: string }>(
       `SELECT actor_id FROM actor_aliases WHERE org_id = $1 AND alias = ANY($2::text[])
@@ -221,43 +219,38 @@ export class PostgresStore implements Store {
   }
 
   async createOrg(org: { id: string; name: string; createdAt?: string }): Promise<Org> {
-    if (!ORG_ID_PATTERN.test(org.id)) {
-      throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
-    }
-    const created = org.createdAt === undefined ? Date.now() : Date.parse(org.createdAt);
+    const row = newOrgRow(org);
     try {
-      await this.#q('INSERT INTO orgs (id, name, created_ms) VALUES ($1, $2, $3)', [org.id, org.name, created]);
+      await this.#q('INSERT INTO orgs (id, name, created_ms) VALUES ($1, $2, $3)', [row.id, row.name, row.created_ms]);
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
         throw new AnnalsError('ANN_ERR_ORG_EXISTS', `organization '${org.id}' already exists`, { pointer: '/id' });
       }
       throw error;
     }
-    return { id: org.id, name: org.name, createdAt: iso(created) };
+    return orgFromRow(row);
   }
 
   async getOrg(id: string): Promise<Org | undefined> {
-    if (id.includes('\u0000')) return undefined;
-    const rows = await this.#q<{ id: string; name: string; created_ms: number }>('SELECT id, name, created_ms FROM orgs WHERE id = $1', [id]);
-    return rows[0] && { id: rows[0].id, name: rows[0].name, createdAt: iso(rows[0].created_ms) };
+    if (!storable(id)) return undefined;
+    const rows = await this.#q<OrgRow>('SELECT id, name, created_ms FROM orgs WHERE id = $1', [id]);
+    return rows[0] && orgFromRow(rows[0]);
   }
 
   async listOrgs(): Promise<Org[]> {
-    const rows = await this.#q<{ id: string; name: string; created_ms: number }>('SELECT id, name, created_ms FROM orgs ORDER BY id COLLATE "C"');
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: iso(r.created_ms) }));
+    return (await this.#q<OrgRow>('SELECT id, name, created_ms FROM orgs ORDER BY id COLLATE "C"')).map(orgFromRow);
   }
 
   async createApiKey(key: NewApiKey): Promise<ApiKey> {
-    const created = key.createdAt === undefined ? Date.now() : Date.parse(key.createdAt);
-    const revoked = key.revokedAt === undefined ? null : Date.parse(key.revokedAt);
+    const row = newKeyRow(key);
     if (key.org !== null) await this.#org(key.org);
     await this.#q('INSERT INTO api_keys (id, org_id, name, scopes, hash, created_ms, revoked_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [key.id, key.org, key.name, key.scopes.join(' '), key.hash, created, revoked]);
-    return keyFromRow({ id: key.id, org_id: key.org, name: key.name, scopes: key.scopes.join(' '), hash: key.hash, created_ms: created, revoked_ms: revoked });
+      [row.id, row.org_id, row.name, row.scopes, row.hash, row.created_ms, row.revoked_ms]);
+    return keyFromRow(row);
   }
 
   async getApiKey(id: string): Promise<StoredApiKey | undefined> {
-    if (id.includes('\u0000')) return undefined;
+    if (!storable(id)) return undefined;
     const rows = await this.#q<KeyRow>('SELECT id, org_id, name, scopes, hash, created_ms, revoked_ms FROM api_keys WHERE id = $1', [id]);
     return rows[0] && { ...keyFromRow(rows[0]), hash: rows[0].hash };
   }
@@ -293,7 +286,7 @@ export class PostgresStore implements Store {
   }
 
   async getAction(org: string, key: string): Promise<ActionDefinition | undefined> {
-    if (key.includes('\u0000')) return (await this.#org(org), undefined);
+    if (!storable(key)) return (await this.#org(org), undefined);
     const rows = await this.#q<ActionRow>('SELECT key, display_name, category, product, operation FROM actions WHERE org_id = $1 AND key = $2',
       [await this.#org(org), key]);
     return rows[0] && actionFromRow(rows[0]);
@@ -408,7 +401,7 @@ export class PostgresStore implements Store {
   }
 
   async fingerprints(org: string, keys: readonly string[]): Promise<Map<string, Buffer>> {
-    const usable = keys.filter((k) => !k.includes('\u0000'));
+    const usable = keys.filter(storable);
     const rows = await this.#q<{ key: string; fingerprint: Buffer }>(
       'SELECT key, fingerprint FROM idempotency WHERE org_id = $1 AND key = ANY($2::text[]) AND fingerprint IS NOT NULL', [await this.#org(org), usable]);
     return new Map(rows.map((r) => [r.key, r.fingerprint]));

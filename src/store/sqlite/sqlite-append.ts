@@ -18,7 +18,6 @@ export interface AppenderOptions {
   ledger?: boolean;
 }
 
-
 /** An org's number (orgs.no), looked up once and remembered: orgs are never deleted or renumbered. */
 export function orgNumber(cache: Map<string, number>, lookup: Database.Statement<[string], { no: number }>, id: string): number {
   let no = cache.get(id);
@@ -30,7 +29,6 @@ export function orgNumber(cache: Map<string, number>, lookup: Database.Statement
   }
   return no;
 }
-
 
 export class SqliteAppender {
   readonly #ledger: boolean;
@@ -136,13 +134,13 @@ export class SqliteAppender {
     const out: AppendedEvent[] = [];
     for (const pending of group.events) {
       const key = pending.idempotencyKey;
+      const seen = key === undefined ? undefined : s.idempotency.get(orgNo, key);
       if (pending.restored) {
-        checkRestored(pending, seq, lastMs, key !== undefined && s.idempotency.get(orgNo, key) !== undefined);
+        checkRestored(pending, seq, lastMs, seen !== undefined);
         processedMs = lastMs = pending.restored.processedMs;
         processedAt = iso(processedMs);
       }
       if (key !== undefined) {
-        const seen = s.idempotency.get(orgNo, key);
         if (seen) {
           if (pending.fingerprint && seen.fingerprint && !Buffer.from(pending.fingerprint).equals(seen.fingerprint)) {
             throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT',

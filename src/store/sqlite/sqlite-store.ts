@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { ActionDefinition } from '../../domain/action.js';
 import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
-import { type ApiKey, ORG_ID_PATTERN, type Org } from '../../domain/org.js';
+import type { ApiKey, Org } from '../../domain/org.js';
 import type {
   AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
   PageKey, PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf, TimeRange,
@@ -13,8 +13,8 @@ import { Tally } from '../tally.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, InlineWriter, ThreadWriter, type WireResult, type Writer } from '../writer-thread.js';
 import {
-  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, iso, keyFromRow, type KeyRow, leafFromRow, type LeafRow, matchesNothing,
-  splitFrontier,
+  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, countedWhole, eventPage, iso, keyFromRow, type KeyRow, leafFromRow,
+  type LeafRow, matchesNothing, newKeyRow, newOrgRow, orgFromRow, type OrgRow as NamedOrgRow, splitFrontier,
 } from '../rows.js';
 import { orgNumber, SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
@@ -43,8 +43,7 @@ export interface SqliteStoreConfig {
   ledger?: boolean;
 }
 
-interface OrgRow { no: number; id: string; name: string; created_ms: number }
-
+interface OrgRow extends NamedOrgRow { no: number }
 
 /** Candidate list drivers are counted up to this many rows (see sqlite-query-compiler.ts)... */
 const COUNT_CAP = 20_000;
@@ -182,9 +181,7 @@ export class SqliteStore implements Store {
   }
 
   async queryEvents(org: string, filter: EventFilter, page: PageRequest): Promise<EventPage> {
-    const { leaves, next } = await this.queryLeaves(org, filter, page);
-    const events = leaves.map((leaf) => JSON.parse(leaf) as StoredEvent);
-    return next ? { events, next } : { events };
+    return eventPage(await this.queryLeaves(org, filter, page));
   }
 
   async queryLeaves(org: string, filter: EventFilter, page: PageRequest): Promise<LeafPage> {
@@ -224,9 +221,7 @@ export class SqliteStore implements Store {
     if (!f) return tally.result(true);
     // Rollups count by time and by each field on its own: they answer a time window, and a time window with a
     // condition on the action alone when only action counts are asked for. Anything else is counted event by event.
-    const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
-    const fromRollups = rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
-    if (!fromRollups) {
+    if (!countedWhole(f, request)) {
       // Counted one by one, newest first, up to the scan limit.
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
@@ -427,14 +422,11 @@ export class SqliteStore implements Store {
   }
 
   async createOrg(org: { id: string; name: string; createdAt?: string }): Promise<Org> {
-    if (!ORG_ID_PATTERN.test(org.id)) {
-      throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
-    }
-    const created = org.createdAt === undefined ? Date.now() : Date.parse(org.createdAt);
+    const row = newOrgRow(org);
     try {
       // The org and its full-text table, together.
       this.#db.transaction(() => {
-        const no = Number(this.#stmt.insertOrg.run(org.id, org.name, created).lastInsertRowid);
+        const no = Number(this.#stmt.insertOrg.run(row.id, row.name, row.created_ms).lastInsertRowid);
         createFtsTable(this.#db, no);
       }).immediate();
     } catch (error) {
@@ -443,24 +435,23 @@ export class SqliteStore implements Store {
       }
       throw error;
     }
-    return { id: org.id, name: org.name, createdAt: iso(created) };
+    return orgFromRow(row);
   }
 
   async getOrg(id: string): Promise<Org | undefined> {
     const row = this.#stmt.orgById.get(id);
-    return row ? { id: row.id, name: row.name, createdAt: iso(row.created_ms) } : undefined;
+    return row && orgFromRow(row);
   }
 
   async listOrgs(): Promise<Org[]> {
-    return this.#stmt.orgs.all().map((row) => ({ id: row.id, name: row.name, createdAt: iso(row.created_ms) }));
+    return this.#stmt.orgs.all().map(orgFromRow);
   }
 
   async createApiKey(key: NewApiKey): Promise<ApiKey> {
-    const created = key.createdAt === undefined ? Date.now() : Date.parse(key.createdAt);
-    const revoked = key.revokedAt === undefined ? null : Date.parse(key.revokedAt);
+    const row = newKeyRow(key);
     const orgNo = key.org === null ? null : this.#org(key.org);
-    this.#stmt.insertKey.run(key.id, orgNo, key.name, key.scopes.join(' '), key.hash, created, revoked);
-    return keyFromRow({ id: key.id, org_id: key.org, name: key.name, scopes: key.scopes.join(' '), hash: key.hash, created_ms: created, revoked_ms: revoked });
+    this.#stmt.insertKey.run(row.id, orgNo, row.name, row.scopes, row.hash, row.created_ms, row.revoked_ms);
+    return keyFromRow(row);
   }
 
   async getApiKey(id: string): Promise<StoredApiKey | undefined> {
@@ -619,6 +610,3 @@ function timeKeys(range: TimeRange | undefined): KeyRange {
   if (range?.to !== undefined) keys.hi = keyAt(range.to);
   return keys;
 }
-
-
-
