@@ -15,7 +15,8 @@ import { ParallelLeafReader } from '../src/integrity/leaf-reader.js';
 import { verifyStore } from '../src/integrity/verify-store.js';
 import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
-import { createFtsTable, MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
+import { createFtsTable, ftsDocument } from '../src/store/sqlite/sqlite-fts.js';
+import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { ipBytes } from '../src/domain/ip.js';
 import { HttpClient, pageLatencies } from './http-client.js';
 import { proofFigures } from './proofs.js';
@@ -48,7 +49,7 @@ async function rawInsert(): Promise<IngestRun> {
         e.location?.city ?? null, e.outcome === 'failure' ? 1 : 0, day, body, noHash).lastInsertRowid;
       for (const c of e.context ?? []) entity.run(day, c.id, k, 0, c.type);
       for (const c of e.container ?? []) entity.run(day, c.id, k, 1, c.type);
-      text.run(k, `${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`);
+      text.run(k, ftsDocument(`${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`, e.actor.id, e.action, e.location?.countryName));
       seq++;
     }
   });

@@ -4,8 +4,8 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { AnnalsConfig } from '../annals.js';
-import { CompactRange } from '../ledger/compact-range.js';
-import { HASH_SIZE, leafHash } from '../ledger/hasher.js';
+import { perfectSubtreeRoot } from '../ledger/compact-range.js';
+import { HASH_SIZE, leafHashInto } from '../ledger/hasher.js';
 import type { StoredEvent } from '../domain/event.js';
 import { formatIp } from '../domain/ip.js';
 import { indexedCopies } from '../store/pending-event.js';
@@ -97,36 +97,48 @@ function misindexed(row: StoredLeaf): string | undefined {
   return undefined;
 }
 
+/** Whether the HASH_SIZE bytes at hashes[offset] are `hash`. */
+function sameHash(hashes: Uint8Array, offset: number, hash: Uint8Array): boolean {
+  if (hash.length !== HASH_SIZE) return false;
+  for (let i = 0; i < HASH_SIZE; i++) if (hashes[offset + i] !== hash[i]) return false;
+  return true;
+}
+
 /**
  * Checks rows read for the run starting at `from` (a clean run must start exactly there). `deep` also checks the
  * copies of the event's fields that searches use, which costs a parse per event.
  */
 export function checkLeaves(rows: StoredLeaf[], from?: number, deep = false): CheckedLeaves {
-  const out: CheckedLeaves = { seqs: [], ids: [], hashes: new Uint8Array(rows.length * HASH_SIZE), flags: [], claims: [] };
-  const subtree = CompactRange.empty();
-  rows.forEach((row, i) => {
-    const hash = leafHash(row.leaf);
-    out.hashes.set(hash, i * HASH_SIZE);
-    subtree.append(hash);
-    out.seqs.push(row.seq);
-    out.ids.push(row.id);
-    if (!claimsToBe(row.leaf, row.seq, row.id)) {
-      out.flags.push(MOVED);
-      out.claims.push(leafSeqAndId(row.leaf));
-    } else if (!hash.equals(row.leafHash)) {
-      out.flags.push(ALTERED);
-      out.claims.push(null);
-    } else {
-      const field = deep ? misindexed(row) : undefined;
-      out.flags.push(field === undefined ? INTACT : MISINDEXED);
-      out.claims.push(field === undefined ? null : { field });
-    }
-  });
+  const n = rows.length;
+  const out: CheckedLeaves = { seqs: new Array(n), ids: new Array(n), hashes: new Uint8Array(n * HASH_SIZE), flags: new Array(n), claims: new Array(n) };
   const first = rows[0]?.seq ?? 0;
-  const clean = from !== undefined && first === from && out.flags.every((f) => f === INTACT) && rows.every((r, i) => r.seq === first + i);
+  let clean = from !== undefined && first === from;
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    leafHashInto(row.leaf, out.hashes, i * HASH_SIZE);
+    out.seqs[i] = row.seq;
+    out.ids[i] = row.id;
+    let flag = INTACT;
+    let claim: CheckedLeaves['claims'][number] = null;
+    if (!claimsToBe(row.leaf, row.seq, row.id)) {
+      flag = MOVED;
+      claim = leafSeqAndId(row.leaf);
+    } else if (!sameHash(out.hashes, i * HASH_SIZE, row.leafHash)) {
+      flag = ALTERED;
+    } else if (deep) {
+      const field = misindexed(row);
+      if (field !== undefined) {
+        flag = MISINDEXED;
+        claim = { field };
+      }
+    }
+    out.flags[i] = flag;
+    out.claims[i] = claim;
+    if (flag !== INTACT || row.seq !== first + i) clean = false;
+  }
   if (clean) {
     out.ids = [];
-    if (rows.length === CHUNK_LEAVES && first % CHUNK_LEAVES === 0) out.root = subtree.rootHash();
+    if (rows.length === CHUNK_LEAVES && first % CHUNK_LEAVES === 0) out.root = perfectSubtreeRoot(out.hashes, CHUNK_LEAVES);
   }
   return out;
 }

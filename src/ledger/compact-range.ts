@@ -6,9 +6,9 @@
 // compute the root, in O(log size) memory. Appending merges equal-sized subtrees like a binary counter increment,
 // and every node completed on the way is reported to the visitor so the caller can store it: together, the
 // reported nodes are every perfect subtree of the tree, each reported once, when it becomes complete.
-import { assertSafeNat, popcount } from './bits.js';
+import { assertSafeNat, isPowerOfTwo, popcount } from './bits.js';
 import { ProofError } from './errors.js';
-import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hasher.js';
+import { EMPTY_ROOT, HASH_SIZE, nodeHash, nodeHashInto } from './hasher.js';
 import type { NodeID } from './node-id.js';
 
 export { perfectSubtrees } from './node-id.js';
@@ -133,4 +133,23 @@ export function foldRoot(hashes: readonly Buffer[]): Buffer {
   let hash = nodeHash(hashes[n - 2], hashes[n - 1]);
   for (let i = n - 3; i >= 0; i--) hash = nodeHash(hashes[i], hash);
   return hash;
+}
+
+/**
+ * The root of the perfect subtree over `count` leaf hashes (a power of two), laid end to end in `hashes`
+ * (HASH_SIZE bytes each): what appending them one by one to an empty range gives, computed level by level in one
+ * copy of the bytes, with no buffer per node (verification folds every chunk of the log this way).
+ */
+export function perfectSubtreeRoot(hashes: Uint8Array, count: number): Buffer {
+  if (!isPowerOfTwo(count) || hashes.length < count * HASH_SIZE) {
+    throw new ProofError(`a perfect subtree needs a power of two of hashes, got ${count} in ${hashes.length} bytes`);
+  }
+  const level = Buffer.from(hashes.slice(0, count * HASH_SIZE));
+  for (let width = count; width > 1; width /= 2) {
+    for (let i = 0; i < width / 2; i++) {
+      const left = 2 * i * HASH_SIZE;
+      nodeHashInto(level.subarray(left, left + HASH_SIZE), level.subarray(left + HASH_SIZE, left + 2 * HASH_SIZE), level, i * HASH_SIZE);
+    }
+  }
+  return Buffer.from(level.subarray(0, HASH_SIZE));
 }

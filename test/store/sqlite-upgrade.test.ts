@@ -14,6 +14,7 @@ import { CompactRange } from '../../src/ledger/compact-range.js';
 import { leafHash } from '../../src/ledger/hasher.js';
 import { leafText } from '../../src/ledger/leaf.js';
 import { openDatabase } from '../../src/store/sqlite/sqlite-connection.js';
+import { fieldToken } from '../../src/store/sqlite/sqlite-fts.js';
 import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { event } from '../support/annals.js';
 
@@ -99,6 +100,11 @@ describe('upgrading a schema-1 store', () => {
     assert.deepEqual(await seqs('context:g-1'), where(() => true));
     assert.deepEqual(await seqs('outcome:failure'), where((e) => e.outcome === 'failure'));
     assert.deepEqual(await seqs('actor:"bob jones"'), where((e) => e.actor.id === 'u-bob'));
+    // Text with an actor, action or country is one full-text MATCH on the tokens schema 3 added to every old row.
+    assert.deepEqual(await seqs('viewed actor:u-bob'), where((e) => e.actor.id === 'u-bob' && e.action.startsWith('jira')));
+    assert.deepEqual(await seqs('silva action:user_management.added_user_to_group actor:u-ana'),
+      where((e) => e.actor.id === 'u-ana' && e.action === 'user_management.added_user_to_group'));
+    assert.deepEqual(await seqs('silva country:GERMANY'), where((e) => e.actor.id === 'u-ana' && e.location?.countryName === 'Germany'));
     const facets = await annals.query.facets('acme', { from: '2026-05-01', to: '2026-07-01' }, ['actor']);
     assert.deepEqual(Object.fromEntries(facets.facets.actor!.map((v) => [v.value, v.count])), { 'u-ana': 26, 'u-bob': 14 });
   });
@@ -122,5 +128,55 @@ describe('upgrading a schema-1 store', () => {
     await annals.ledger.cut('globex');
     const report = await verifyStore(annals.store, annals.ledger, 'globex', annals.ledger.keys.verifiers, { deep: true });
     assert.deepEqual(report.findings, []);
+  });
+});
+
+describe('upgrading a schema-2 store: full-text rows without the field tokens', () => {
+  let dir2: string;
+  let store: Annals;
+  const tokenRows = (path: string) => {
+    const db = openDatabase(path, 'NORMAL');
+    try {
+      return db.prepare(`SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?`).get(fieldToken('actor', 'u-bob')) as { n: number };
+    } finally {
+      db.close();
+    }
+  };
+
+  before(async () => {
+    dir2 = mkdtempSync(join(tmpdir(), 'annals-upgrade2-'));
+    const first = await openAnnals({ dataDir: dir2, synchronous: 'NORMAL' });
+    await first.store.createOrg({ id: 'acme', name: 'acme' });
+    await first.ingest.ingest('acme', Array.from({ length: 30 }, (_, i) => event({
+      action: i % 2 ? 'user_management.added_user_to_group' : 'jira_user_actions.viewed_jira_issue',
+      actor: i % 3 ? { id: 'u-ana', name: 'Ana Silva' } : { id: 'u-bob', name: 'Bob Jones' },
+    })));
+    await first.close();
+    // What schema 2 wrote: the search text alone.
+    const path = join(dir2, 'annals.db');
+    const db = openDatabase(path, 'NORMAL');
+    db.exec('DROP TABLE fts_1');
+    db.exec(`CREATE VIRTUAL TABLE fts_1 USING fts5 (text, content = '', columnsize = 0)`);
+    for (const row of db.prepare('SELECT rowid AS k, body FROM events').safeIntegers(true).all() as { k: bigint; body: string }[]) {
+      const e = JSON.parse(row.body) as StoredEvent;
+      db.prepare('INSERT INTO fts_1 (rowid, text) VALUES (?, ?)').run(row.k, searchText(e, builtInAction(e.action)!));
+    }
+    db.pragma('user_version = 2');
+    db.close();
+    assert.equal(tokenRows(path).n, 0);
+    store = await openAnnals({ dataDir: dir2, synchronous: 'NORMAL' });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir2, { recursive: true, force: true });
+  });
+
+  test('every row gets its tokens, and text with an actor or action finds what it should', async () => {
+    assert.equal(tokenRows(join(dir2, 'annals.db')).n, 10);
+    const seqs = async (q: string) => (await store.query.search('acme', { q, limit: 1000 })).events.map((e) => e.seq).sort((a, b) => a - b);
+    const all = Array.from({ length: 30 }, (_, i) => i);
+    assert.deepEqual(await seqs('jones actor:u-bob'), all.filter((i) => i % 3 === 0));
+    assert.deepEqual(await seqs('silva action:jira_user_actions.viewed_jira_issue'), all.filter((i) => i % 3 !== 0 && i % 2 === 0));
+    assert.deepEqual(await seqs('silva actor:u-bob'), []);
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
+import { ftsDocument, fieldToken } from '../../src/store/sqlite/sqlite-fts.js';
 import { keyAt } from '../../src/store/sqlite/sqlite-keys.js';
 import { chooseDriver, type Driver, needsCounts, SqliteQueryCompiler } from '../../src/store/sqlite/sqlite-query-compiler.js';
 import { forEveryPlannedQuery } from '../support/random-queries.js';
@@ -36,6 +37,32 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(squash(q.text), 'SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM fts_7 CROSS JOIN events e ON e.rowid = fts_7.rowid '
       + 'WHERE fts_7 MATCH ? AND fts_7.rowid < ? AND e.org_no = ? AND e.outcome IN (1) ORDER BY fts_7.rowid DESC LIMIT ?');
     assert.deepEqual(q.params, ['("saml" "admin access") NOT ("okta")', 99n, 7, 5]);
+  });
+
+  test('free text with actors, actions and countries asks the full-text index for their tokens too; a probe of one row does not', () => {
+    const f = { text: { all: ['saml'] }, actors: { any: ['u-1', 'u-2'] }, actions: { any: ['a.b'] } };
+    const c = new SqliteQueryCompiler(7, f);
+    const q = c.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [] });
+    const [u1, u2, ab] = [fieldToken('actor', 'u-1'), fieldToken('actor', 'u-2'), fieldToken('action', 'a.b')];
+    assert.match(u1, /^annalsactor[0-9a-f]{16}$/);
+    assert.notEqual(u1, u2);
+    assert.notEqual(fieldToken('action', 'u-1'), u1, 'one value under two fields is two tokens');
+    assert.deepEqual(q.params.slice(0, 1), [`("saml") AND (${u1} OR ${u2}) AND (${ab})`]);
+    assert.match(squash(q.text), /e\.action IN \(\?\) AND e\.actor_id IN \(\?, \?\)/, 'the columns are still checked on every row');
+    assert.deepEqual(c.countText({}, 100).params, [`("saml") AND (${u1} OR ${u2}) AND (${ab})`, 100], 'the text count is what the text driver reads');
+    const probe = c.select({ kind: 'list', field: 'actors' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [1] });
+    assert.ok(probe.params.includes('"saml"') && !probe.params.some((p) => typeof p === 'string' && p.includes('annals')));
+    assert.equal(ftsDocument('Ana viewed', 'u-1', 'a.b', undefined), `Ana viewed ${u1} ${ab}`);
+    assert.equal(ftsDocument('Ana viewed', 'u-1', 'a.b', 'Germany'), `Ana viewed ${u1} ${ab} ${fieldToken('country', 'Germany')}`);
+    // Countries compare as the column does (NOCASE: ASCII letters only).
+    assert.equal(fieldToken('country', 'GERMANY'), fieldToken('country', 'germany'));
+    assert.notEqual(fieldToken('country', 'TÜRKIYE'), fieldToken('country', 'türkiye'));
+    const country = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, countries: { any: ['Peru', 'chile'] } });
+    assert.equal(country.narrowedByText('countries'), true);
+    assert.deepEqual(country.countText({}, 1).params[0], `("saml") AND (${fieldToken('country', 'peru')} OR ${fieldToken('country', 'Chile')})`);
+    assert.equal(new SqliteQueryCompiler(7, { countries: { any: ['Peru'] } }).narrowedByText('countries'), false, 'without text nothing is narrowed');
+    const long = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: BUILT_IN_ACTIONS.slice(0, 40).map((a) => a.key) } });
+    assert.deepEqual(long.countText({}, 1).params[0], '"saml"', 'past MERGE_MAX values the columns alone narrow');
   });
 
   test('the driver: a small list drives, else the text, else the smallest list that merges, else time', () => {

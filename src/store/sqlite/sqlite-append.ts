@@ -11,7 +11,8 @@ import { toWire, type WireResult } from '../writer-thread.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
 import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
 import { RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
-import { ftsTable, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+import { ftsDocument, ftsTable } from './sqlite-fts.js';
+import { OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 export interface AppenderOptions {
   /** false leaves the Merkle tree alone (benchmarks only: it measures what the ledger costs). */
@@ -184,7 +185,7 @@ export class SqliteAppender {
       throw error;
     }
     if (key >> KEY_SHIFT !== BigInt(t)) throw full();
-    this.#text(orgNo).run(key, p.text);
+    this.#text(orgNo).run(key, ftsDocument(p.text, p.actorId, p.action, p.country));
     for (const e of p.entities) s.insertEntity.run(orgNo, day, e.id, key, ROLE_CODE[e.role], e.type);
     this.#groupRollups.add(orgNo, t, p.action, p.actorId, p.country, failed);
   }

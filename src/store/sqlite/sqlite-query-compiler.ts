@@ -16,7 +16,8 @@
 // `chooseDriver`. Plans are pinned with INDEXED BY and CROSS JOIN, so SQLite runs exactly the plan chosen here.
 import type { IpRange } from '../../domain/ip.js';
 import type { EntityRef, EventFilter, Match } from '../store.js';
-import { ftsTable, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+import { ftsAnyOf, ftsTable, ftsTerms, type TokenField } from './sqlite-fts.js';
+import { OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 interface Sql {
   text: string;
@@ -33,6 +34,9 @@ const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(
 
 /** Lists up to this long are merged one index range per value; longer ones are one IN range. */
 export const MERGE_MAX = 32;
+
+/** The lists that full-text rows carry tokens for (sqlite-fts.ts), and their token fields. */
+const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' } as const satisfies Partial<Record<ListField, TokenField>>;
 
 /** Time keys [lo, hi): event times converted, and a cursor's bound. */
 export interface KeyRange {
@@ -114,6 +118,15 @@ export class SqliteQueryCompiler {
     return (this.#filter.text?.all?.length ?? 0) > 0;
   }
 
+  /**
+   * Whether the text driver's MATCH already asks for this list (through the field tokens, sqlite-fts.ts): the
+   * full-text index then yields only rows that have one of its values, so the list never needs to drive.
+   */
+  narrowedByText(field: ListField): boolean {
+    const values = field in TOKEN_FIELDS ? this.#filter[field as keyof typeof TOKEN_FIELDS]?.any : undefined;
+    return this.hasText && values !== undefined && values.length > 0 && values.length <= MERGE_MAX;
+  }
+
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */
   count(field: ListField, keys: KeyRange, days: readonly number[], cap: number): Sql {
     const dayList = JSON.stringify(days);
@@ -129,7 +142,7 @@ export class SqliteQueryCompiler {
   countText(keys: KeyRange, cap: number): Sql {
     const fts = this.#fts;
     return join([sql(`SELECT count(*) AS n FROM (SELECT 1 FROM ${fts} WHERE `),
-      join([sql(`${fts} MATCH ?`, [this.#match()]), ...keyBounds(`${fts}.rowid`, keys)], ' AND '), sql(' LIMIT ?)', [cap])], '');
+      join([sql(`${fts} MATCH ?`, [this.#match(true)]), ...keyBounds(`${fts}.rowid`, keys)], ' AND '), sql(' LIMIT ?)', [cap])], '');
   }
 
   /** The query that reads a page (or, for aggregates, up to `limit` rows) through `driver`. */
@@ -150,7 +163,7 @@ export class SqliteQueryCompiler {
       }
       case 'text': {
         const fts = this.#fts;
-        const where = [sql(`${fts} MATCH ?`, [this.#match()]), ...keyBounds(`${fts}.rowid`, options.keys),
+        const where = [sql(`${fts} MATCH ?`, [this.#match(true)]), ...keyBounds(`${fts}.rowid`, options.keys),
           sql('e.org_no = ?', [this.#orgNo]), ...this.#residuals(options, 'text')];
         return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e ON e.rowid = ${fts}.rowid WHERE `), join(where, ' AND '),
           sql(` ORDER BY ${fts}.rowid ${dir} LIMIT ?`, [options.limit])], '');
@@ -175,12 +188,21 @@ export class SqliteQueryCompiler {
     }
   }
 
-  /** The FTS5 expression of the filter's text: every `all` term, and none of the `none` terms. */
-  #match(): string {
-    const text = this.#filter.text ?? {};
+  /**
+   * The FTS5 expression of the filter's text: every `all` term, and none of the `none` terms. `narrowed` also asks
+   * for the filter's actors, actions and countries through their tokens (sqlite-fts.ts), so the full-text index
+   * yields only rows that have them: what the text driver reads. (A probe of one row already knows its row.)
+   */
+  #match(narrowed: boolean): string {
+    const f = this.#filter;
+    const text = f.text ?? {};
     if (!text.all?.length) throw new Error('a full-text MATCH needs at least one term that must match');
     const all = ftsTerms(text.all);
-    return text.none?.length ? `(${all}) NOT (${ftsTerms(text.none, ' OR ')})` : all;
+    const parts = [text.none?.length ? `(${all}) NOT (${ftsTerms(text.none, ' OR ')})` : all];
+    for (const [field, token] of Object.entries(TOKEN_FIELDS) as [keyof typeof TOKEN_FIELDS, TokenField][]) {
+      if (narrowed && this.narrowedByText(field)) parts.push(ftsAnyOf(token, f[field]!.any!));
+    }
+    return parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' AND ');
   }
 
   /** The index ranges a list driver on `field` reads, or undefined if the field cannot drive. */
@@ -273,7 +295,7 @@ export class SqliteQueryCompiler {
     if (driven !== 'text' && (f.text?.all?.length || f.text?.none?.length)) {
       // A probe of the org's full-text index for this one row.
       const probe = `SELECT 1 FROM ${this.#fts} WHERE ${this.#fts} MATCH ? AND rowid = e.rowid`;
-      if (f.text.all?.length) out.push(sql(`EXISTS (${probe})`, [this.#match()]));
+      if (f.text.all?.length) out.push(sql(`EXISTS (${probe})`, [this.#match(false)]));
       else out.push(sql(`NOT EXISTS (${probe})`, [ftsTerms(f.text.none!, ' OR ')]));
     }
     return out;
@@ -288,9 +310,9 @@ export const PROBE_COST = 6.5;
 
 /**
  * The driver for a filter, given how many rows each driver would read (`counts`: per list field, and `text`;
- * capped at `cap`; absent when it was not worth counting). A list that is small (under `small` rows) drives
- * whatever else the filter has: reading it costs little, and its rows are checked against the rest (a full-text
- * probe per row, at most). With text, a list still drives when its rows, each probed, cost less than the text's
+ * capped at `cap`; absent when it was not worth counting, and for lists the text narrows by itself). A list that
+ * is small (under `small` rows) drives whatever else the filter has: reading it costs little, and its rows are
+ * checked against the rest (a full-text probe per row, at most). With text, a list still drives when its rows, each probed, cost less than the text's
  * rows would (both read until the page is full, so each in proportion to its count); otherwise the full-text index
  * drives (it yields only rows that match it, in order). Without text: the smallest list that merges in order, else
  * the time index.
@@ -322,12 +344,6 @@ export function chooseDriver(
 export function needsCounts(compiler: SqliteQueryCompiler): boolean {
   const lists = compiler.candidates();
   return lists.length + (compiler.hasText ? 1 : 0) > 1 || lists.some((l) => !l.mergeable);
-}
-
-/** Each term as an FTS5 string (a phrase of its words): no user input is ever read as FTS5 syntax. */
-export function ftsTerms(terms: readonly string[], separator = ' '): string {
-  // Control characters are never part of a token, and a NUL would end the FTS5 query string early.
-  return terms.map((t) => `"${t.replace(/[\u0000-\u001f\u007f]/g, ' ').replaceAll('"', '""')}"`).join(separator);
 }
 
 function entityRow(alias: string, orgNo: number, ref: EntityRef, role: number | undefined): Sql {

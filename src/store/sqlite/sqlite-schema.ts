@@ -1,6 +1,6 @@
 // The embedded store's schema, as numbered migrations applied in order (PRAGMA user_version holds the last one).
 //
-// Layout (schema 2):
+// Layout (schema 3):
 // - events.rowid is the event's *time key*: time_ms * 2^20 + n, where n counts the events stored before it at that
 //   millisecond (in any org). Within an org, time-key order is (time, seq) order, because a later seq is always
 //   stored later. So the table is clustered by event time, every index that ends in the (implicit) rowid is ordered
@@ -16,24 +16,20 @@
 // - event_entities indexes the entities an event names (context, container, the token that acted) by id.
 // - rollups counts events per hour and per day, in total and by action, actor, country and outcome: facets and
 //   histograms over a time window read these instead of every event (sqlite-rollups.ts).
-// - fts_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes.
+// - fts_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes; its rows
+//   also name the event's actor, action and country (sqlite-fts.ts, schema 3).
 import type Database from 'better-sqlite3';
 import { builtInAction } from '../../catalogue/catalogue.js';
 import type { StoredEvent } from '../../domain/event.js';
 import { addressBytes } from '../../domain/ip.js';
 import { searchText } from '../../domain/search-text.js';
+import { indexedCopies } from '../pending-event.js';
 import { ROLE_CODE } from '../rows.js';
+import { createFtsTable, ftsDocument, ftsTable } from './sqlite-fts.js';
 import { DAY_OF_TIME, KEY_TIME_SQL, KEY_UNIT } from './sqlite-keys.js';
 import { rebuildRollups } from './sqlite-rollups.js';
 
 export { OUTCOME_CODE, ROLE_CODE } from '../rows.js';
-
-/** The full-text table of an org (`no` is the store's own integer, never user input). */
-export const ftsTable = (orgNo: number) => `fts_${orgNo}`;
-
-export function createFtsTable(db: Database.Database, orgNo: number): void {
-  db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${ftsTable(orgNo)} USING fts5 (text, content = '', columnsize = 0)`);
-}
 
 export interface Migration {
   description: string;
@@ -217,9 +213,15 @@ function upgradeToTimeKeys(db: Database.Database): void {
   db.exec(INDEXES_V2);
   db.exec(`INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) ${DERIVED_ENTITIES}`);
   rebuildRollups(db);
-  // The full-text index per org, from each stored event and its action's display name.
+  for (const { no } of db.prepare<[], { no: number }>('SELECT no FROM orgs').all()) createFtsTable(db, no);
+  // Filled by the next migration.
+}
+
+/** Schema 2 → 3: every org's full-text index made again from its stored events, with the field tokens. */
+function rebuildFullText(db: Database.Database): void {
   const custom = db.prepare<[number, string], { display_name: string }>('SELECT display_name FROM actions WHERE org_no = ? AND key = ?');
   for (const { no } of db.prepare<[], { no: number }>('SELECT no FROM orgs').all()) {
+    db.exec(`DROP TABLE IF EXISTS ${ftsTable(no)}`);
     createFtsTable(db, no);
     const insert = db.prepare(`INSERT INTO ${ftsTable(no)} (rowid, text) VALUES (?, ?)`);
     // In pages: a connection may not write while it iterates.
@@ -231,7 +233,7 @@ function upgradeToTimeKeys(db: Database.Database): void {
       for (const row of rows) {
         const event = JSON.parse(row.body) as StoredEvent;
         const displayName = builtInAction(event.action)?.displayName ?? custom.get(no, event.action)?.display_name ?? event.action;
-        insert.run(row.k, searchText(event, { displayName }));
+        insert.run(row.k, ftsDocument(searchText(event, { displayName }), event.actor.id, event.action, indexedCopies(event).country));
       }
       after = rows[rows.length - 1].k;
     }
@@ -241,4 +243,5 @@ function upgradeToTimeKeys(db: Database.Database): void {
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'the first schema', up: (db) => db.exec(V1) },
   { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
+  { description: 'full-text rows that name their actor, action and country', up: rebuildFullText },
 ];

@@ -24,7 +24,8 @@ import {
   SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
 import { DAY, decompose, DIMS, HOUR, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
-import { createFtsTable, DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+import { createFtsTable } from './sqlite-fts.js';
+import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 export interface SqliteStoreConfig {
   /** Path of the database file; `:memory:` for a throw-away store. */
@@ -117,8 +118,9 @@ export class SqliteStore implements Store {
       leafHash: db.prepare<[number, number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE org_no = ? AND seq = ?'),
       node: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE org_no = ? AND level = ? AND idx = ?'),
       // CAST AS BLOB hands back the stored UTF-8 bytes as they are: hashing them needs no decoding to a JS string.
-      leaves: db.prepare<[number, number, number], LeafRow>(
-        'SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
+      // Rows in StoredLeaf's own shape: verification reads every one of them.
+      leaves: db.prepare<[number, number, number], StoredLeaf>(
+        'SELECT seq, id, CAST(body AS BLOB) AS leaf, leaf_hash AS leafHash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
       leavesIndexed: db.prepare<[number, number, number], LeafRow>(
         `SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash, time_ms, action, actor_id, ip, country, city, outcome
          FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?`),
@@ -386,7 +388,10 @@ export class SqliteStore implements Store {
       return m * m < DAILY_PAGE * events;
     };
     if (needsCounts(compiler)) {
-      for (const { field } of compiler.candidates()) counts.set(field, count(compiler.count(field, keys, days, COUNT_CAP)));
+      // Lists the text's MATCH asks for itself are never read whole: with text, only the others might drive.
+      for (const { field } of compiler.candidates()) {
+        if (!compiler.narrowedByText(field)) counts.set(field, count(compiler.count(field, keys, days, COUNT_CAP)));
+      }
       const smallest = Math.min(...counts.values());
       // The text's matches matter only when no list is small enough to drive anyway.
       if (compiler.hasText && smallest >= SMALL_LIST && smallest < COUNT_CAP) counts.set('text', count(compiler.countText(keys, COUNT_CAP)));
@@ -510,7 +515,8 @@ export class SqliteStore implements Store {
   }
 
   async readLeaves(org: string, from: number, limit: number, indexed = false): Promise<StoredLeaf[]> {
-    return (indexed ? this.#stmt.leavesIndexed : this.#stmt.leaves).all(this.#org(org), from, limit).map(leafFromRow);
+    const orgNo = this.#org(org);
+    return indexed ? this.#stmt.leavesIndexed.all(orgNo, from, limit).map(leafFromRow) : this.#stmt.leaves.all(orgNo, from, limit);
   }
 
   async checkIndexes(org: string, limit: number): Promise<IndexFinding[]> {

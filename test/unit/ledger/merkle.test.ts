@@ -2,14 +2,16 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bitLength, popcount, trailingZeros, xorBitLength } from '../../../src/ledger/bits.js';
-import { CompactRange, foldRoot, perfectSubtrees } from '../../../src/ledger/compact-range.js';
+import { CompactRange, foldRoot, perfectSubtreeRoot, perfectSubtrees } from '../../../src/ledger/compact-range.js';
 import { createHash } from 'node:crypto';
 import {
   EMPTY_ROOT,
   HASH_SIZE,
   leafHash,
+  leafHashInto,
   leafHashStreaming,
   nodeHash,
+  nodeHashInto,
   nodeHashStreaming,
 } from '../../../src/ledger/hasher.js';
 import { coverage, nodeKey, type NodeID } from '../../../src/ledger/node-id.js';
@@ -82,6 +84,44 @@ describe('hasher', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test('leafHashInto and nodeHashInto write the same hashes where they are told, over their own inputs too', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 })), fc.nat(64), (leaf, offset) => {
+        const out = new Uint8Array(offset + 32 + 7).fill(0xee);
+        leafHashInto(leaf, out, offset);
+        assert.deepEqual(Buffer.from(out.subarray(offset, offset + 32)), leafHash(leaf));
+        assert.ok(out.subarray(0, offset).every((b) => b === 0xee) && out.subarray(offset + 32).every((b) => b === 0xee));
+      }),
+      { numRuns: 300 },
+    );
+    const big = 'x'.repeat(20_000); // streams
+    const out = new Uint8Array(32);
+    leafHashInto(big, out, 0);
+    assert.deepEqual(Buffer.from(out), leafHashStreaming(big));
+    // In place: a level of hashes folded onto itself, as verification folds a chunk.
+    const level = Buffer.concat([leafHash('a'), leafHash('b'), leafHash('c'), leafHash('d')]);
+    const want = nodeHash(nodeHash(leafHash('a'), leafHash('b')), nodeHash(leafHash('c'), leafHash('d')));
+    nodeHashInto(level.subarray(0, 32), level.subarray(32, 64), level, 0);
+    nodeHashInto(level.subarray(64, 96), level.subarray(96, 128), level, 32);
+    nodeHashInto(level.subarray(0, 32), level.subarray(32, 64), level, 0);
+    assert.deepEqual(level.subarray(0, 32), want);
+  });
+
+  test('perfectSubtreeRoot folds 2^k hashes to the root that appending them one by one gives', () => {
+    for (const count of [1, 2, 4, 8, 64, 1024]) {
+      const leaves = Array.from({ length: count }, (_, i) => leafHash(`leaf ${i}`));
+      const range = CompactRange.empty();
+      for (const h of leaves) range.append(h);
+      const flat = Buffer.concat(leaves);
+      assert.deepEqual(perfectSubtreeRoot(flat, count), range.rootHash());
+      assert.deepEqual(flat, Buffer.concat(leaves), 'the hashes handed in are left as they were');
+      flat[7] ^= 1;
+      assert.notDeepEqual(perfectSubtreeRoot(flat, count), range.rootHash());
+    }
+    assert.throws(() => perfectSubtreeRoot(Buffer.alloc(96), 3), /power of two/);
+    assert.throws(() => perfectSubtreeRoot(Buffer.alloc(32), 2), /power of two/);
   });
 
   test('each call returns a new buffer (the scratch buffer never leaks)', () => {

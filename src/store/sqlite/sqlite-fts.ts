@@ -1,0 +1,57 @@
+// The embedded store's full-text index: one contentless FTS5 table per org (rowid = the event's time key), what
+// each row holds, and how a filter's text becomes an FTS5 expression.
+//
+// A row holds the event's search text (domain/search-text.ts) and tokens of Annals' own naming the event's actor,
+// its action and its country (a *field token*: a prefix and 16 hex digits of a SHA-256 of the value; countries
+// folded as NOCASE folds them). With them, free text together with `actor:`, `action:` or `country:` is one MATCH
+// that FTS5 answers by stepping through the posting lists together, skipping ahead in each, instead of reading
+// every event that matches one side and checking the other. The tokens only narrow: the query still checks the
+// columns on every row, so a hash collision, or a word in some event that happens to look like a token, never
+// changes an answer. (Free text that names a token, such as `annalsactor…`, matches like any other word.)
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { asciiLower } from '../../domain/words.js';
+
+/** The full-text table of an org (`no` is the store's own integer, never user input). */
+export const ftsTable = (orgNo: number) => `fts_${orgNo}`;
+
+export function createFtsTable(db: Database.Database, orgNo: number): void {
+  db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${ftsTable(orgNo)} USING fts5 (text, content = '', columnsize = 0)`);
+}
+
+export type TokenField = 'actor' | 'action' | 'country';
+
+const PREFIX: Record<TokenField, string> = { actor: 'annalsactor', action: 'annalsaction', country: 'annalscountry' };
+
+/** Tokens already made, per field (actors and actions repeat): cleared when it grows past LIMIT. */
+const made = new Map<string, string>();
+const LIMIT = 100_000;
+
+/** The token that stands for `value` of `field` in the full-text rows. */
+export function fieldToken(field: TokenField, value: string): string {
+  const key = `${field}\u0000${field === 'country' ? asciiLower(value) : value}`;
+  let token = made.get(key);
+  if (token === undefined) {
+    if (made.size >= LIMIT) made.clear();
+    token = PREFIX[field] + createHash('sha256').update(key).digest('hex').slice(0, 16);
+    made.set(key, token);
+  }
+  return token;
+}
+
+/** What the org's full-text row of an event holds. */
+export function ftsDocument(text: string, actorId: string, action: string, country: string | undefined): string {
+  const tokens = `${text} ${fieldToken('actor', actorId)} ${fieldToken('action', action)}`;
+  return country === undefined ? tokens : `${tokens} ${fieldToken('country', country)}`;
+}
+
+/** Each term as an FTS5 string (a phrase of its words): no user input is ever read as FTS5 syntax. */
+export function ftsTerms(terms: readonly string[], separator = ' '): string {
+  // Control characters are never part of a token, and a NUL would end the FTS5 query string early.
+  return terms.map((t) => `"${t.replace(/[\u0000-\u001f\u007f]/g, ' ').replaceAll('"', '""')}"`).join(separator);
+}
+
+/** An FTS5 expression matching rows whose `field` is one of `values` (at least one). */
+export function ftsAnyOf(field: TokenField, values: readonly string[]): string {
+  return values.map((v) => fieldToken(field, v)).join(' OR ');
+}
