@@ -29,11 +29,13 @@ const LIMIT = 100_000;
 
 /** The token that stands for `value` of `field` in the full-text rows. */
 export function fieldToken(field: TokenField, value: string): string {
-  const key = `${field}\u0000${field === 'country' ? asciiLower(value) : value}`;
+  // Cached by the value as given (the append path makes three tokens per event); folded only on a miss.
+  const key = `${field}\u0000${value}`;
   let token = made.get(key);
   if (token === undefined) {
     if (made.size >= LIMIT) made.clear();
-    token = PREFIX[field] + createHash('sha256').update(key).digest('hex').slice(0, 16);
+    const hashed = field === 'country' ? `${field}\u0000${asciiLower(value)}` : key;
+    token = PREFIX[field] + createHash('sha256').update(hashed).digest('hex').slice(0, 16);
     made.set(key, token);
   }
   return token;
