@@ -13,6 +13,7 @@ import type {
 import { type OpenedStore, STORES } from './stores.js';
 import type { EventDraft } from '../../src/ledger/leaf.js';
 import { pendingEvent, restoredEvent } from '../../src/store/pending-event.js';
+import { leafHash } from '../../src/ledger/hasher.js';
 import { leafText } from '../../src/ledger/leaf.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
 import { actorAliases, matchesFilter, modelAggregates, sortEvents, sortKey } from '../support/filter-model.js';
@@ -1117,6 +1118,21 @@ for (const s of STORES) {
         timeMs: events[0].timeMs, action: events[0].action, actorId: events[0].actorId, outcome: 'success',
         ip: Buffer.from(events[0].ip!), country: 'Ukraine', city: 'Kyiv',
       });
+    });
+
+    test('readLeaves: long runs and runs from the middle come back whole, each leaf with its own recorded hash', async () => {
+      const org = await newOrg(store, 'long-leaves');
+      const events = Array.from({ length: 2600 }, (_, i) => pending({ message: { content: `event ${i}${'é'.repeat(i % 7)}` } }));
+      for (let i = 0; i < events.length; i += 500) await appendOne(store, org, events.slice(i, i + 500));
+      const read = await store.readLeaves(org, 3, 2590);
+      assert.deepEqual(read.map((l) => l.seq), Array.from({ length: 2590 }, (_, i) => i + 3));
+      for (const l of read) {
+        assert.ok(l.leafHash.equals(leafHash(l.leaf)), `seq ${l.seq}: its hash`);
+        assert.equal(JSON.parse(l.leaf.toString('utf8')).seq, l.seq);
+        assert.equal(JSON.parse(l.leaf.toString('utf8')).id, l.id);
+      }
+      assert.deepEqual((await store.readLeaves(org, 2593, 100)).map((l) => l.seq), [2593, 2594, 2595, 2596, 2597, 2598, 2599]);
+      assert.deepEqual(await store.readLeaves(org, 2600, 100), []);
     });
 
     // -- watch ---------------------------------------------------------------------------------------------------

@@ -128,6 +128,20 @@ describe('annals verify against the store', () => {
     assert.ok(report.findings.some((f) => f.kind === 'modified' && f.seq === 20 && f.id === ids[20]), JSON.stringify(report.findings));
   });
 
+  test("values that do not pack (a recorded hash cut short, a comma in a row's id): each names only its event", () => {
+    // Verification reads leaves in packed runs; rows like these make the store read their run row by row.
+    for (const [name, sql, kind] of [
+      ['short-hash', "UPDATE events SET leaf_hash = x'00' WHERE seq = 5", 'modified'],
+      ['long-hash', "UPDATE events SET leaf_hash = leaf_hash || x'00' WHERE seq = 8", 'modified'],
+      ['comma-id', "UPDATE events SET id = id || ',x' WHERE seq = 11", 'reordered'],
+    ] as const) {
+      const { code, report } = verifyJson(tampered(name, (db) => db.prepare(sql).run()));
+      const seq = Number(/seq = (\d+)/.exec(sql)![1]);
+      assert.equal(code, 1, name);
+      assert.deepEqual(report.findings.filter((f) => f.seq !== undefined).map((f) => [f.kind, f.seq]), [[kind, seq]], `${name}: ${JSON.stringify(report.findings)}`);
+    }
+  });
+
   test('--deep: an altered search index copy (actor_id) is named', () => {
     const dir = tampered('index', (db) => db.prepare("UPDATE events SET actor_id = 'u-nobody' WHERE seq = 11").run());
     assert.equal(verifyJson(dir).code, 0, 'the ledger itself is intact');

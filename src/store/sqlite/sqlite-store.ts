@@ -10,6 +10,7 @@ import type {
   PageKey, PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf, TimeRange,
 } from '../store.js';
 import { Tally } from '../tally.js';
+import { HASH_SIZE } from '../../ledger/hasher.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, InlineWriter, ThreadWriter, type WireResult, type Writer } from '../writer-thread.js';
 import {
@@ -119,8 +120,15 @@ export class SqliteStore implements Store {
       node: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE org_no = ? AND level = ? AND idx = ?'),
       // CAST AS BLOB hands back the stored UTF-8 bytes as they are: hashing them needs no decoding to a JS string.
       // Rows in StoredLeaf's own shape: verification reads every one of them.
-      leaves: db.prepare<[number, number, number], StoredLeaf>(
-        'SELECT seq, id, CAST(body AS BLOB) AS leaf, leaf_hash AS leafHash FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?'),
+      leaves: db.prepare<[number, number, number, number], StoredLeaf>(
+        'SELECT seq, id, CAST(body AS BLOB) AS leaf, leaf_hash AS leafHash FROM events WHERE org_no = ? AND seq >= ? AND seq > ? ORDER BY seq LIMIT ?'),
+      // The same rows packed into one result row (see packedLeaves); `hashed` counts the rows with a hash of the
+      // right size, so that the concatenated hashes split into one per row.
+      packedLeaves: db.prepare<[number, number, number, number], PackedLeaves>(
+        `SELECT count(*) AS n, sum(length(leaf_hash) = ${HASH_SIZE}) AS hashed,
+                group_concat(seq) AS seqs, group_concat(id) AS ids, group_concat(octet_length(body)) AS sizes,
+                CAST(group_concat(body, '') AS BLOB) AS bodies, CAST(group_concat(leaf_hash, '') AS BLOB) AS hashes
+         FROM (SELECT seq, id, body, leaf_hash FROM events WHERE org_no = ? AND seq >= ? AND seq > ? ORDER BY seq LIMIT ?)`),
       leavesIndexed: db.prepare<[number, number, number], LeafRow>(
         `SELECT seq, id, CAST(body AS BLOB) AS body, leaf_hash, time_ms, action, actor_id, ip, country, city, outcome
          FROM events WHERE org_no = ? AND seq >= ? ORDER BY seq LIMIT ?`),
@@ -516,7 +524,32 @@ export class SqliteStore implements Store {
 
   async readLeaves(org: string, from: number, limit: number, indexed = false): Promise<StoredLeaf[]> {
     const orgNo = this.#org(org);
-    return indexed ? this.#stmt.leavesIndexed.all(orgNo, from, limit).map(leafFromRow) : this.#stmt.leaves.all(orgNo, from, limit);
+    return indexed ? this.#stmt.leavesIndexed.all(orgNo, from, limit).map(leafFromRow) : this.#packedLeaves(orgNo, from, limit);
+  }
+
+  /**
+   * readLeaves' rows, read PACKED_ROWS at a time as one result row each (every body in one blob, every hash in
+   * another, seqs and ids as lists) and cut into StoredLeaf views: verification reads every leaf, and making a
+   * Buffer per column per row cost more than hashing it. A run that does not unpack into one value of each per
+   * row, in seq order (a NULL, a comma in an id, a hash of another size: only a store edited behind Annals' back
+   * holds one), is read row by row instead.
+   */
+  #packedLeaves(orgNo: number, from: number, limit: number): StoredLeaf[] {
+    const leaves: StoredLeaf[] = [];
+    let after = from - 1;
+    while (leaves.length < limit) {
+      const want = Math.min(PACKED_ROWS, limit - leaves.length);
+      const run = this.#stmt.packedLeaves.get(orgNo, from, after, want)!;
+      const unpacked = run.n === 0 ? [] : run.hashed === run.n ? unpackLeaves(run) : undefined;
+      if (unpacked === undefined) {
+        for (const leaf of this.#stmt.leaves.all(orgNo, from, after, want)) leaves.push(leaf);
+      } else {
+        for (const leaf of unpacked) leaves.push(leaf);
+      }
+      if (run.n < want) break;
+      after = leaves[leaves.length - 1].seq;
+    }
+    return leaves;
   }
 
   async checkIndexes(org: string, limit: number): Promise<IndexFinding[]> {
@@ -603,6 +636,39 @@ export class SqliteStore implements Store {
     this.#db.pragma('optimize');
     this.#db.close();
   }
+}
+
+/**
+ * Leaves per packed read: at most LIMITS.eventBytes each (64 KiB), so a run stays far below SQLite's limit on one
+ * value's size (1e9 bytes), and a few hundred KiB in the usual case.
+ */
+const PACKED_ROWS = 1024;
+
+/** One packed read of leaves (see packedLeaves): lists are comma-separated, bodies and hashes concatenated. */
+interface PackedLeaves {
+  n: number; hashed: number | null; seqs: string | null; ids: string | null; sizes: string | null; bodies: Buffer | null; hashes: Buffer | null;
+}
+
+/** A packed run's rows as StoredLeaf views into its two blobs, or undefined if it does not unpack in seq order. */
+function unpackLeaves(run: PackedLeaves): StoredLeaf[] | undefined {
+  const seqs = run.seqs!.split(',');
+  const ids = run.ids!.split(',');
+  const sizes = run.sizes!.split(',');
+  const bodies = run.bodies ?? Buffer.alloc(0);
+  const hashes = run.hashes!;
+  if (seqs.length !== run.n || ids.length !== run.n || sizes.length !== run.n || hashes.length !== run.n * HASH_SIZE) return undefined;
+  const leaves: StoredLeaf[] = new Array(run.n);
+  let at = 0;
+  let previous = -Infinity;
+  for (let i = 0; i < run.n; i++) {
+    const seq = Number(seqs[i]);
+    const end = at + Number(sizes[i]);
+    if (!(seq > previous) || end > bodies.length) return undefined;
+    leaves[i] = { seq, id: ids[i], leaf: bodies.subarray(at, end), leafHash: hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE) };
+    previous = seq;
+    at = end;
+  }
+  return at === bodies.length ? leaves : undefined;
 }
 
 function inlineWriter(appender: SqliteAppender): Writer {
