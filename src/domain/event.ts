@@ -161,11 +161,41 @@ function stringEnd(json: string, at: number): number {
 }
 
 /**
- * toEnvelope's JSON, spliced from the event's stored leaf (canonical JSON, so its attributes come in key order),
- * with links.self = `selfBase` + the event id: the page hot path serves events this way instead of parsing and
+ * toEnvelope's JSON, spliced from the event's stored leaf (canonical JSON, so its members come in key order), with
+ * links.self = `selfBase` + the event id: the page hot path serves events this way instead of parsing and
  * re-serializing each one.
+ *
+ * Only the id and the message move; everything else is the attributes, as stored. Both are found by landmarks that
+ * canonical order and the event's schema make unambiguous (a quote inside a string is always escaped, so no string
+ * holds one of them): the top-level id directly follows the context array (see leafSeqAndId); after it come only
+ * idempotencyKey (a string) and location (strings) before a top-level message, and metadata (which may nest
+ * anything, "message" keys too) after it, so the first `,"message":{` after the id is the top-level one if it comes
+ * before the first `,"metadata":`. A message holds strings only and is followed by metadata or by org (always
+ * present). A leaf without the landmarks (none that Annals writes) is spliced member by member instead.
  */
 export function envelopeJson(leaf: string, selfBase: string): string {
+  const contextEnd = leaf.indexOf('],"id":"');
+  if (contextEnd < 0) return envelopeByMembers(leaf, selfBase);
+  const idAt = contextEnd + 2;
+  const idEnd = leaf.indexOf('"', idAt + 6) + 1;
+  const id = leaf.slice(idAt + 5, idEnd);
+  const before = leaf.slice(1, idAt - 1);
+  let after = leaf.slice(idEnd, -1);
+  let message = '';
+  const m = leaf.indexOf(',"message":{', idEnd);
+  if (m >= 0) {
+    const metadata = leaf.indexOf(',"metadata":', idEnd);
+    if (metadata < 0 || m < metadata) {
+      const end = metadata > m ? metadata : leaf.indexOf(',"org":', m);
+      message = leaf.slice(m, end);
+      after = leaf.slice(idEnd, m) + leaf.slice(end, -1);
+    }
+  }
+  return envelopeText(id, before + after, message, selfBase);
+}
+
+/** envelopeJson for any leaf: its top-level members found one by one. */
+function envelopeByMembers(leaf: string, selfBase: string): string {
   let id = '';
   let message = '';
   let attributes = '';
@@ -174,6 +204,11 @@ export function envelopeJson(leaf: string, selfBase: string): string {
     else if (key === 'message') message = `,${leaf.slice(start, end)}`;
     else attributes += attributes === '' ? leaf.slice(start, end) : `,${leaf.slice(start, end)}`;
   }
+  return envelopeText(id, attributes, message, selfBase);
+}
+
+/** The envelope from its parts: the quoted id, the attributes' members, and `,"message":…` or nothing. */
+function envelopeText(id: string, attributes: string, message: string, selfBase: string): string {
   // Event ids are UUIDs Annals assigned: the quoted id needs no escaping inside the URL string either.
   return `{"id":${id},"type":"events","attributes":{${attributes}}${message},"links":{"self":${JSON.stringify(selfBase).slice(0, -1)}${id.slice(1)}}}`;
 }

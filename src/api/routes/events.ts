@@ -5,6 +5,7 @@ import type { Annals } from '../../annals.js';
 import { AnnalsError } from '../../domain/errors.js';
 import { envelopeJson, type StoredEvent, toEnvelope } from '../../domain/event.js';
 import { EventInputSchema } from '../../ingest/event-schema.js';
+import { joinedBody } from '../joined-body.js';
 import { type Coverage, type EventQuery, type EventQueryPage, type Facet, FACETS, type Interval } from '../../query/query-service.js';
 import {
   AroundQuery, EntityParams, EventParams, EventSearchQuery, EventStreamQuery, FacetQuery, HistogramQuery, Ok, OrgParams, Problem,
@@ -181,8 +182,9 @@ function narrowing(q: EventQuery): EventQuery {
 }
 
 /**
- * A page in the Atlassian Organizations API shape, as JSON text: each event's envelope is spliced from its stored
- * leaf (see envelopeJson), so the hot path neither parses nor re-serializes events.
+ * A page in the Atlassian Organizations API shape, as JSON bytes: each event's envelope is spliced from its stored
+ * leaf (see envelopeJson), so the hot path neither parses nor re-serializes events, and the envelopes are written
+ * into the body one by one (see joinedBody).
  */
 function pageBody(request: FastifyRequest, reply: FastifyReply, prefix: string, orgId: string, page: EventQueryPage) {
   const base = `${origin(request)}${prefix.replace(':orgId', encodeURIComponent(orgId))}/events/`;
@@ -195,7 +197,7 @@ function pageBody(request: FastifyRequest, reply: FastifyReply, prefix: string, 
     },
   });
   return reply.type('application/json; charset=utf-8')
-    .send(`{"data":[${page.leaves.map((leaf) => envelopeJson(leaf, base)).join(',')}],${rest.slice(1)}`);
+    .send(joinedBody('{"data":[', page.leaves.map((leaf) => envelopeJson(leaf, base)), `],${rest.slice(1)}`));
 }
 
 function coverageMeta(c: Coverage) {
