@@ -187,6 +187,7 @@ export function envelopeJson(leaf: string, selfBase: string): string {
     const metadata = leaf.indexOf(',"metadata":', idEnd);
     if (metadata < 0 || m < metadata) {
       const end = metadata > m ? metadata : leaf.indexOf(',"org":', m);
+      if (end < 0) return envelopeByMembers(leaf, selfBase);
       message = leaf.slice(m, end);
       after = leaf.slice(idEnd, m) + leaf.slice(end, -1);
     }

@@ -119,7 +119,7 @@ export class SqliteStore implements Store {
       leafHash: db.prepare<[number, number], { leaf_hash: Buffer }>('SELECT leaf_hash FROM events WHERE org_no = ? AND seq = ?'),
       node: db.prepare<[number, number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE org_no = ? AND level = ? AND idx = ?'),
       // CAST AS BLOB hands back the stored UTF-8 bytes as they are: hashing them needs no decoding to a JS string.
-      // Rows in StoredLeaf's own shape: verification reads every one of them.
+      // Rows in StoredLeaf's own shape, for a run that does not pack (see packedLeaves).
       leaves: db.prepare<[number, number, number, number], StoredLeaf>(
         'SELECT seq, id, CAST(body AS BLOB) AS leaf, leaf_hash AS leafHash FROM events WHERE org_no = ? AND seq >= ? AND seq > ? ORDER BY seq LIMIT ?'),
       // The same rows packed into one result row (see packedLeaves); `hashed` counts the rows with a hash of the
@@ -640,7 +640,7 @@ export class SqliteStore implements Store {
 
 /**
  * Leaves per packed read: at most LIMITS.eventBytes each (64 KiB), so a run stays far below SQLite's limit on one
- * value's size (1e9 bytes), and a few hundred KiB in the usual case.
+ * value's size (1e9 bytes); about 1 MB in the usual case.
  */
 const PACKED_ROWS = 1024;
 
