@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
-import { ftsDocument, fieldToken } from '../../src/store/sqlite/sqlite-fts.js';
+import { ftsAnyOf, ftsDocument, fieldToken } from '../../src/store/sqlite/sqlite-fts.js';
 import { keyAt } from '../../src/store/sqlite/sqlite-keys.js';
 import { chooseDriver, type Driver, needsCounts, SqliteQueryCompiler } from '../../src/store/sqlite/sqlite-query-compiler.js';
 import { forEveryPlannedQuery } from '../support/random-queries.js';
@@ -61,8 +61,29 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(country.narrowedByText('countries'), true);
     assert.deepEqual(country.countText({}, 1).params[0], `("saml") AND (${fieldToken('country', 'peru')} OR ${fieldToken('country', 'Chile')})`);
     assert.equal(new SqliteQueryCompiler(7, { countries: { any: ['Peru'] } }).narrowedByText('countries'), false, 'without text nothing is narrowed');
-    const long = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: BUILT_IN_ACTIONS.slice(0, 40).map((a) => a.key) } });
-    assert.deepEqual(long.countText({}, 1).params[0], '"saml"', 'past MERGE_MAX values the columns alone narrow');
+    const product = BUILT_IN_ACTIONS.slice(0, 49).map((a) => a.key);
+    const many = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: product } });
+    assert.deepEqual(many.countText({}, 1).params[0], `("saml") AND (${ftsAnyOf('action', product)})`, 'a product\'s actions are asked for as tokens');
+    const long = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: BUILT_IN_ACTIONS.slice(0, 70).map((a) => a.key) } });
+    assert.deepEqual(long.countText({}, 1).params[0], '"saml"', 'past TOKEN_OR_MAX values the columns alone narrow');
+  });
+
+  test('without text, two or more of actors, actions and countries drive through their tokens alone', () => {
+    const product = BUILT_IN_ACTIONS.slice(0, 49).map((a) => a.key);
+    const f = { actors: { any: ['u-1'] }, actions: { any: product } };
+    const c = new SqliteQueryCompiler(7, f);
+    assert.equal(c.tokensCanDrive, true);
+    assert.equal(c.narrowedByText('actors'), false, 'nothing is narrowed by text: the lists are still counted');
+    const q = c.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [] });
+    assert.deepEqual(q.params[0], `(${fieldToken('actor', 'u-1')}) AND (${ftsAnyOf('action', product)})`);
+    assert.match(squash(q.text), /e\.action IN \(/, 'the columns are still checked on every row');
+    const excluded = new SqliteQueryCompiler(7, { ...f, text: { none: ['viewed'] } });
+    assert.deepEqual(excluded.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [] }).params[0],
+      `((${fieldToken('actor', 'u-1')}) AND (${ftsAnyOf('action', product)})) NOT ("viewed")`, 'excluded words go into the MATCH');
+    assert.equal(new SqliteQueryCompiler(7, { actors: { any: ['u-1'] }, ips: { any: [ipRange('10.0.0.1') as IpRange] } }).tokensCanDrive, false, 'one field is a list driver\'s job');
+    assert.equal(new SqliteQueryCompiler(7, { ...f, text: { all: ['x'] } }).tokensCanDrive, false, 'with text, the text drives');
+    assert.deepEqual(chooseDriver(c, new Map([['actors', 900], ['actions', 20_000]]), 1000), { kind: 'list', field: 'actors' }, 'a small list still drives');
+    assert.deepEqual(chooseDriver(c, new Map([['actors', 20_000], ['actions', 20_000]]), 1000), { kind: 'text' });
   });
 
   test('the driver: a small list drives, else the text, else the smallest list that merges, else time', () => {
@@ -74,8 +95,8 @@ describe('sqlite query compiler: the plans it makes', () => {
       'a list whose probed rows cost less than the text\'s rows');
     assert.deepEqual(chooseDriver(both, new Map([['actors', 5000], ['text', 20_000]]), 1000, 20_000), { kind: 'text' });
     assert.deepEqual(chooseDriver(both, new Map([['actors', 20_000], ['text', 20_000]]), 1000, 20_000), { kind: 'text' }, 'a capped list is no better known');
-    const lists = new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, actions: { any: ['a.b', 'c.d'] } });
-    assert.deepEqual(chooseDriver(lists, new Map([['actors', 9000], ['actions', 4000]]), 1000), { kind: 'list', field: 'actions' });
+    const lists = new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, ips: { any: [ipRange('10.0.0.1') as IpRange] } });
+    assert.deepEqual(chooseDriver(lists, new Map([['actors', 9000], ['ips', 4000]]), 1000), { kind: 'list', field: 'ips' });
     const one = new SqliteQueryCompiler(1, { actions: { any: ['a.b'] } });
     assert.equal(needsCounts(one), false, 'one list that merges needs no counting');
     assert.deepEqual(chooseDriver(one, new Map(), 1000), { kind: 'list', field: 'actions' });

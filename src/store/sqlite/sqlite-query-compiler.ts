@@ -34,6 +34,8 @@ const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(
 
 /** Lists up to this long are merged one index range per value; longer ones are one IN range. */
 export const MERGE_MAX = 32;
+/** Lists up to this long are asked of the full-text index through their tokens (a product's actions fit). */
+export const TOKEN_OR_MAX = 64;
 
 /** The lists that full-text rows carry tokens for (sqlite-fts.ts), and their token fields. */
 const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' } as const satisfies Partial<Record<ListField, TokenField>>;
@@ -123,8 +125,22 @@ export class SqliteQueryCompiler {
    * full-text index then yields only rows that have one of its values, so the list never needs to drive.
    */
   narrowedByText(field: ListField): boolean {
+    return this.hasText && this.#tokenValues(field) !== undefined;
+  }
+
+  /**
+   * Whether the full-text index can drive on field tokens alone (no text): two or more of actors, actions and
+   * countries are asked for, so a MATCH of their tokens is an intersection FTS5 computes by skipping through the
+   * posting lists together, where a list driver reads every event of one side to check the other.
+   */
+  get tokensCanDrive(): boolean {
+    return !this.hasText && Object.keys(TOKEN_FIELDS).filter((field) => this.#tokenValues(field as ListField) !== undefined).length >= 2;
+  }
+
+  /** The values of `field` that a MATCH asks for through their tokens: a field that has them, 1 to TOKEN_OR_MAX. */
+  #tokenValues(field: ListField): readonly string[] | undefined {
     const values = field in TOKEN_FIELDS ? this.#filter[field as keyof typeof TOKEN_FIELDS]?.any : undefined;
-    return this.hasText && values !== undefined && values.length > 0 && values.length <= MERGE_MAX;
+    return values !== undefined && values.length > 0 && values.length <= TOKEN_OR_MAX ? values : undefined;
   }
 
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */
@@ -196,13 +212,14 @@ export class SqliteQueryCompiler {
   #match(narrowed: boolean): string {
     const f = this.#filter;
     const text = f.text ?? {};
-    if (!text.all?.length) throw new Error('a full-text MATCH needs at least one term that must match');
-    const all = ftsTerms(text.all);
-    const parts = [text.none?.length ? `(${all}) NOT (${ftsTerms(text.none, ' OR ')})` : all];
+    const parts = text.all?.length ? [ftsTerms(text.all)] : [];
     for (const [field, token] of Object.entries(TOKEN_FIELDS) as [keyof typeof TOKEN_FIELDS, TokenField][]) {
-      if (narrowed && this.narrowedByText(field)) parts.push(ftsAnyOf(token, f[field]!.any!));
+      const values = narrowed ? this.#tokenValues(field) : undefined;
+      if (values) parts.push(ftsAnyOf(token, values));
     }
-    return parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' AND ');
+    if (parts.length === 0) throw new Error('a full-text MATCH needs at least one term that must match');
+    const all = parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' AND ');
+    return text.none?.length ? `(${all}) NOT (${ftsTerms(text.none, ' OR ')})` : all;
   }
 
   /** The index ranges a list driver on `field` reads, or undefined if the field cannot drive. */
@@ -326,6 +343,7 @@ export function chooseDriver(
   const counted = lists.filter((l) => counts.has(l.field)).sort((a, b) => counts.get(a.field)! - counts.get(b.field)!);
   const smallest = counted[0];
   if (smallest && counts.get(smallest.field)! < small) return { kind: 'list', field: smallest.field };
+  if (compiler.tokensCanDrive) return { kind: 'text' };
   if (compiler.hasText) {
     const list = smallest && counts.get(smallest.field)!;
     const text = counts.get('text');

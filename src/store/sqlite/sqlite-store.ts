@@ -400,10 +400,12 @@ export class SqliteStore implements Store {
       // A list that cannot be cut early drives only when it is small (or one day at a time, counted apart): it is
       // counted up to SMALL_LIST, and past that stands as large. (A product is such a list, of tens of actions:
       // counting its matches to COUNT_CAP cost most of `product:jira actor:…`.)
+      // So is every list when field tokens can drive instead (see chooseDriver).
       for (const { field, mergeable } of compiler.candidates()) {
         if (compiler.narrowedByText(field)) continue;
-        const n = count(compiler.count(field, keys, days, mergeable ? COUNT_CAP : SMALL_LIST));
-        counts.set(field, mergeable || n < SMALL_LIST ? n : COUNT_CAP);
+        const exact = mergeable && !compiler.tokensCanDrive;
+        const n = count(compiler.count(field, keys, days, exact ? COUNT_CAP : SMALL_LIST));
+        counts.set(field, exact || n < SMALL_LIST ? n : COUNT_CAP);
       }
       const smallest = Math.min(...counts.values());
       // The text's matches matter only when no list is small enough to drive anyway.
