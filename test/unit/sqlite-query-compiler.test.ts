@@ -84,6 +84,14 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(new SqliteQueryCompiler(7, { ...f, text: { all: ['x'] } }).tokensCanDrive, false, 'with text, the text drives');
     assert.deepEqual(chooseDriver(c, new Map([['actors', 900], ['actions', 20_000]]), 1000), { kind: 'list', field: 'actors' }, 'a small list still drives');
     assert.deepEqual(chooseDriver(c, new Map([['actors', 20_000], ['actions', 20_000]]), 1000), { kind: 'text' });
+    // The list the store tries first, a few pages' worth of its rows, in case the matches are dense.
+    assert.equal(c.tokenAlternative, 'actors', 'the list that merges (the long action list does not)');
+    const scanning = c.selectScanning('actors', 404, { columns: 'page', order: 'desc', limit: 101, keys: {}, days: [5, 6] });
+    assert.match(squash(scanning.text), /ORDER BY e\.day DESC, e\.rowid DESC LIMIT \?\) ORDER BY k DESC LIMIT \?\) u CROSS JOIN events e ON e\.rowid = u\.k WHERE .*e\.action IN \(/,
+      'the index rows are cut at the scan budget before the other lists are checked');
+    assert.deepEqual(scanning.params.slice(-1), [101]);
+    assert.equal(scanning.params.filter((p) => p === 404).length, 2);
+    assert.equal(new SqliteQueryCompiler(7, { ...f, text: { all: ['x'] } }).tokenAlternative, undefined);
   });
 
   test('the driver: a small list drives, else the text, else the smallest list that merges, else time', () => {

@@ -143,6 +143,37 @@ export class SqliteQueryCompiler {
     return values !== undefined && values.length > 0 && values.length <= TOKEN_OR_MAX ? values : undefined;
   }
 
+  /**
+   * When field tokens can drive: the list that might drive instead, if its matches turn out dense (the first one of
+   * actors, actions and countries that merges). See the store's page path.
+   */
+  get tokenAlternative(): ListField | undefined {
+    if (!this.tokensCanDrive) return undefined;
+    return this.candidates().find((l) => l.mergeable && l.field in TOKEN_FIELDS)?.field;
+  }
+
+  /**
+   * A page through the list driver on `field` that reads at most `scan` rows of its index ranges, checking the other
+   * conditions only on those: a full page from it is the page (the rows come in driver order), anything less says
+   * only that the matches are sparse. For fields whose ranges are indexes of the events table.
+   */
+  selectScanning(field: ListField, scan: number, options: CompileOptions): Sql {
+    const dir = options.order === 'desc' ? 'DESC' : 'ASC';
+    const dayList = JSON.stringify(options.days);
+    const arms = this.#arms(field)!.map((arm) => {
+      if (arm.from !== 'events') throw new Error(`a scanning page reads indexes of the events table, not ${field}`);
+      const where = join([...dayBound(arm, dayList), arm.where, ...keyBounds('e.rowid', options.keys)], ' AND ');
+      const order = arm.byDay ? `e.day ${dir}, e.rowid ${dir}` : `e.rowid ${dir}`;
+      return join([sql(`SELECT k FROM (SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index} WHERE `), where,
+        sql(` ORDER BY ${order} LIMIT ?)`, [scan])], '');
+    });
+    const residuals = this.#residuals(options, field);
+    return join([sql(`SELECT ${COLUMNS[options.columns]} FROM (`), join(arms, ' UNION '),
+      sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k`, [scan]),
+      ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
+      sql(` ORDER BY u.k ${dir} LIMIT ?`, [options.limit])], '');
+  }
+
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */
   count(field: ListField, keys: KeyRange, days: readonly number[], cap: number): Sql {
     const dayList = JSON.stringify(days);

@@ -47,6 +47,8 @@ export interface SqliteStoreConfig {
 
 interface OrgRow extends NamedOrgRow { no: number }
 
+/** Where field tokens would drive a page: how many pages' worth of one list's rows are read first (see queryLeaves). */
+const DENSE_SCAN = 4;
 /** Candidate list drivers are counted up to this many rows (see sqlite-query-compiler.ts)... */
 const COUNT_CAP = 20_000;
 /** ...and one with fewer matches than this drives the query whatever else it holds. */
@@ -216,7 +218,18 @@ export class SqliteStore implements Store {
     if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { leaves: [] };
     const days = page.by === 'time' ? this.#days(orgNo, keys) : [];
     driver ??= this.#driver(orgNo, compiler, keys, days);
-    const rows = this.#rows(compiler, driver, { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days }) as [string, number, number, number][];
+    const options: CompileOptions = { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days };
+    // Field tokens intersect lists well when the intersection is sparse; when it is dense, reading one list and
+    // checking the others finds a page sooner. A few pages' worth of that list's rows tell which: a full page
+    // from them is the page.
+    const alternative = driver.kind === 'text' ? compiler.tokenAlternative : undefined;
+    let rows: [string, number, number, number][] | undefined;
+    if (alternative !== undefined) {
+      const q = compiler.selectScanning(alternative, DENSE_SCAN * options.limit, options);
+      rows = this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
+      if (rows.length < options.limit) rows = undefined;
+    }
+    rows ??= this.#rows(compiler, driver, options) as [string, number, number, number][];
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const leaves = rows.map((r) => r[0]);
