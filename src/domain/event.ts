@@ -208,8 +208,12 @@ function envelopeByMembers(leaf: string, selfBase: string): string {
   return envelopeText(id, attributes, message, selfBase);
 }
 
+/** The last selfBase as the opening of a JSON string: a page's envelopes all share one. */
+let quotedBase = { base: '', quoted: '"' };
+
 /** The envelope from its parts: the quoted id, the attributes' members, and `,"message":…` or nothing. */
 function envelopeText(id: string, attributes: string, message: string, selfBase: string): string {
+  if (quotedBase.base !== selfBase) quotedBase = { base: selfBase, quoted: JSON.stringify(selfBase).slice(0, -1) };
   // Event ids are UUIDs Annals assigned: the quoted id needs no escaping inside the URL string either.
-  return `{"id":${id},"type":"events","attributes":{${attributes}}${message},"links":{"self":${JSON.stringify(selfBase).slice(0, -1)}${id.slice(1)}}}`;
+  return `{"id":${id},"type":"events","attributes":{${attributes}}${message},"links":{"self":${quotedBase.quoted}${id.slice(1)}}}`;
 }

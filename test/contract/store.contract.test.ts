@@ -577,18 +577,18 @@ for (const s of STORES) {
       test('two or more large lists together (actors, actions, countries; with excluded words): every match, once', async () => {
         // Lists too large to drive alone (an embedded store then intersects their full-text tokens): 3,000 events.
         const org = await newOrg(store);
-        const drafts = Array.from({ length: 3000 }, (_, i) => ({
+        const spec = Array.from({ length: 3000 }, (_, i) => ({
           actor: i % 2 ? 'u-a' : 'u-b',
           action: i % 97 === 1 ? 'contract.x' : i % 3 ? 'contract.y' : 'contract.z',
           country: i % 5 ? 'Peru' : 'Chile',
           text: i % 4 ? 'alpha words' : 'beta words',
           time: minute(i % 600),
         }));
-        for (let i = 0; i < drafts.length; i += 500) {
-          await appendOne(store, org, drafts.slice(i, i + 500).map((d) => pending(
+        for (let i = 0; i < spec.length; i += 500) {
+          await appendOne(store, org, spec.slice(i, i + 500).map((d) => pending(
             { time: d.time, action: d.action, actor: { id: d.actor }, location: { countryName: d.country } }, { text: d.text })));
         }
-        const cases: [EventFilter, (d: (typeof drafts)[number]) => boolean][] = [
+        const cases: [EventFilter, (d: (typeof spec)[number]) => boolean][] = [
           [{ actors: { any: ['u-a'] }, actions: { any: ['contract.x'] } }, (d) => d.actor === 'u-a' && d.action === 'contract.x'],
           [{ actors: { any: ['u-a'] }, actions: { any: ['contract.x', 'contract.z'] }, countries: { any: ['chile'] } },
             (d) => d.actor === 'u-a' && d.action !== 'contract.y' && d.country === 'Chile'],
@@ -605,7 +605,7 @@ for (const s of STORES) {
             seqs.push(...page.events.map((e) => e.seq));
             after = page.next;
           } while (after);
-          const expected = drafts.flatMap((d, i) => (want(d) ? [i] : []));
+          const expected = spec.flatMap((d, i) => (want(d) ? [i] : []));
           assert.ok(expected.length > 0);
           assert.deepEqual([...seqs].sort((a, b) => a - b), expected, JSON.stringify(filter));
         }

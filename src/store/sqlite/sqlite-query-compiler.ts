@@ -155,23 +155,39 @@ export class SqliteQueryCompiler {
   /**
    * A page through the list driver on `field` that reads at most `scan` rows of its index ranges, checking the other
    * conditions only on those: a full page from it is the page (the rows come in driver order), anything less says
-   * only that the matches are sparse. For fields whose ranges are indexes of the events table.
+   * only that the matches are sparse.
    */
   selectScanning(field: ListField, scan: number, options: CompileOptions): Sql {
+    return this.#listSelect(field, options, scan);
+  }
+
+  /**
+   * The list driver's query: one index range per arm, merged in time-key order. The other conditions are checked
+   * inside each range, so that LIMIT stops at a page of matches; or, given a `scan` budget, on the first `scan`
+   * rows of the ranges, after them.
+   */
+  #listSelect(field: ListField, options: CompileOptions, scan?: number): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
+    const residuals = this.#residuals(options, field);
+    const inner = scan === undefined ? residuals : [];
+    const read = scan ?? options.limit;
     const dayList = JSON.stringify(options.days);
     const arms = this.#arms(field)!.map((arm) => {
-      if (arm.from !== 'events') throw new Error(`a scanning page reads indexes of the events table, not ${field}`);
-      const where = join([...dayBound(arm, dayList), arm.where, ...keyBounds('e.rowid', options.keys)], ' AND ');
-      const order = arm.byDay ? `e.day ${dir}, e.rowid ${dir}` : `e.rowid ${dir}`;
-      return join([sql(`SELECT k FROM (SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index} WHERE `), where,
-        sql(` ORDER BY ${order} LIMIT ?)`, [scan])], '');
+      const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
+      const from = arm.from === 'events'
+        ? `SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index}`
+        // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
+        : 'SELECT DISTINCT x.k AS k FROM event_entities x CROSS JOIN events e ON e.rowid = x.k';
+      const where = join([...dayBound(arm, dayList), arm.where, ...keyBounds(k, options.keys), ...inner], ' AND ');
+      // Day by day, in time-key order within each day: the index order, so nothing is sorted and LIMIT stops early.
+      const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;
+      return join([sql(`SELECT k FROM (${from} WHERE `), where, sql(` ORDER BY ${order} LIMIT ?)`, [read])], '');
     });
-    const residuals = this.#residuals(options, field);
-    return join([sql(`SELECT ${COLUMNS[options.columns]} FROM (`), join(arms, ' UNION '),
-      sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k`, [scan]),
-      ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
-      sql(` ORDER BY u.k ${dir} LIMIT ?`, [options.limit])], '');
+    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), join(arms, ' UNION '),
+      sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k`, [read])];
+    if (scan === undefined) return join([...parts, sql(` ORDER BY u.k ${dir}`)], '');
+    const where = residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : [];
+    return join([...parts, ...where, sql(` ORDER BY u.k ${dir} LIMIT ?`, [options.limit])], '');
   }
 
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */
@@ -215,23 +231,8 @@ export class SqliteQueryCompiler {
         return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e ON e.rowid = ${fts}.rowid WHERE `), join(where, ' AND '),
           sql(` ORDER BY ${fts}.rowid ${dir} LIMIT ?`, [options.limit])], '');
       }
-      case 'list': {
-        const residuals = this.#residuals(options, driver.field);
-        const dayList = JSON.stringify(options.days);
-        const arms = this.#arms(driver.field)!.map((arm) => {
-          const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
-          const from = arm.from === 'events'
-            ? `SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index}`
-            // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
-            : 'SELECT DISTINCT x.k AS k FROM event_entities x CROSS JOIN events e ON e.rowid = x.k';
-          const where = join([...dayBound(arm, dayList), arm.where, ...keyBounds(k, options.keys), ...residuals], ' AND ');
-          // Day by day, in time-key order within each day: the index order, so nothing is sorted and LIMIT stops early.
-          const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;
-          return join([sql(`SELECT k FROM (${from} WHERE `), where, sql(` ORDER BY ${order} LIMIT ?)`, [options.limit])], '');
-        });
-        return join([sql('SELECT '), sql(columns), sql(' FROM ('), join(arms, ' UNION '),
-          sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k ORDER BY u.k ${dir}`, [options.limit])], '');
-      }
+      case 'list':
+        return this.#listSelect(driver.field, options);
     }
   }
 

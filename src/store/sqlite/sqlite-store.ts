@@ -414,9 +414,10 @@ export class SqliteStore implements Store {
       // counted up to SMALL_LIST, and past that stands as large. (A product is such a list, of tens of actions:
       // counting its matches to COUNT_CAP cost most of `product:jira actor:…`.)
       // So is every list when field tokens can drive instead (see chooseDriver).
+      const tokens = compiler.tokensCanDrive;
       for (const { field, mergeable } of compiler.candidates()) {
         if (compiler.narrowedByText(field)) continue;
-        const exact = mergeable && !compiler.tokensCanDrive;
+        const exact = mergeable && !tokens;
         const n = count(compiler.count(field, keys, days, exact ? COUNT_CAP : SMALL_LIST));
         counts.set(field, exact || n < SMALL_LIST ? n : COUNT_CAP);
       }
@@ -561,11 +562,7 @@ export class SqliteStore implements Store {
       const want = Math.min(PACKED_ROWS, limit - leaves.length);
       const run = this.#stmt.packedLeaves.get(orgNo, from, after, want)!;
       const unpacked = run.n === 0 ? [] : run.hashed === run.n ? unpackLeaves(run) : undefined;
-      if (unpacked === undefined) {
-        for (const leaf of this.#stmt.leaves.all(orgNo, from, after, want)) leaves.push(leaf);
-      } else {
-        for (const leaf of unpacked) leaves.push(leaf);
-      }
+      leaves.push(...(unpacked ?? this.#stmt.leaves.all(orgNo, from, after, want)));
       if (run.n < want) break;
       after = leaves[leaves.length - 1].seq;
     }
