@@ -30,6 +30,13 @@ after(async () => {
 });
 
 describe('annals CLI', () => {
+  test('the installed entry point runs as a program: its first line starts Node with Annals\' flags', () => {
+    // bin/annals.js runs the compiled CLI (dist/, built by `npm ci`); a flag Node does not take would end it here.
+    const r = spawnSync(join(import.meta.dirname, '..', '..', 'bin', 'annals.js'), ['--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: annals/);
+  });
+
   test('--help lists every command, and each command has its own help', () => {
     const help = annals('--help');
     assert.equal(help.code, 0);
