@@ -58,8 +58,12 @@ const DAILY_PAGE = 100;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
-  /** One writer: a second append would only wait for it, with fewer events to share the fsync. */
-  readonly concurrentAppends = 1;
+  /**
+   * Two on a writer thread: the second append waits in the thread's queue and starts the moment the first
+   * commits, instead of when the main thread, busy parsing the requests behind it, gets round to the first one's
+   * result and sends the next (HTTP ingest 1.2-1.4x). One inline, where appends run one after another anyway.
+   */
+  readonly concurrentAppends: number;
   readonly #db: Database.Database;
   readonly #orgNo = new Map<string, number>();
   readonly #queries = new Map<string, Database.Statement>();
@@ -83,6 +87,7 @@ export class SqliteStore implements Store {
     this.#writer = config.path === ':memory:' || config.writer === 'inline'
       ? inlineWriter(new SqliteAppender(db, { ledger }))
       : new ThreadWriter(new URL('./sqlite-writer', import.meta.url), { path: config.path, synchronous: config.synchronous ?? 'FULL', ledger });
+    this.concurrentAppends = this.#writer instanceof ThreadWriter ? 2 : 1;
 
     this.#stmt = {
       orgById: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
