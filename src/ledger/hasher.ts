@@ -95,6 +95,17 @@ export function leafHash(leaf: string | Uint8Array): Buffer {
   return input ? digest(input) : leafHashStreaming(leaf);
 }
 
+/**
+ * leafHash(leaf) and the leaf's UTF-8 bytes, for a caller that stores those bytes straight away: the string is
+ * encoded once, for both. `bytes` may be a view of the scratch buffer, valid only until the next hash is computed.
+ */
+export function leafHashAndBytes(leaf: string): { hash: Buffer; bytes: Uint8Array } {
+  const input = leafInput(leaf);
+  if (input) return { hash: digest(input), bytes: input.subarray(1) };
+  const bytes = Buffer.from(leaf, 'utf8');
+  return { hash: leafHashStreaming(bytes), bytes };
+}
+
 /** leafHash(leaf), written at `out[offset]` (HASH_SIZE bytes) instead of into a new Buffer. */
 export function leafHashInto(leaf: string | Uint8Array, out: Uint8Array, offset: number): void {
   const input = leafInput(leaf);

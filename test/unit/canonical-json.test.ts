@@ -32,3 +32,23 @@ test('RFC 8785 examples: member order by UTF-16 code units, number forms, escape
   assert.throws(() => canonicalJson(Number.NaN));
   assert.throws(() => canonicalJson({ a: Infinity }));
 });
+
+test('keys that V8 lists out of insertion order, __proto__ members and toJSON values are written as JCS orders them', () => {
+  // Array-index keys come first in numeric order in a JS object; JCS orders them as strings.
+  assert.equal(canonicalJson({ b: 1, 10: 2, 9: 3, '01': 4 }), '{"01":4,"10":2,"9":3,"b":1}');
+  assert.equal(canonicalJson({ z: [{ 2: 'a', 10: 'b' }], a: 1 }), '{"a":1,"z":[{"10":"b","2":"a"}]}');
+  const parsed = JSON.parse('{"x":1,"__proto__":{"b":2,"a":1}}') as unknown;
+  assert.equal(canonicalJson(parsed), '{"__proto__":{"a":1,"b":2},"x":1}');
+  assert.equal(canonicalJson({ when: new Date(0), a: { c: 1, b: 2 } }), '{"a":{"b":2,"c":1},"when":"1970-01-01T00:00:00.000Z"}');
+  for (const value of [{ b: 1, 10: 2 }, parsed, { when: new Date(0) }]) assert.equal(canonicalJson(value), reference(value));
+});
+
+test('an object already in order, or in order but for a nested member, is written as one out of order is', () => {
+  const inner = { b: { d: 1, c: 2 }, a: [{ y: 1, x: 2 }] };
+  const value = { a: 1, b: inner, c: [1, { f: null, e: undefined }] };
+  assert.equal(canonicalJson(value), '{"a":1,"b":{"a":[{"x":2,"y":1}],"b":{"c":2,"d":1}},"c":[1,{"f":null}]}');
+  assert.equal(canonicalJson(value), reference(value));
+  // Canonical order is found without changing the value.
+  assert.deepEqual(Object.keys(inner), ['b', 'a']);
+  assert.throws(() => canonicalJson({ a: { b: [1, Number.POSITIVE_INFINITY] } }));
+});

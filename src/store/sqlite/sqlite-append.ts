@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { AnnalsError } from '../../domain/errors.js';
 import { CompactRange } from '../../ledger/compact-range.js';
-import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
+import { HASH_SIZE, leafHashAndBytes } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import { checkRestored } from '../restored.js';
 import { iso, splitFrontier } from '../rows.js';
@@ -56,11 +56,12 @@ export class SqliteAppender {
         'SELECT next_seq, last_processed_ms, frontier FROM orgs WHERE no = ?'),
       setHead: db.prepare('UPDATE orgs SET next_seq = ?, last_processed_ms = ?, frontier = ? WHERE no = ?'),
       // The time key (see sqlite-schema.ts): the next free one at the event's millisecond. The three time
-      // parameters are the same value.
+      // parameters are the same value. The body comes as the leaf's UTF-8 bytes, already encoded for its hash, and
+      // is stored as the TEXT they spell (a cast, not a conversion).
       insertEvent: db.prepare(
         `INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, day, body, leaf_hash)
          VALUES ((SELECT coalesce(max(rowid) + 1, ? * ${KEY_UNIT}) FROM events WHERE rowid >= ? * ${KEY_UNIT} AND rowid < (? + 1) * ${KEY_UNIT}),
-                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true),
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)`).safeIntegers(true),
       insertEntity: db.prepare('INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) VALUES (?, ?, ?, ?, ?, ?)'),
       upsertRollup: db.prepare(UPSERT_ROLLUP),
       insertNode: db.prepare('INSERT INTO merkle_nodes (org_no, level, idx, hash) VALUES (?, ?, ?, ?)'),
@@ -153,8 +154,8 @@ export class SqliteAppender {
         }
       }
       const leaf = leafFromParts(pending.leaf, group.org, processedAt, seq);
-      const hash = this.#ledger ? leafHash(leaf) : Buffer.alloc(HASH_SIZE);
-      this.#store(orgNo, seq, processedMs, pending, leaf, hash);
+      const { hash, bytes } = this.#ledger ? leafHashAndBytes(leaf) : { hash: Buffer.alloc(HASH_SIZE), bytes: Buffer.from(leaf) };
+      this.#store(orgNo, seq, processedMs, pending, bytes, hash);
       range?.append(hash, visit);
       if (key !== undefined) s.insertIdempotency.run(orgNo, key, seq, pending.fingerprint ?? null);
       this.#rememberActor(orgNo, pending.actorId, pending.actorEmail, pending.actorName);
@@ -166,7 +167,7 @@ export class SqliteAppender {
   }
 
   /** The event's row, its full-text row, its entities and its rollup counts. */
-  #store(orgNo: number, seq: number, processedMs: number, p: PendingEvent, leaf: string, hash: Buffer): void {
+  #store(orgNo: number, seq: number, processedMs: number, p: PendingEvent, leaf: Uint8Array, hash: Buffer): void {
     const s = this.#stmt;
     const t = p.timeMs;
     // Crossing from another thread turns a Buffer into a plain Uint8Array: wrap it again, without copying.
