@@ -579,8 +579,12 @@ for (const s of STORES) {
         const org = await newOrg(store);
         const spec = Array.from({ length: 3000 }, (_, i) => ({
           actor: i % 2 ? 'u-a' : 'u-b',
-          action: i % 97 === 1 ? 'contract.x' : i % 3 ? 'contract.y' : 'contract.z',
-          country: i % 5 ? 'Peru' : 'Chile',
+          // contract.w: 1,200 events, one in five of u-a's (the others are u-b's).
+          action: i % 97 === 1 ? 'contract.x' : [3, 4, 6, 8].includes(i % 10) ? 'contract.w' : i % 3 ? 'contract.y' : 'contract.z',
+          // Bolivia: 1,200 of u-b's events; 100 of u-a's among its newest 250, and 50 among its oldest 250.
+          country: i % 5 === 0 ? 'Chile'
+            : (i % 2 === 0 && [2, 4, 6, 8].includes(i % 10))
+              || (i % 2 === 1 && ((i % 600 >= 500 && [3, 7].includes(i % 10)) || (i % 600 < 100 && i % 10 === 3))) ? 'Bolivia' : 'Peru',
           text: i % 4 ? 'alpha words' : 'beta words',
           time: minute(i % 600),
         }));
@@ -596,6 +600,11 @@ for (const s of STORES) {
             (d) => d.actor === 'u-b' && d.action === 'contract.y' && d.text.startsWith('alpha')],
           [{ actors: { any: ['u-a', 'u-b'] }, countries: { any: ['Chile'] }, actions: { any: ['contract.y'], none: ['contract.x'] } },
             (d) => d.country === 'Chile' && d.action === 'contract.y'],
+          // One in five of the actor's events match: dense enough that reading the actor's events and checking the
+          // action finds each page.
+          [{ actors: { any: ['u-a'] }, actions: { any: ['contract.w'] } }, (d) => d.actor === 'u-a' && d.action === 'contract.w'],
+          // Dense among the actor's newest events, then sparse: a look at its newest rows finds part of a page only.
+          [{ actors: { any: ['u-a'] }, countries: { any: ['Bolivia'] } }, (d) => d.actor === 'u-a' && d.country === 'Bolivia'],
         ];
         for (const [filter, want] of cases) {
           const seqs: number[] = [];
