@@ -47,8 +47,12 @@ export interface SqliteStoreConfig {
 
 interface OrgRow extends NamedOrgRow { no: number }
 
-/** Where field tokens would drive a page: how many pages' worth of one list's rows are read first (see queryLeaves). */
+/**
+ * Where field tokens would drive a page: how many pages' worth of one list's rows are read first, and how many at
+ * most when those rows held some matches but not a page (see queryLeaves).
+ */
 const DENSE_SCAN = 4;
+const DENSE_SCAN_MAX = 32;
 /** Candidate list drivers are counted up to this many rows (see sqlite-query-compiler.ts)... */
 const COUNT_CAP = 20_000;
 /** ...and one with fewer matches than this drives the query whatever else it holds. */
@@ -226,12 +230,20 @@ export class SqliteStore implements Store {
     const options: CompileOptions = { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days };
     // Field tokens intersect lists well when the intersection is sparse; when it is dense, reading one list and
     // checking the others finds a page sooner. A few pages' worth of that list's rows tell which: a full page
-    // from them is the page.
+    // from them is the page. Some matches but not a page tell how many of the list's rows a page takes at that
+    // density: when that is within DENSE_SCAN_MAX pages (with a quarter more to spare), that many are read before
+    // the tokens are tried.
     const alternative = driver.kind === 'text' ? compiler.tokenAlternative : undefined;
     let rows: [string, number, number, number][] | undefined;
     if (alternative !== undefined) {
-      const q = compiler.selectScanning(alternative, DENSE_SCAN * options.limit, options);
-      rows = this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
+      const scan = (budget: number) => {
+        const q = compiler.selectScanning(alternative, budget, options);
+        return this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
+      };
+      const first = DENSE_SCAN * options.limit;
+      rows = scan(first);
+      const needed = rows.length === 0 ? Infinity : Math.ceil((1.25 * first * options.limit) / rows.length);
+      if (rows.length < options.limit && needed <= DENSE_SCAN_MAX * options.limit) rows = scan(needed);
       if (rows.length < options.limit) rows = undefined;
     }
     rows ??= this.#rows(compiler, driver, options) as [string, number, number, number][];
