@@ -607,16 +607,18 @@ for (const s of STORES) {
           [{ actors: { any: ['u-a'] }, countries: { any: ['Bolivia'] } }, (d) => d.actor === 'u-a' && d.country === 'Bolivia'],
         ];
         for (const [filter, want] of cases) {
-          const seqs: number[] = [];
-          let after: PageKey | undefined;
-          do {
-            const page = await store.queryEvents(org, filter, { limit: 100, order: 'desc', by: 'time', ...(after ? { after } : {}) });
-            seqs.push(...page.events.map((e) => e.seq));
-            after = page.next;
-          } while (after);
-          const expected = spec.flatMap((d, i) => (want(d) ? [i] : []));
-          assert.ok(expected.length > 0);
-          assert.deepEqual([...seqs].sort((a, b) => a - b), expected, JSON.stringify(filter));
+          for (const order of ['desc', 'asc'] as const) {
+            const seqs: number[] = [];
+            let after: PageKey | undefined;
+            do {
+              const page = await store.queryEvents(org, filter, { limit: 100, order, by: 'time', ...(after ? { after } : {}) });
+              seqs.push(...page.events.map((e) => e.seq));
+              after = page.next;
+            } while (after);
+            const expected = spec.flatMap((d, i) => (want(d) ? [i] : []));
+            assert.ok(expected.length > 0);
+            assert.deepEqual([...seqs].sort((a, b) => a - b), expected, `${order} ${JSON.stringify(filter)}`);
+          }
         }
       });
 

@@ -169,10 +169,31 @@ export class SqliteQueryCompiler {
   #listSelect(field: ListField, options: CompileOptions, scan?: number): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
     const residuals = this.#residuals(options, field);
-    const inner = scan === undefined ? residuals : [];
     const read = scan ?? options.limit;
+    const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : []);
+    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), join(arms, ' UNION '),
+      sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k`, [read])];
+    if (scan === undefined) return join([...parts, sql(` ORDER BY u.k ${dir}`)], '');
+    const where = residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : [];
+    return join([...parts, ...where, sql(` ORDER BY u.k ${dir} LIMIT ?`, [options.limit])], '');
+  }
+
+  /**
+   * How far the list driver on `field` gets in `n` rows, ignoring every other condition: the time key (`k`) of the
+   * last of its first `n` rows in page order (of its last row, where it has fewer; null where it has none).
+   */
+  reach(field: ListField, n: number, options: CompileOptions): Sql {
+    const dir = options.order === 'desc' ? 'DESC' : 'ASC';
+    const arms = this.#orderedArms(field, options, n, []);
+    return join([sql(`SELECT ${options.order === 'desc' ? 'min' : 'max'}(k) AS k FROM (`), join(arms, ' UNION '),
+      sql(` ORDER BY k ${dir} LIMIT ?)`, [n])], '');
+  }
+
+  /** Each arm's first `read` keys in page order, `inner` checked inside the arm. */
+  #orderedArms(field: ListField, options: CompileOptions, read: number, inner: Sql[]): Sql[] {
+    const dir = options.order === 'desc' ? 'DESC' : 'ASC';
     const dayList = JSON.stringify(options.days);
-    const arms = this.#arms(field)!.map((arm) => {
+    return this.#arms(field)!.map((arm) => {
       const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
       const from = arm.from === 'events'
         ? `SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index}`
@@ -183,11 +204,6 @@ export class SqliteQueryCompiler {
       const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;
       return join([sql(`SELECT k FROM (${from} WHERE `), where, sql(` ORDER BY ${order} LIMIT ?)`, [read])], '');
     });
-    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), join(arms, ' UNION '),
-      sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k`, [read])];
-    if (scan === undefined) return join([...parts, sql(` ORDER BY u.k ${dir}`)], '');
-    const where = residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : [];
-    return join([...parts, ...where, sql(` ORDER BY u.k ${dir} LIMIT ?`, [options.limit])], '');
   }
 
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */

@@ -231,19 +231,27 @@ export class SqliteStore implements Store {
     // Field tokens intersect lists well when the intersection is sparse; when it is dense, reading one list and
     // checking the others finds a page sooner. A few pages' worth of that list's rows tell which: a full page
     // from them is the page. Some matches but not a page tell how many of the list's rows a page takes at that
-    // density: when that is within DENSE_SCAN_MAX pages (with a quarter more to spare), that many are read before
-    // the tokens are tried.
+    // density: when that is within DENSE_SCAN_MAX pages (with a quarter more to spare), the list is read up to
+    // the time key that many of its rows reach, every condition checked as each row comes, and a full page from
+    // there is the page too. Only otherwise do the tokens drive.
     const alternative = driver.kind === 'text' ? compiler.tokenAlternative : undefined;
     let rows: [string, number, number, number][] | undefined;
     if (alternative !== undefined) {
-      const scan = (budget: number) => {
-        const q = compiler.selectScanning(alternative, budget, options);
-        return this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
-      };
       const first = DENSE_SCAN * options.limit;
-      rows = scan(first);
+      const q = compiler.selectScanning(alternative, first, options);
+      rows = this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
       const needed = rows.length === 0 ? Infinity : Math.ceil((1.25 * first * options.limit) / rows.length);
-      if (rows.length < options.limit && needed <= DENSE_SCAN_MAX * options.limit) rows = scan(needed);
+      if (rows.length < options.limit && needed <= DENSE_SCAN_MAX * options.limit) {
+        const r = compiler.reach(alternative, needed, options);
+        // Time keys exceed 2^53: read as BigInt.
+        const end = (this.#query(r.text).safeIntegers(true).get(...r.params) as { k: bigint | null }).k;
+        if (end !== null) {
+          const desc = options.order === 'desc';
+          const keys = desc ? { ...options.keys, lo: end } : { ...options.keys, hi: end + 1n };
+          const days = options.days.filter((d) => (desc ? d >= dayOfKey(end) : d <= dayOfKey(end)));
+          rows = this.#rows(compiler, { kind: 'list', field: alternative }, { ...options, keys, days }) as [string, number, number, number][];
+        }
+      }
       if (rows.length < options.limit) rows = undefined;
     }
     rows ??= this.#rows(compiler, driver, options) as [string, number, number, number][];
