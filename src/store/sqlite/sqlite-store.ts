@@ -247,9 +247,12 @@ export class SqliteStore implements Store {
         const end = (this.#query(r.text).safeIntegers(true).get(...r.params) as { k: bigint | null }).k;
         if (end !== null) {
           const desc = options.order === 'desc';
-          const keys = desc ? { ...options.keys, lo: end } : { ...options.keys, hi: end + 1n };
-          const days = options.days.filter((d) => (desc ? d >= dayOfKey(end) : d <= dayOfKey(end)));
-          rows = this.#rows(compiler, { kind: 'list', field: alternative }, { ...options, keys, days }) as [string, number, number, number][];
+          const upTo: CompileOptions = {
+            ...options,
+            keys: desc ? { ...options.keys, lo: end } : { ...options.keys, hi: end + 1n },
+            days: options.days.filter((d) => (desc ? d >= dayOfKey(end) : d <= dayOfKey(end))),
+          };
+          rows = this.#rows(compiler, { kind: 'list', field: alternative }, upTo) as [string, number, number, number][];
         }
       }
       if (rows.length < options.limit) rows = undefined;
