@@ -6,6 +6,7 @@ import { parentPort, type Worker } from 'node:worker_threads';
 import { AnnalsError } from '../domain/errors.js';
 import { startWorker } from '../threads.js';
 import type { AppendedEvent, AppendGroup, AppendResult } from './store.js';
+import { type AppendedColumns, appendedFromColumns, appendedToColumns, fromColumns, type GroupColumns, toColumns } from './wire-columns.js';
 
 /** An append result as it crosses threads: errors as plain data, rebuilt into AnnalsError by the caller. */
 export type WireResult =
@@ -40,6 +41,11 @@ export class InlineWriter implements Writer {
   constructor(readonly append: (groups: AppendGroup[]) => Promise<WireResult[]>, readonly close: () => Promise<void> = async () => {}) {}
 }
 
+/** What crosses between ThreadWriter and serveWrites: groups and results in columns (wire-columns.ts). */
+interface AppendMessage { id: number; groups: GroupColumns[] }
+type ColumnResult = { ok: true; events: AppendedColumns } | { ok: false; error: WireError };
+interface ResultMessage { id: number; results: ColumnResult[] }
+
 /** Appends on a worker thread running `module` (a URL without extension, see startWorker) with `workerData`. */
 export class ThreadWriter implements Writer {
   readonly #worker: Worker;
@@ -49,10 +55,10 @@ export class ThreadWriter implements Writer {
 
   constructor(module: URL, workerData: unknown) {
     this.#worker = startWorker(module, workerData);
-    this.#worker.on('message', (message: { id: number; results: WireResult[] }) => {
+    this.#worker.on('message', (message: ResultMessage) => {
       const waiting = this.#waiting.get(message.id);
       this.#waiting.delete(message.id);
-      waiting?.resolve(message.results);
+      waiting?.resolve(message.results.map((r): WireResult => (r.ok ? { ok: true, events: appendedFromColumns(r.events) } : r)));
     });
     const fail = (cause: Error) => {
       const error = new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE',
@@ -75,7 +81,8 @@ export class ThreadWriter implements Writer {
     return new Promise((resolve, reject) => {
       const id = this.#next++;
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, groups });
+      const message: AppendMessage = { id, groups: groups.map(toColumns) };
+      this.#worker.postMessage(message);
     });
   }
 
@@ -94,14 +101,18 @@ export class ThreadWriter implements Writer {
 export function serveWrites(append: (groups: AppendGroup[]) => WireResult[] | Promise<WireResult[]>, close: () => void | Promise<void>): void {
   const port = parentPort!;
   const pending = new Set<Promise<void>>();
-  port.on('message', (message: { id: number; groups: AppendGroup[] } | { close: true }) => {
+  port.on('message', (message: AppendMessage | { close: true }) => {
     if ('close' in message) {
       void Promise.all(pending).then(close).then(() => port.close());
       return;
     }
-    const done: Promise<void> = Promise.resolve(append(message.groups))
-      .catch((error: unknown) => message.groups.map((): WireResult => ({ ok: false, error: toWire(error) })))
-      .then((results) => port.postMessage({ id: message.id, results }))
+    const groups = message.groups.map(fromColumns);
+    const done: Promise<void> = Promise.resolve(append(groups))
+      .catch((error: unknown) => groups.map((): WireResult => ({ ok: false, error: toWire(error) })))
+      .then((results) => {
+        const reply: ResultMessage = { id: message.id, results: results.map((r): ColumnResult => (r.ok ? { ok: true, events: appendedToColumns(r.events) } : r)) };
+        port.postMessage(reply);
+      })
       .finally(() => pending.delete(done));
     pending.add(done);
   });
