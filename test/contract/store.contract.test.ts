@@ -308,6 +308,23 @@ for (const s of STORES) {
         assert.deepEqual((await store.queryEvents(org, { actors: { any: ['TESS TWICE'] } }, q)).events.map((e) => e.id), [ok.id]);
       });
 
+      test('an actor whose email and name change is found by each of them, also after going back to the first', async () => {
+        const org = await newOrg(store);
+        const first: Actor = { id: 'u-moves', email: 'moves@old.example', name: 'Mo Ves' };
+        const second: Actor = { id: 'u-moves', email: 'moves@new.example', name: 'Mo Ves-Later' };
+        const ids: string[] = [];
+        // Each in a commit of its own, so that each finds what the commits before it remembered.
+        for (const actor of [first, first, second, first, second]) {
+          const p = pending({ actor });
+          await appendOne(store, org, [p]);
+          ids.push(p.id);
+        }
+        const q: PageRequest = { limit: 10, order: 'asc', by: 'time' };
+        for (const alias of ['MOVES@old.example', 'moves@new.example', 'mo ves', 'Mo Ves-Later']) {
+          assert.deepEqual((await store.queryEvents(org, { actors: { any: [alias] } }, q)).events.map((e) => e.id), ids, alias);
+        }
+      });
+
       test('processedAt is ISO, one value per group, never decreasing along seq', async () => {
         const org = await newOrg(store);
         const start = Date.now();

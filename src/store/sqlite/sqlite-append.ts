@@ -31,14 +31,19 @@ export function orgNumber(cache: Map<string, number>, lookup: Database.Statement
   return no;
 }
 
+interface ActorAliases { email: string | undefined; name: string | undefined }
+
 export class SqliteAppender {
   readonly #ledger: boolean;
   readonly #db: Database.Database;
   readonly #orgNo = new Map<string, number>();
   /** (org_no, alias, actor) triples known to be in actor_aliases: skips a write per event for known actors. */
   readonly #aliases = new Set<string>();
-  /** Aliases written by the transaction in progress: remembered in #aliases only once it commits. */
+  /** Per org, each actor's email and name as last seen once their aliases were in: an event repeating them is done. */
+  readonly #actors = new Map<number, Map<string, ActorAliases>>();
+  /** Aliases and actors seen by the transaction in progress: remembered in #aliases and #actors once it commits. */
   #newAliases: string[] = [];
+  #newActors: [number, string, ActorAliases][] = [];
   readonly #stmt;
   /** Each org's full-text insert (the table is the org's own). */
   readonly #insertText = new Map<number, Database.Statement>();
@@ -78,6 +83,7 @@ export class SqliteAppender {
     this.#appendAll = db.transaction((groups: AppendGroup[]): WireResult[] => {
       const results = groups.map((group): WireResult => {
         const mark = this.#newAliases.length;
+        const actorMark = this.#newActors.length;
         try {
           const events = appendGroup(group);
           this.#rollups.absorb(this.#groupRollups);
@@ -88,6 +94,7 @@ export class SqliteAppender {
           // then no later group may run (it would commit on its own); the whole append fails.
           if (!this.#db.inTransaction) throw error;
           this.#newAliases.length = mark;
+          this.#newActors.length = actorMark;
           return { ok: false, error: toWire(error) };
         }
       });
@@ -102,6 +109,11 @@ export class SqliteAppender {
     try {
       const results = this.#appendAll.immediate(groups);
       for (const k of this.#newAliases) this.#aliases.add(k);
+      for (const [orgNo, actorId, aliases] of this.#newActors) {
+        let actors = this.#actors.get(orgNo);
+        if (!actors) this.#actors.set(orgNo, actors = new Map());
+        actors.set(actorId, aliases);
+      }
       return results;
     } catch (error) {
       // The outer transaction itself failed (disk full, I/O error): nothing of it was committed.
@@ -111,6 +123,7 @@ export class SqliteAppender {
       return groups.map(() => ({ ok: false, error: wire }));
     } finally {
       this.#newAliases = [];
+      this.#newActors = [];
     }
   }
 
@@ -202,6 +215,9 @@ export class SqliteAppender {
 
   /** Lets `actor=` filters find an actor by email or name as well as by id. */
   #rememberActor(orgNo: number, actorId: string, email: string | undefined, name: string | undefined): void {
+    const known = this.#actors.get(orgNo)?.get(actorId);
+    if (known !== undefined && known.email === email && known.name === name) return;
+    this.#newActors.push([orgNo, actorId, { email, name }]);
     for (const alias of [email, name]) {
       if (alias === undefined || alias === '') continue;
       const lower = alias.toLowerCase();

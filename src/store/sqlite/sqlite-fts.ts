@@ -23,20 +23,20 @@ export type TokenField = 'actor' | 'action' | 'country';
 
 const PREFIX: Record<TokenField, string> = { actor: 'annalsactor', action: 'annalsaction', country: 'annalscountry' };
 
-/** Tokens already made, per field (actors and actions repeat): cleared when it grows past LIMIT. */
-const made = new Map<string, string>();
+/** Tokens already made, per field and value as given (actors and actions repeat): each cleared past LIMIT. */
+const made: Record<TokenField, Map<string, string>> = { actor: new Map(), action: new Map(), country: new Map() };
 const LIMIT = 100_000;
 
 /** The token that stands for `value` of `field` in the full-text rows. */
 export function fieldToken(field: TokenField, value: string): string {
-  // Cached by the value as given (the append path makes three tokens per event); folded only on a miss.
-  const key = `${field}\u0000${value}`;
-  let token = made.get(key);
+  // The append path makes three tokens per event: a map of its own per field, so a hit builds no key.
+  const cache = made[field];
+  let token = cache.get(value);
   if (token === undefined) {
-    if (made.size >= LIMIT) made.clear();
-    const hashed = field === 'country' ? `${field}\u0000${asciiLower(value)}` : key;
+    if (cache.size >= LIMIT) cache.clear();
+    const hashed = `${field}\u0000${field === 'country' ? asciiLower(value) : value}`;
     token = PREFIX[field] + createHash('sha256').update(hashed).digest('hex').slice(0, 16);
-    made.set(key, token);
+    cache.set(value, token);
   }
   return token;
 }
