@@ -1,7 +1,8 @@
 // Where a store's appends run: on a writer thread of their own (so sequencing, hashing and index work use a second
 // core while the main thread parses, validates and answers requests), or inline on the main thread. The writer
 // side of each adapter is a worker module (sqlite/sqlite-writer.ts, postgres/postgres-writer.ts) that calls
-// serveWrites; results cross the thread boundary as plain data (WireResult).
+// serveWrites. Groups and results cross the thread boundary in columns (wire-columns.ts), errors as plain data
+// (WireResult).
 import { parentPort, type Worker } from 'node:worker_threads';
 import { AnnalsError } from '../domain/errors.js';
 import { startWorker } from '../threads.js';
@@ -80,8 +81,8 @@ export class ThreadWriter implements Writer {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
       const id = this.#next++;
-      this.#waiting.set(id, { resolve, reject });
       const message: AppendMessage = { id, groups: groups.map(toColumns) };
+      this.#waiting.set(id, { resolve, reject });
       this.#worker.postMessage(message);
     });
   }
