@@ -87,10 +87,14 @@ describe('sqlite query compiler: the plans it makes', () => {
     // The list the store tries first, a few pages' worth of its rows, in case the matches are dense.
     assert.equal(c.tokenAlternative, 'actors', 'the list that merges (the long action list does not)');
     const scanning = c.selectScanning('actors', 404, { columns: 'page', order: 'desc', limit: 101, keys: {}, days: [5, 6] });
-    assert.match(squash(scanning.text), /ORDER BY e\.day DESC, e\.rowid DESC LIMIT \?\) ORDER BY k DESC LIMIT \?\) u CROSS JOIN events e ON e\.rowid = u\.k WHERE .*e\.action IN \(/,
-      'the index rows are cut at the scan budget before the other lists are checked');
+    assert.match(squash(scanning.text), /ORDER BY e\.day DESC, e\.rowid DESC LIMIT \?\)\) u CROSS JOIN events e ON e\.rowid = u\.k WHERE .*e\.action IN \(/,
+      'the index rows are cut at the scan budget before the other lists are checked (one arm: nothing to merge)');
+    assert.doesNotMatch(squash(scanning.text), /ORDER BY u\.k/, 'the matches are not sorted again: the LIMIT stops the read at a page');
     assert.deepEqual(scanning.params.slice(-1), [101]);
-    assert.equal(scanning.params.filter((p) => p === 404).length, 2);
+    assert.equal(scanning.params.filter((p) => p === 404).length, 1);
+    const two = new SqliteQueryCompiler(7, { ...f, actors: { any: ['u-1', 'u-2'] } }).selectScanning('actors', 404, { columns: 'page', order: 'asc', limit: 101, keys: {}, days: [5, 6] });
+    assert.match(squash(two.text), /LIMIT \?\) UNION SELECT k FROM .* ORDER BY k ASC LIMIT \?\) u CROSS JOIN events e ON e\.rowid = u\.k WHERE /, 'two arms are merged in key order, then cut');
+    assert.equal(two.params.filter((p) => p === 404).length, 3);
     assert.equal(new SqliteQueryCompiler(7, { ...f, text: { all: ['x'] } }).tokenAlternative, undefined);
   });
 

@@ -154,8 +154,11 @@ export class SqliteQueryCompiler {
 
   /**
    * A page through the list driver on `field` that reads at most `scan` rows of its index ranges, checking the other
-   * conditions only on those: a full page from it is the page (the rows come in driver order), anything less says
-   * only that the matches are sparse.
+   * conditions only on those: a full page from it is the page, anything less says only that the matches are sparse.
+   * The rows come in page order without an ORDER BY of their own: the ranges' first `scan` keys (sorted, merged) are
+   * the outer loop of a CROSS JOIN, whose order SQLite keeps, so the LIMIT stops at a page of matches having read no
+   * more of the budget than it took. Sorting the matches again would first read every row of the budget. (The store
+   * checks the order of what comes back.)
    */
   selectScanning(field: ListField, scan: number, options: CompileOptions): Sql {
     return this.#listSelect(field, options, scan);
@@ -164,29 +167,19 @@ export class SqliteQueryCompiler {
   /**
    * The list driver's query: one index range per arm, merged in time-key order. The other conditions are checked
    * inside each range, so that LIMIT stops at a page of matches; or, given a `scan` budget, on the first `scan`
-   * rows of the ranges, after them.
+   * rows of the ranges, after them (see selectScanning).
    */
   #listSelect(field: ListField, options: CompileOptions, scan?: number): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
     const residuals = this.#residuals(options, field);
     const read = scan ?? options.limit;
     const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : []);
-    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), join(arms, ' UNION '),
-      sql(` ORDER BY k ${dir} LIMIT ?) u CROSS JOIN events e ON e.rowid = u.k`, [read])];
+    // One arm comes in time-key order already (by day, then key): only several need merging.
+    const keys = arms.length === 1 ? arms[0] : join([join(arms, ' UNION '), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
+    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), keys, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
     if (scan === undefined) return join([...parts, sql(` ORDER BY u.k ${dir}`)], '');
     const where = residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : [];
-    return join([...parts, ...where, sql(` ORDER BY u.k ${dir} LIMIT ?`, [options.limit])], '');
-  }
-
-  /**
-   * How far the list driver on `field` gets in `n` rows, ignoring every other condition: the time key (`k`) of the
-   * last of its first `n` rows in page order (of its last row, where it has fewer; null where it has none).
-   */
-  reach(field: ListField, n: number, options: CompileOptions): Sql {
-    const dir = options.order === 'desc' ? 'DESC' : 'ASC';
-    const arms = this.#orderedArms(field, options, n, []);
-    return join([sql(`SELECT ${options.order === 'desc' ? 'min' : 'max'}(k) AS k FROM (`), join(arms, ' UNION '),
-      sql(` ORDER BY k ${dir} LIMIT ?)`, [n])], '');
+    return join([...parts, ...where, sql(' LIMIT ?', [options.limit])], '');
   }
 
   /** Each arm's first `read` keys in page order, `inner` checked inside the arm. */

@@ -231,31 +231,22 @@ export class SqliteStore implements Store {
     // Field tokens intersect lists well when the intersection is sparse; when it is dense, reading one list and
     // checking the others finds a page sooner. A few pages' worth of that list's rows tell which: a full page
     // from them is the page. Some matches but not a page tell how many of the list's rows a page takes at that
-    // density: when that is within DENSE_SCAN_MAX pages (with a quarter more to spare), the list is read up to
-    // the time key that many of its rows reach, every condition checked as each row comes, and a full page from
-    // there is the page too. Only otherwise do the tokens drive.
+    // density: when that is within DENSE_SCAN_MAX pages (with a quarter more to spare), the list is read again with
+    // that budget, every condition checked as each row comes and the read stopping at a page of matches, and a
+    // full page from there is the page too. Only otherwise do the tokens drive.
     const alternative = driver.kind === 'text' ? compiler.tokenAlternative : undefined;
     let rows: [string, number, number, number][] | undefined;
     if (alternative !== undefined) {
+      const scanning = (scan: number) => {
+        const q = compiler.selectScanning(alternative, scan, options);
+        return this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
+      };
       const first = DENSE_SCAN * options.limit;
-      const q = compiler.selectScanning(alternative, first, options);
-      rows = this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
+      rows = scanning(first);
       const needed = rows.length === 0 ? Infinity : Math.ceil((1.25 * first * options.limit) / rows.length);
-      if (rows.length < options.limit && needed <= DENSE_SCAN_MAX * options.limit) {
-        const r = compiler.reach(alternative, needed, options);
-        // Time keys exceed 2^53: read as BigInt.
-        const end = (this.#query(r.text).safeIntegers(true).get(...r.params) as { k: bigint | null }).k;
-        if (end !== null) {
-          const desc = options.order === 'desc';
-          const upTo: CompileOptions = {
-            ...options,
-            keys: desc ? { ...options.keys, lo: end } : { ...options.keys, hi: end + 1n },
-            days: options.days.filter((d) => (desc ? d >= dayOfKey(end) : d <= dayOfKey(end))),
-          };
-          rows = this.#rows(compiler, { kind: 'list', field: alternative }, upTo) as [string, number, number, number][];
-        }
-      }
-      if (rows.length < options.limit) rows = undefined;
+      if (rows.length < options.limit && needed <= DENSE_SCAN_MAX * options.limit) rows = scanning(needed);
+      // A page that is not in page order (which selectScanning relies on SQLite for) is not taken as the page.
+      if (rows.length < options.limit || !inPageOrder(rows, options.order)) rows = undefined;
     }
     rows ??= this.#rows(compiler, driver, options) as [string, number, number, number][];
     const more = rows.length > page.limit;
@@ -714,6 +705,16 @@ function unpackLeaves(run: PackedLeaves): StoredLeaf[] | undefined {
     at = end;
   }
   return at === bodies.length ? leaves : undefined;
+}
+
+/** Whether page rows ([body, time_ms, processed_ms, seq]) of one org come in (time, seq) order, as `order` asks. */
+function inPageOrder(rows: readonly [string, number, number, number][], order: 'asc' | 'desc'): boolean {
+  const sign = order === 'desc' ? -1 : 1;
+  for (let i = 1; i < rows.length; i++) {
+    const step = rows[i][1] - rows[i - 1][1] || rows[i][3] - rows[i - 1][3];
+    if (step * sign <= 0) return false;
+  }
+  return true;
 }
 
 function inlineWriter(appender: SqliteAppender): Writer {
