@@ -175,8 +175,8 @@ export class SqliteQueryCompiler {
     const read = scan ?? options.limit;
     const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : []);
     // One arm comes in time-key order already (by day, then key): only several need merging.
-    const keys = arms.length === 1 ? arms[0] : join([join(arms, ' UNION '), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
-    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), keys, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
+    const inOrder = arms.length === 1 ? arms[0] : join([join(arms, ' UNION '), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
+    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), inOrder, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
     if (scan === undefined) return join([...parts, sql(` ORDER BY u.k ${dir}`)], '');
     const where = residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : [];
     return join([...parts, ...where, sql(' LIMIT ?', [options.limit])], '');
