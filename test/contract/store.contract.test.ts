@@ -1054,6 +1054,22 @@ for (const s of STORES) {
         ]);
         assert.deepEqual(await store.checkIndexes(org, 10), []);
       });
+
+      test('an event naming the most entities an event may is found by each of them, and checks clean', async () => {
+        const org = await newOrg(store, 'many-entities');
+        const context = Array.from({ length: 50 }, (_, i) => ({ id: `c-${i}`, type: 'pages' }));
+        const container = Array.from({ length: 50 }, (_, i) => ({ id: `k-${i}`, type: 'spaces' }));
+        const many = pending({ context, container, actor: { id: 'u-many', auth: { tokenId: 't-many' } } });
+        await appendOne(store, org, [many, pending()]);
+        const q: PageRequest = { limit: 10, order: 'desc', by: 'time' };
+        for (const filter of [
+          { contexts: { any: [{ id: 'c-0' }] } }, { contexts: { any: [{ id: 'c-49', type: 'pages' }] } },
+          { containers: { any: [{ id: 'k-0' }] } }, { containers: { any: [{ id: 'k-49' }] } }, { entities: { any: [{ id: 't-many', type: 'token' }] } },
+        ] satisfies EventFilter[]) {
+          assert.deepEqual((await store.queryEvents(org, filter, q)).events.map((e) => e.id), [many.id], JSON.stringify(filter));
+        }
+        assert.deepEqual(await store.checkIndexes(org, 10), []);
+      });
     });
 
     // -- api keys ------------------------------------------------------------------------------------------------
