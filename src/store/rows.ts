@@ -5,11 +5,14 @@ import { AnnalsError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/event.js';
 import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../domain/org.js';
 import { HASH_SIZE } from '../ledger/hasher.js';
-import type { AggregateRequest, EventFilter, EventPage, LeafPage, Match, NewApiKey, StoredCheckpoint, StoredLeaf } from './store.js';
+import type { AggregateRequest, EntityRole, EventFilter, EventPage, LeafPage, Match, NewApiKey, StoredCheckpoint, StoredLeaf } from './store.js';
 
 /** How outcomes and entity roles are stored: small integers. */
 export const OUTCOME_CODE = { success: 0, failure: 1 } as const;
 export const ROLE_CODE = { context: 0, container: 1, token: 2 } as const;
+/** The role each code stands for (ROLE_CODE the other way round); undefined for a code no role has. */
+export const ROLE_OF_CODE: readonly (EntityRole | undefined)[] = Object.entries(ROLE_CODE)
+  .reduce<EntityRole[]>((roles, [role, code]) => { roles[code] = role as EntityRole; return roles; }, []);
 
 /** Epoch ms as ISO-8601 UTC with milliseconds, the form every stored time takes. */
 export const iso = (ms: number) => new Date(ms).toISOString();

@@ -16,12 +16,12 @@ import { Tally } from '../tally.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
 import {
   actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, eventPage, keyFromRow, type KeyRow, leafFromRow, type LeafRow,
-  matchesNothing, newKeyRow, newOrgRow, orgFromRow, type OrgRow, splitFrontier,
+  matchesNothing, newKeyRow, newOrgRow, orgFromRow, type OrgRow, ROLE_OF_CODE, splitFrontier,
 } from '../rows.js';
 import { APPEND_CHANNEL, PostgresWriter } from './postgres-append.js';
 import { openPool, SCHEMA_NAME } from './postgres-pool.js';
 import { aggregateSql, pageSql } from './postgres-query-compiler.js';
-import { migrate, monthOf, OUTCOME_CODE, Partitions, ROLE_CODE, storable } from './postgres-schema.js';
+import { migrate, monthOf, OUTCOME_CODE, Partitions, storable } from './postgres-schema.js';
 
 export interface PostgresStoreConfig {
   /** A `postgres://` connection string. */
@@ -363,7 +363,7 @@ export class PostgresStore implements Store {
              UNION ALL (SELECT false, * FROM stored EXCEPT SELECT false, * FROM derived))
        SELECT d.lost, d.id AS entity, d.role, d.seq, e.id FROM d
        LEFT JOIN events e ON e.org_id = $1 AND e.time_ms = d.time_ms AND e.seq = d.seq LIMIT $2`, [org, limit]);
-    const role = (code: number) => Object.entries(ROLE_CODE).find(([, c]) => c === code)?.[0];
+    const role = (code: number) => ROLE_OF_CODE[code];
     for (const r of diff) {
       if (r.id === null) findings.push({ detail: `the entity index names '${r.entity}' in an event that is not stored` });
       else if (r.lost) findings.push({ seq: r.seq, id: r.id, detail: `the entity index has lost ${role(r.role)} '${r.entity}': searches for it miss this event` });

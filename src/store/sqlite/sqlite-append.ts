@@ -34,19 +34,14 @@ export function orgNumber(cache: Map<string, number>, lookup: Database.Statement
   return no;
 }
 
-interface ActorAliases { email: string | undefined; name: string | undefined }
-
 export class SqliteAppender {
   readonly #ledger: boolean;
   readonly #db: Database.Database;
   readonly #orgNo = new Map<string, number>();
   /** (org_no, alias, actor) triples known to be in actor_aliases: skips a write per event for known actors. */
   readonly #aliases = new Set<string>();
-  /** Per org, each actor's email and name as last seen once their aliases were in: an event repeating them is done. */
-  readonly #actors = new Map<number, Map<string, ActorAliases>>();
-  /** Aliases and actors seen by the transaction in progress: remembered in #aliases and #actors once it commits. */
+  /** Aliases written by the transaction in progress: remembered in #aliases only once it commits. */
   #newAliases: string[] = [];
-  #newActors: [number, string, ActorAliases][] = [];
   readonly #stmt;
   /** Each org's full-text insert (the table is the org's own). */
   readonly #insertText = new Map<number, Database.Statement>();
@@ -87,7 +82,6 @@ export class SqliteAppender {
     this.#appendAll = db.transaction((groups: AppendGroup[]): WireResult[] => {
       const results = groups.map((group): WireResult => {
         const mark = this.#newAliases.length;
-        const actorMark = this.#newActors.length;
         try {
           const events = appendGroup(group);
           this.#rollups.absorb(this.#groupRollups);
@@ -98,7 +92,6 @@ export class SqliteAppender {
           // then no later group may run (it would commit on its own); the whole append fails.
           if (!this.#db.inTransaction) throw error;
           this.#newAliases.length = mark;
-          this.#newActors.length = actorMark;
           return { ok: false, error: toWire(error) };
         }
       });
@@ -113,11 +106,6 @@ export class SqliteAppender {
     try {
       const results = this.#appendAll.immediate(groups);
       for (const k of this.#newAliases) this.#aliases.add(k);
-      for (const [orgNo, actorId, aliases] of this.#newActors) {
-        let actors = this.#actors.get(orgNo);
-        if (!actors) this.#actors.set(orgNo, actors = new Map());
-        actors.set(actorId, aliases);
-      }
       return results;
     } catch (error) {
       // The outer transaction itself failed (disk full, I/O error): nothing of it was committed.
@@ -127,7 +115,6 @@ export class SqliteAppender {
       return groups.map(() => ({ ok: false, error: wire }));
     } finally {
       this.#newAliases = [];
-      this.#newActors = [];
     }
   }
 
@@ -205,11 +192,12 @@ export class SqliteAppender {
     if (key >> KEY_SHIFT !== BigInt(t)) throw full();
     this.#text(orgNo).run(key, ftsDocument(p.text, p.actorId, p.action, p.country));
     // One statement for the event's entity rows (per-statement overhead was a part of what each row cost).
-    for (let i = 0; i < p.entities.length; i += ENTITY_ROWS_MAX) {
-      const part = i === 0 && p.entities.length <= ENTITY_ROWS_MAX ? p.entities : p.entities.slice(i, i + ENTITY_ROWS_MAX);
+    const { entities } = p;
+    for (let from = 0; from < entities.length; from += ENTITY_ROWS_MAX) {
+      const to = Math.min(entities.length, from + ENTITY_ROWS_MAX);
       const params: unknown[] = [];
-      for (const e of part) params.push(orgNo, day, e.id, key, ROLE_CODE[e.role], e.type);
-      this.#entityRows(part.length).run(params);
+      for (let i = from; i < to; i++) params.push(orgNo, day, entities[i].id, key, ROLE_CODE[entities[i].role], entities[i].type);
+      this.#entityRows(to - from).run(params);
     }
     this.#groupRollups.add(orgNo, t, p.action, p.actorId, p.country, failed);
   }
@@ -235,9 +223,6 @@ export class SqliteAppender {
 
   /** Lets `actor=` filters find an actor by email or name as well as by id. */
   #rememberActor(orgNo: number, actorId: string, email: string | undefined, name: string | undefined): void {
-    const known = this.#actors.get(orgNo)?.get(actorId);
-    if (known !== undefined && known.email === email && known.name === name) return;
-    this.#newActors.push([orgNo, actorId, { email, name }]);
     for (const alias of [email, name]) {
       if (alias === undefined || alias === '') continue;
       const lower = alias.toLowerCase();

@@ -15,7 +15,7 @@ import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, InlineWriter, ThreadWriter, type WireResult, type Writer } from '../writer-thread.js';
 import {
   actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, countedWhole, eventPage, iso, keyFromRow, type KeyRow, leafFromRow,
-  type LeafRow, matchesNothing, newKeyRow, newOrgRow, orgFromRow, type OrgRow as NamedOrgRow, splitFrontier,
+  type LeafRow, matchesNothing, newKeyRow, newOrgRow, orgFromRow, type OrgRow as NamedOrgRow, ROLE_OF_CODE, splitFrontier,
 } from '../rows.js';
 import { orgNumber, SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
@@ -26,7 +26,7 @@ import {
 } from './sqlite-query-compiler.js';
 import { DAY, decompose, DIMS, HOUR, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
-import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 
 export interface SqliteStoreConfig {
   /** Path of the database file; `:memory:` for a throw-away store. */
@@ -597,7 +597,7 @@ export class SqliteStore implements Store {
     const differ = (a: string, b: string) => this.#query(
       `SELECT d.id AS entity, d.role, e.seq, e.id FROM (${a} EXCEPT ${b}) d JOIN events e ON e.rowid = d.k LIMIT ?`,
     ).all(orgNo, orgNo, limit) as { entity: string; role: number; seq: number; id: string }[];
-    const role = (code: number) => Object.entries(ROLE_CODE).find(([, c]) => c === code)?.[0];
+    const role = (code: number) => ROLE_OF_CODE[code];
     for (const r of differ(derived, stored)) {
       findings.push({ seq: r.seq, id: r.id, detail: `the entity index has lost ${role(r.role)} '${r.entity}': searches for it miss this event` });
     }
