@@ -145,6 +145,7 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
     ['malformed JSON', () => post('{"time": '), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
     ['malformed NDJSON line', () => post(`${JSON.stringify(event())}\n{oops\n`, { 'content-type': 'application/x-ndjson' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
     ['a wrong content type', () => post('time=now', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE'],
+    ['an event sent as text/plain', () => post(JSON.stringify(event()), { 'content-type': 'text/plain' }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE'],
     ['a body over the size limit', () => post(Array.from({ length: 40 }, () => event({ message: { content: 'x'.repeat(4000) } }))), 413, 'ANN_ERR_REQUEST_TOO_LARGE'],
     ['a batch over the item limit', () => post(Array.from({ length: 51 }, () => event())), 413, 'ANN_ERR_EVENT_BATCH_TOO_LARGE'],
     ['an empty batch', () => post([]), 400, 'ANN_ERR_EVENT_BATCH_EMPTY'],

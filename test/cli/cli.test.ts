@@ -98,6 +98,38 @@ describe('annals CLI', () => {
     assert.equal(annals('ingest', ndjson, '--org', 'nowhere').code, 1);
   });
 
+  test('ingest stores nothing when an idempotency key is reused for other content, in the file or in the store', () => {
+    annals('orgs', 'create', 'keyed');
+    const ndjson = (events: object[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    // One event over several lines is a file of one event.
+    const one = join(dir, 'one.json');
+    writeFileSync(one, JSON.stringify(event({ idempotencyKey: 'k-stored' }), null, 2));
+    const stored = annals('ingest', one, '--org', 'keyed');
+    assert.equal(stored.code, 0, stored.err);
+    assert.match(stored.out, /stored 1 events/);
+    // The second batch's last event reuses the first event's key for another event: refused before the first batch
+    // is written.
+    const twice = join(dir, 'twice.ndjson');
+    writeFileSync(twice, ndjson([event({ idempotencyKey: 'k-1' }), ...Array.from({ length: 1099 }, () => event()),
+      event({ idempotencyKey: 'k-1', message: { content: 'something else' } })]));
+    const refused = annals('ingest', twice, '--org', 'keyed');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /event 1101 of the file: idempotency key 'k-1' is also used by event 1 of the file/);
+    // A key already stored with other content, at the end of a file of two batches.
+    const again = join(dir, 'again.ndjson');
+    writeFileSync(again, ndjson([...Array.from({ length: 1200 }, () => event()), event({ idempotencyKey: 'k-stored', message: { content: 'other' } })]));
+    const clash = annals('ingest', again, '--org', 'keyed');
+    assert.equal(clash.code, 1);
+    assert.match(clash.err, /event 1201 of the file: idempotency key 'k-stored' is also used by an event already stored/);
+    assert.match(annals('orgs', 'list').out, /^keyed\tkeyed\t1 events$/m);
+    // The same key for the same content, in the file and in the store, is a retry: stored once.
+    const retried = event({ idempotencyKey: 'k-2' });
+    writeFileSync(again, ndjson([retried, retried]));
+    assert.match(annals('ingest', again, '--org', 'keyed').out, /stored 1 events \(1 were already stored\)/);
+    assert.match(annals('ingest', one, '--org', 'keyed').out, /stored 0 events \(1 were already stored\)/);
+    assert.match(annals('orgs', 'list').out, /^keyed\tkeyed\t2 events$/m);
+  });
+
   test('query prints a table or the API envelopes, with the same filters', () => {
     const table = annals('query', '--org', 'ing');
     assert.equal(table.code, 0, table.err);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import { leafHash } from '../../src/ledger/hasher.js';
 import { leafText } from '../../src/ledger/leaf.js';
 import { verifyConsistency, verifyInclusion } from '../../src/ledger/verify.js';
 import { bearer, event } from '../support/annals.js';
+import { serveAnnals } from '../support/serve.js';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 let root: string;
@@ -339,6 +340,73 @@ describe('proofs over HTTP', () => {
     } finally {
       await app.close();
       await a.close();
+    }
+  });
+});
+
+describe('signing keys and scheduled checkpoints', () => {
+  test('keys are private files (0600 in a 0700 directory); after a rotation the new key signs and what the old one signed still verifies', async () => {
+    const dir = join(root, 'rotation');
+    cpSync(pristine, dir, { recursive: true });
+    const keysDir = join(dir, 'keys');
+    assert.equal(statSync(keysDir).mode & 0o777, 0o700);
+    const [first] = readdirSync(keysDir);
+    assert.equal(statSync(join(keysDir, first)).mode & 0o777, 0o600);
+
+    const rotated = annals(dir, 'ledger', 'rotate-key');
+    assert.equal(rotated.code, 0, rotated.err);
+    const newKey = rotated.out.trim();
+    assert.notEqual(newKey, vkey);
+    assert.ok(parseVerifierKey(newKey));
+    for (const file of readdirSync(keysDir)) assert.equal(statSync(join(keysDir, file)).mode & 0o777, 0o600, file);
+    const listed = annals(dir, 'ledger', 'keys').out.trim().split('\n').map((line) => line.split('\t'));
+    assert.deepEqual(listed.map(([key, , state]) => [key, state]), [[vkey, 'retired'], [newKey, 'active']]);
+
+    // A checkpoint cut now is signed by the new key alone; the earlier ones (30, 50) by the old key.
+    const a = await openAnnals({ dataDir: dir });
+    await a.ingest.ingest('globex', [event()]);
+    await a.close();
+    const note = annals(dir, 'ledger', 'checkpoint', '--org', 'globex');
+    assert.equal(note.code, 0, note.err);
+    assert.equal(verifyCheckpoint(note.out, [parseVerifierKey(newKey)], 'annals.local/orgs/globex').size, 3);
+    assert.throws(() => verifyCheckpoint(note.out, [parseVerifierKey(vkey)], 'annals.local/orgs/globex'));
+    const old = annals(dir, 'verify', '--org', 'acme', '--json');
+    assert.equal(old.code, 0, old.out + old.err);
+    assert.equal(JSON.parse(old.out).ok, true);
+    // With only the old key's file gone, its checkpoints no longer verify: the check above is not vacuous.
+    rmSync(join(keysDir, first));
+    const orphaned = verifyJson(dir);
+    assert.equal(orphaned.code, 1);
+    assert.ok(orphaned.report.findings.some((f) => f.kind === 'checkpoint'), JSON.stringify(orphaned.report.findings));
+  });
+
+  test('the server cuts a checkpoint on its schedule for every org whose log grew', async () => {
+    const dir = join(root, 'scheduled');
+    cpSync(pristine, dir, { recursive: true });
+    const a = await openAnnals({ dataDir: dir });
+    const token = (await a.keys.create(null, 'test', ['admin'])).token;
+    await a.ingest.ingest('acme', [event(), event(), event()]);
+    await a.ingest.ingest('globex', [event()]);
+    await a.close();
+    const served = await serveAnnals(['--data-dir', dir], { env: { ...process.env, ANNALS_CHECKPOINT_SECONDS: '0.2' } });
+    try {
+      const latest = async (org: string) => {
+        const res = await fetch(`${served.url}/v1/orgs/${org}/checkpoints/latest`, { headers: bearer(token) });
+        return ((await res.json()) as { data: { size: number; note: string } }).data;
+      };
+      const deadline = Date.now() + 10_000;
+      while ((await latest('acme')).size !== 53 || (await latest('globex')).size !== 3) {
+        assert.ok(Date.now() < deadline, 'no scheduled checkpoint within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const signed = verifyCheckpoint((await latest('acme')).note, [parseVerifierKey(vkey)], 'annals.local/orgs/acme');
+      assert.equal(signed.size, 53);
+      // A log that did not grow gets no new checkpoint.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const list = await fetch(`${served.url}/v1/orgs/globex/checkpoints`, { headers: bearer(token) });
+      assert.deepEqual(((await list.json()) as { data: { size: number }[] }).data.map((c) => c.size), [2, 3]);
+    } finally {
+      served.child.kill('SIGTERM');
     }
   });
 });
