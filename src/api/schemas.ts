@@ -26,9 +26,10 @@ const Narrowing = {
   to: Type.Optional(Type.String({ maxLength: 40, description: 'Latest event time, exclusive: epoch ms or ISO-8601' })),
   action: List('Action keys (repeat the parameter or separate with commas); the same as action: in q'),
   category: List('Catalogue categories, by name or slug'),
-  product: List('Products, e.g. jira, confluence, admin'),
+  product: List('Products, e.g. jira, confluence, admin (a product Annals does not know matches nothing)'),
   actor: List('Actor ids, emails or names'),
   ip: List('IP addresses or CIDR blocks'),
+  location: List('Places: events whose location.countryName or location.city is one of them (any case); the same as location: in q'),
   q: Q,
 };
 
@@ -43,6 +44,17 @@ export const EventSearchQuery = Type.Object({
   sortOrder: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'By event time; default desc (newest first)' })),
 }, { additionalProperties: false });
 
+/**
+ * The Atlassian API's `q` on its paths (/admin/v1/…): a single search term, matched as literal free text, so that
+ * a connector's term is never read as the query language.
+ */
+const Term = Type.Optional(Type.String({
+  maxLength: 512,
+  description: 'Single query term for searching events, matched as literal free text (the query language is `q` on the /v1 paths)',
+}));
+
+export const AtlassianEventSearchQuery = Type.Object({ ...EventSearchQuery.properties, q: Term }, { additionalProperties: false });
+
 export const EventStreamQuery = Type.Object({
   from: Type.Optional(Type.String({ maxLength: 40, description: 'Earliest processing time (processedAt), inclusive: epoch ms or ISO-8601' })),
   to: Type.Optional(Type.String({ maxLength: 40, description: 'Latest processing time, exclusive' })),
@@ -55,6 +67,8 @@ export const EventStreamQuery = Type.Object({
       + 'to be committed (by any Annals node) before answering; default 0',
   })),
 }, { additionalProperties: false });
+
+export const AtlassianEventStreamQuery = Type.Object({ ...EventStreamQuery.properties, q: Term }, { additionalProperties: false });
 
 export const FacetQuery = Type.Object({
   ...Narrowing,

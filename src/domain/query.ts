@@ -12,8 +12,8 @@
 // intersect instead (two bounds make a range).
 
 export const QUERY_FIELDS = [
-  'action', 'category', 'product', 'operation', 'actor', 'ip', 'country', 'city', 'context', 'container', 'entity',
-  'outcome', 'time',
+  'action', 'category', 'product', 'operation', 'actor', 'ip', 'country', 'city', 'location', 'context', 'container',
+  'entity', 'outcome', 'time',
 ] as const;
 
 export type QueryField = (typeof QUERY_FIELDS)[number];

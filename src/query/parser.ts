@@ -24,6 +24,14 @@ export function parseQuery(source: string): Query {
   return new Parser(source).parse();
 }
 
+/** A query of one phrase: the whole of `text` as literal free text (nothing in it is syntax). */
+export function phraseQuery(text: string): Query {
+  const trimmed = text.trim();
+  const start = text.indexOf(trimmed);
+  const span = { start, end: start + trimmed.length };
+  return { source: text, terms: trimmed === '' ? [] : [{ kind: 'text', text: trimmed, phrase: true, negated: false, span }] };
+}
+
 class Parser {
   readonly #s: string;
   #at = 0;

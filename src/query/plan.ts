@@ -71,6 +71,9 @@ async function actionKeys(field: ActionField, clause: Clause, ctx: PlanContext):
       const wanted = slug(value);
       keys = all.filter((a) => slug(a[field]) === wanted).map((a) => a.key);
       if (keys.length === 0) {
+        // As with `action`, a product named by a parameter (the Atlassian API's `product`, whose connectors send
+        // products Annals may not know) simply matches nothing.
+        if (field === 'product' && !('span' in clause.origin)) return [];
         const known = [...new Set(all.map((a) => slug(a[field])))].slice(0, 40).join(', ');
         fail(clause, `'${value}' matches no ${field}`, `a ${field} by name or slug, e.g. ${known}`);
       }
@@ -128,6 +131,7 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
   const ips = new MatchBuilder<IpRange>();
   const countries = new MatchBuilder<string>();
   const cities = new MatchBuilder<string>();
+  const locations = new MatchBuilder<string>();
   const outcomes = new MatchBuilder<Outcome>();
   const entities = { context: new MatchBuilder<EntityRef>(), container: new MatchBuilder<EntityRef>(), entity: new MatchBuilder<EntityRef>() };
   for (const clause of clauses) {
@@ -160,6 +164,9 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
         break;
       case 'city':
         cities.add(value, negated, asciiLower(value));
+        break;
+      case 'location':
+        locations.add(value, negated, asciiLower(value));
         break;
       case 'outcome': {
         const outcome = value.toLowerCase() as Outcome;
@@ -194,6 +201,7 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
   set('ips', ips.build());
   set('countries', countries.build());
   set('cities', cities.build());
+  set('locations', locations.build());
   set('outcomes', outcomes.build());
   set('contexts', entities.context.build());
   set('containers', entities.container.build());

@@ -12,7 +12,7 @@ import type {
 } from '../store/store.js';
 import type { CursorCodec, CursorState } from './cursor.js';
 import { type Clause, clausesOf, plan } from './plan.js';
-import { parseQuery } from './parser.js';
+import { parseQuery, phraseQuery } from './parser.js';
 import { parseTimeParameter } from './time.js';
 
 export interface EventQuery {
@@ -26,8 +26,12 @@ export interface EventQuery {
   product?: string[];
   actor?: string[];
   ip?: string[];
+  /** Places: location.countryName or location.city. */
+  location?: string[];
   /** The query language: qualifiers and free text. */
   q?: string;
+  /** One literal search term (the Atlassian API's `q`), instead of `q`: free text, nothing in it is syntax. */
+  term?: string;
   limit?: number;
   cursor?: string;
   sortOrder?: 'asc' | 'desc';
@@ -297,9 +301,10 @@ export class QueryService {
 
   /** The plan for a request's parameters and its `q`. */
   async filter(org: string, query: EventQuery): Promise<EventFilter> {
-    const parsed: Query | undefined = query.q === undefined ? undefined : parseQuery(query.q);
+    const parsed: Query | undefined = query.q !== undefined ? parseQuery(query.q)
+      : query.term !== undefined ? phraseQuery(query.term) : undefined;
     const clauses: Clause[] = parsed ? clausesOf(parsed) : [];
-    for (const field of ['action', 'category', 'product', 'actor', 'ip'] as const) {
+    for (const field of ['action', 'category', 'product', 'actor', 'ip', 'location'] as const) {
       for (const value of query[field] ?? []) clauses.push({ field, value, negated: false, origin: { parameter: field } });
     }
     let actions: Promise<readonly ActionDefinition[]> | undefined;

@@ -114,6 +114,8 @@ export interface EventFilter {
   countries?: Match<string>;
   /** location.city, any case. */
   cities?: Match<string>;
+  /** location.countryName or location.city, any case (the Atlassian API's `location`). */
+  locations?: Match<string>;
   outcomes?: Match<Outcome>;
   /** Context entities; a ref without a type matches any type. */
   contexts?: Match<EntityRef>;

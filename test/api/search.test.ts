@@ -8,9 +8,9 @@ let reader: string;
 let admin: string;
 
 const PEOPLE = [
-  { id: 'u-ana', name: 'Ana Silva', email: 'Ana.Silva@acme.example', ip: '91.225.122.155' },
-  { id: 'u-bob', name: 'Bob Jones', email: 'bob.jones@acme.example', ip: '2001:db8::7' },
-  { id: 'u-cy', name: 'Cy Twombly', email: 'cy@acme.example', ip: '203.0.113.9' },
+  { id: 'u-ana', name: 'Ana Silva', email: 'Ana.Silva@acme.example', ip: '91.225.122.155', place: { countryName: 'Ukraine', city: 'Kyiv' } },
+  { id: 'u-bob', name: 'Bob Jones', email: 'bob.jones@acme.example', ip: '2001:db8::7', place: { countryName: 'Germany', city: 'Berlin' } },
+  { id: 'u-cy', name: 'Cy Twombly', email: 'cy@acme.example', ip: '203.0.113.9', place: {} },
 ];
 const ACTIONS = [
   'jira_user_actions.viewed_jira_issue',
@@ -40,7 +40,7 @@ before(async () => {
       time: new Date(time).toISOString(), action,
       actor: { id: actor.id, name: actor.name, email: actor.email },
       context: [{ id: `c-${i}`, type: 'pages', attributes: { title: `Page ${word} ${i}` } }],
-      location: { ip: actor.ip },
+      location: { ip: actor.ip, ...actor.place },
       message: { content: `${action} by ${actor.name}` },
     });
   }
@@ -196,6 +196,31 @@ describe('the Atlassian Organizations API shape', () => {
     // A connector follows the cursor it was given: the whole log, once.
     const all = await walk('/admin/v1/orgs/acme/events?limit=40');
     assert.equal(new Set(all.map((x) => x.seq)).size, sent.length);
+  });
+
+  test("their request parameters: q is one literal search term, location a country or city, an unknown product matches nothing", async () => {
+    const seqs = (items: { seq: number }[]) => items.map((x) => x.seq);
+    const ana = expected((s) => s.actor.id === 'u-ana');
+    const bob = expected((s) => s.actor.id === 'u-bob');
+    assert.deepEqual(seqs(await walk('/admin/v1/orgs/acme/events?location=kyiv&limit=15')), ana);
+    assert.deepEqual(seqs(await walk('/admin/v1/orgs/acme/events?location=GERMANY&limit=15')), bob);
+    assert.deepEqual(seqs(await walk('/admin/v1/orgs/acme/events?location=Germany&location=kyiv&limit=15')).sort((a, b) => a - b),
+      [...ana, ...bob].sort((a, b) => a - b));
+    assert.deepEqual(seqs(await walk('/v1/orgs/acme/events?q=-location:berlin')), expected((s) => s.actor.id !== 'u-bob'));
+    // Atlassian's products include some Annals does not know: a filter that matches nothing, not a 400.
+    const unknown = await get('/admin/v1/orgs/acme/events?product=guard_detect');
+    assert.deepEqual([unknown.data.length, unknown.meta.next], [0, null]);
+    assert.equal(seqs(await walk('/admin/v1/orgs/acme/events?product=guard_detect&product=jira')).length, 30);
+    // q is matched as text: never read as the query language, never a syntax error.
+    assert.deepEqual(seqs(await walk('/admin/v1/orgs/acme/events?q=quarterly-report&limit=10')), expected((s) => s.word === 'quarterly-report'));
+    assert.equal((await get('/admin/v1/orgs/acme/events?q=actor:u-ana')).data.length, 0);
+    assert.equal((await get('/v1/orgs/acme/events?q=actor:u-ana&limit=1000')).data.length, 40);
+    assert.equal((await get(`/admin/v1/orgs/acme/events?q=${encodeURIComponent('https://example.com "(')}`)).data.length, 0);
+    const stream = await get('/admin/v1/orgs/acme/events-stream?q=quarterly-report&limit=1000');
+    assert.equal(stream.data.length, expected((s) => s.word === 'quarterly-report').length);
+    // Their parameters only: a name they do not have is still refused.
+    const res = await t.app.inject({ method: 'GET', url: '/admin/v1/orgs/acme/events?colour=red', headers: bearer(reader) });
+    assert.equal(res.statusCode, 400);
   });
 
   test('the last page says meta.next: null', async () => {

@@ -18,7 +18,7 @@ import type { Store } from '../../src/store/store.js';
 import { actorAliases, sortEvents, words } from '../support/filter-model.js';
 import { type OpenedStore, STORES } from './stores.js';
 
-type Field = 'action' | 'category' | 'product' | 'operation' | 'actor' | 'ip' | 'country' | 'city' | 'context' | 'container' | 'entity' | 'outcome' | 'time' | 'text';
+type Field = 'action' | 'category' | 'product' | 'operation' | 'actor' | 'ip' | 'country' | 'city' | 'location' | 'context' | 'container' | 'entity' | 'outcome' | 'time' | 'text';
 
 /** One generated term: how it is written, and what it means for one event. */
 interface Term {
@@ -65,7 +65,7 @@ function generate(dice: Dice, events: StoredEvent[], texts: Map<string, string>,
     const neg = negated && canNegate;
     return { field, negated: neg, written: `${neg ? '-' : ''}${written}`, has };
   };
-  switch (dice.pick<Field>(['action', 'category', 'product', 'operation', 'actor', 'ip', 'country', 'city', 'context', 'container', 'entity', 'outcome', 'time', 'text', 'text'])) {
+  switch (dice.pick<Field>(['action', 'category', 'product', 'operation', 'actor', 'ip', 'country', 'city', 'location', 'context', 'container', 'entity', 'outcome', 'time', 'text', 'text'])) {
     case 'action': {
       const form = dice.int(3);
       if (form === 0) return term('action', `action:${e.action}`, (x) => x.action === e.action);
@@ -105,6 +105,11 @@ function generate(dice: Dice, events: StoredEvent[], texts: Map<string, string>,
     case 'city': {
       const c = e.location?.city ?? 'Atlantis';
       return term('city', `city:${quote(c)}`, (x) => typeof x.location?.city === 'string' && fold(x.location.city) === fold(c));
+    }
+    case 'location': {
+      const l = (dice.int(2) ? e.location?.countryName : e.location?.city) ?? 'Atlantis';
+      return term('location', `location:${quote(dice.int(2) ? l : l.toUpperCase())}`,
+        (x) => [x.location?.countryName, x.location?.city].some((v) => typeof v === 'string' && fold(v) === fold(l)));
     }
     case 'context': {
       const c = e.context.length ? dice.pick(e.context) : { id: 'none-such', type: 'users' };

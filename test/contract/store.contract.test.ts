@@ -759,6 +759,8 @@ for (const s of STORES) {
           ['country, any case', () => ({ countries: { any: ['UKRAINE'] } })],
           ['country excluded', () => ({ countries: { none: ['ukraine'] } })],
           ['city', () => ({ cities: { any: ['berlin', 'Kyiv'] } })],
+          ['location: a country or a city, any case', () => ({ locations: { any: ['UKRAINE', 'berlin'] } })],
+          ['location excluded (events without one stay in)', () => ({ locations: { none: ['kyiv', 'germany'] } })],
           ['failures', () => ({ outcomes: { any: ['failure'] } })],
           ['successes', () => ({ outcomes: { any: ['success'] } })],
           ['context by id', () => ({ contexts: { any: [{ id: 'g-7' }] } })],

@@ -58,6 +58,7 @@ export function matchesFilter(e: StoredEvent, text: string, f: EventFilter, alia
   if (!test(f.countries, (c) => typeof country === 'string' && fold(country) === fold(c))) return false;
   const city = e.location?.city;
   if (!test(f.cities, (c) => typeof city === 'string' && fold(city) === fold(c))) return false;
+  if (!test(f.locations, (l) => [country, city].some((v) => typeof v === 'string' && fold(v) === fold(l)))) return false;
   if (!test(f.outcomes, (o) => o === e.outcome)) return false;
   if (!test(f.contexts, (ref) => e.context.some((c) => names(ref, c.id, c.type)))) return false;
   if (!test(f.containers, (ref) => e.container.some((c) => names(ref, c.id, c.type)))) return false;

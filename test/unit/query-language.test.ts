@@ -6,7 +6,7 @@ import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
 import { AnnalsError } from '../../src/domain/errors.js';
 import { ipRange } from '../../src/domain/ip.js';
 import type { QueryTerm } from '../../src/domain/query.js';
-import { caret, MAX_TERMS, parseQuery } from '../../src/query/parser.js';
+import { caret, MAX_TERMS, parseQuery, phraseQuery } from '../../src/query/parser.js';
 import { clausesOf, plan } from '../../src/query/plan.js';
 import { parseQueryTime, parseTimeParameter } from '../../src/query/time.js';
 import type { EventFilter } from '../../src/store/store.js';
@@ -278,10 +278,23 @@ describe('planner', () => {
     await invalid('time:>=soon', 7, /not a time/);
   });
 
-  test('an exact action key from a request parameter may match nothing (as connectors expect)', async () => {
+  test('an exact action key or a product from a request parameter may match nothing (as connectors expect); a category may not', async () => {
     const f = await plan([{ field: 'action', value: 'not.in_the_catalogue', negated: false, origin: { parameter: 'action' } }], undefined, ctx);
     assert.deepEqual(f.actions, { any: ['not.in_the_catalogue'] });
-    await assert.rejects(plan([{ field: 'product', value: 'nope', negated: false, origin: { parameter: 'product' } }], undefined, ctx),
-      (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_INVALID' && e.details.parameter === 'product');
+    const p = await plan([{ field: 'product', value: 'guard_detect', negated: false, origin: { parameter: 'product' } }], undefined, ctx);
+    assert.deepEqual(p.actions, { any: [] });
+    await assert.rejects(plan([{ field: 'category', value: 'nope', negated: false, origin: { parameter: 'category' } }], undefined, ctx),
+      (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_INVALID' && e.details.parameter === 'category');
+    await assert.rejects(plan(clausesOf(parseQuery('product:nope')), parseQuery('product:nope'), ctx),
+      (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_SYNTAX');
+  });
+
+  test('location: is a country or a city; phraseQuery reads nothing as syntax', async () => {
+    const q = parseQuery('location:Kyiv -location:"united states"');
+    assert.deepEqual((await plan(clausesOf(q), q, ctx)).locations, { any: ['Kyiv'], none: ['united states'] });
+    const literal = phraseQuery('  actor:u-1 -"x ');
+    assert.deepEqual(literal.terms.map((t) => t.kind === 'text' && [t.text, t.phrase, t.negated, literal.source.slice(t.span.start, t.span.end)]),
+      [['actor:u-1 -"x', true, false, 'actor:u-1 -"x']]);
+    assert.deepEqual(phraseQuery('   ').terms, []);
   });
 });

@@ -8,8 +8,8 @@ import { EventInputSchema } from '../../ingest/event-schema.js';
 import { joinedBody } from '../joined-body.js';
 import { type Coverage, type EventQuery, type EventQueryPage, type Facet, FACETS, type Interval } from '../../query/query-service.js';
 import {
-  AroundQuery, EntityParams, EventParams, EventSearchQuery, EventStreamQuery, FacetQuery, HistogramQuery, Ok, OrgParams, Problem,
-  TimelineQuery,
+  AroundQuery, AtlassianEventSearchQuery, AtlassianEventStreamQuery, EntityParams, EventParams, EventSearchQuery, EventStreamQuery,
+  FacetQuery, HistogramQuery, Ok, OrgParams, Problem, TimelineQuery,
 } from '../schemas.js';
 
 export const READ_PREFIXES = ['/v1/orgs/:orgId', '/admin/v1/orgs/:orgId'] as const;
@@ -74,19 +74,26 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
   });
 
   for (const prefix of READ_PREFIXES) {
-    const tags = [prefix.startsWith('/admin') ? 'atlassian-compatible' : 'events'];
+    const atlassian = prefix.startsWith('/admin');
+    const tags = [atlassian ? 'atlassian-compatible' : 'events'];
+    /** On the Atlassian paths, `q` is that API's single search term (literal text), not the query language. */
+    const read = <T extends EventQuery>(query: T): T => {
+      if (!atlassian || query.q === undefined) return query;
+      const { q, ...rest } = query;
+      return { ...rest, term: q } as T;
+    };
     app.get(`${prefix}/events`, {
       config: { scope: 'read:events' },
       schema: {
         tags,
         summary: 'Search events, newest first; follow meta.next for the next page',
         params: OrgParams,
-        querystring: EventSearchQuery,
+        querystring: atlassian ? AtlassianEventSearchQuery : EventSearchQuery,
         response: { 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
-      const page = await annals.query.search(orgId, narrowing(request.query as EventQuery));
+      const page = await annals.query.search(orgId, narrowing(read(request.query as EventQuery)));
       return pageBody(request, reply, prefix, orgId, page);
     });
 
@@ -97,12 +104,12 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
         summary: 'Poll events in processing order (oldest first); a non-empty page always has meta.next, which keeps '
           + 'working after the last page: call it again later for the events that arrived since',
         params: OrgParams,
-        querystring: EventStreamQuery,
+        querystring: atlassian ? AtlassianEventStreamQuery : EventStreamQuery,
         response: { 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
-      const { wait, ...query } = request.query as EventQuery & { wait?: number };
+      const { wait, ...query } = read(request.query as EventQuery & { wait?: number });
       const page = await annals.query.stream(orgId, query, (wait ?? 0) * 1000);
       return pageBody(request, reply, prefix, orgId, page);
     });

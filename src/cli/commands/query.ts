@@ -41,6 +41,7 @@ export function queryCommand(): Command {
     .option('--product <names>', 'products (jira, confluence, admin, ...)', collect)
     .option('--actor <id>', 'actor id, email or name (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--ip <addresses>', 'IP addresses', collect)
+    .option('--location <place>', 'country or city (any case; repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('-q, --q <query>', 'the query language: qualifiers (action:, actor:, ip:, country:, time:>-7d, …), -exclusions and free text')
     .option('-n, --limit <n>', 'how many events (newest first)', (v) => Number.parseInt(v, 10), 20)
     .option('--sort-order <order>', 'desc (newest first) or asc')

@@ -120,6 +120,10 @@ function whereOf(filter: EventFilter, p: Params): string[] | undefined {
     && add(filter.actors, (v) => anyText('e.actor_id', v))
     && add(filter.countries, (v) => anyText('lower(e.country COLLATE "C")', v, true))
     && add(filter.cities, (v) => anyText('lower(e.city COLLATE "C")', v, true))
+    && add(filter.locations, (v) => {
+      const country = anyText('lower(e.country COLLATE "C")', v, true);
+      return country && `(${country} OR ${anyText('lower(e.city COLLATE "C")', v, true)})`;
+    })
     && add(filter.outcomes, (v) => `e.outcome = ANY(${p.add(v.map((o) => OUTCOME_CODE[o]))}::smallint[])`)
     // One address is an equality (in time order along the index), a block a range.
     && add(filter.ips, (ranges) => `(${ranges.map((r) => (Buffer.from(r.lo).equals(r.hi)
