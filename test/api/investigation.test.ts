@@ -206,14 +206,30 @@ describe('the query language over HTTP', () => {
     const words = ['action:', 'actor:', 'ip:', 'time:', 'context:', 'product:', 'category:', '-', '"', 'NEAR(', 'OR', '..', '*',
       'time:>=9999', 'time:>-999999w', 'time:0001', 'entity:', '::ffff:'];
     await fc.assert(fc.asyncProperty(
-      fc.array(fc.oneof(fc.string({ unit: fc.constantFrom(...chars), maxLength: 12 }), fc.constantFrom(...words)), { maxLength: 8 }).map((p) => p.join('')),
+      // Hostile fragments, and any ASCII at all (control characters included).
+      fc.array(fc.oneof(fc.string({ unit: fc.constantFrom(...chars), maxLength: 12 }), fc.constantFrom(...words),
+        fc.string({ unit: 'binary-ascii', maxLength: 12 })), { maxLength: 8 }).map((p) => p.join('')),
       async (q) => {
-        for (const path of ['/v1/orgs/acme/events', '/v1/orgs/acme/events/facets', '/v1/orgs/acme/events/histogram', '/admin/v1/orgs/acme/events-stream']) {
+        for (const path of ['/v1/orgs/acme/events', '/v1/orgs/acme/events/facets', '/v1/orgs/acme/events/histogram', '/admin/v1/orgs/acme/events-stream', '/admin/v1/orgs/acme/events']) {
           const res = await t.app.inject({ method: 'GET', url: `${path}?q=${encodeURIComponent(q)}`, headers: bearer(reader) });
           assert.ok(res.statusCode === 200 || res.statusCode === 400, `${path} q=${JSON.stringify(q)}: ${res.statusCode} ${res.body}`);
           if (res.statusCode === 400) assert.ok(['ANN_ERR_QUERY_SYNTAX', 'ANN_ERR_QUERY_INVALID', 'ANN_ERR_REQUEST_INVALID'].includes(res.json().code), res.body);
         }
       },
     ), { numRuns: 250 });
+  });
+
+  test('no value of any search parameter, however odd, is ever a 5xx', async () => {
+    const params = ['from', 'to', 'action', 'category', 'product', 'actor', 'ip', 'location', 'limit', 'cursor', 'sortOrder'];
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.tuple(fc.constantFrom(...params), fc.string({ unit: 'binary-ascii', maxLength: 30 })), { minLength: 1, maxLength: 4 }),
+      async (pairs) => {
+        const search = new URLSearchParams(pairs).toString();
+        for (const path of ['/v1/orgs/acme/events', '/admin/v1/orgs/acme/events', '/v1/orgs/acme/events/facets', '/v1/orgs/acme/entities/u-ana/events']) {
+          const res = await t.app.inject({ method: 'GET', url: `${path}?${search}`, headers: bearer(reader) });
+          assert.ok(res.statusCode === 200 || res.statusCode === 400, `${path}?${search}: ${res.statusCode} ${res.body}`);
+        }
+      },
+    ), { numRuns: 150 });
   });
 });
