@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { fromEnvelope, verifyEventProof, verifyExport, type ProofFile } from '../../integrity/export-bundle.js';
@@ -65,11 +65,15 @@ export function verifyCommand(): Command {
         return;
       }
       if (opts.export) {
-        const lines = createInterface({ input: createReadStream(opts.export, 'utf8'), crlfDelay: Infinity });
+        // The bar counts the file's bytes as they are read (how many events it holds is known only at its end).
+        const input = createReadStream(opts.export);
+        const bar = progress(`verify ${opts.export} (bytes)`, statSync(opts.export).size);
+        input.on('data', (chunk) => bar.increment(chunk.length));
+        const lines = createInterface({ input, crlfDelay: Infinity });
         const result = await verifyExport(lines, {
           checkpoint: opts.checkpoint ? text(opts.checkpoint) : undefined, verifiers: keysFrom(opts.key), parseVerifier: parseVerifierKey,
           org: opts.org,
-        });
+        }).finally(() => bar.stop());
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           if (result.keysFromBundle) process.stderr.write('note: no --key given: trusting the keys inside the bundle; compare their ids with the ones you keep\n');
