@@ -29,9 +29,6 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
     return503OnClosing: true,
   });
 
-  // Bodies are JSON or NDJSON; Fastify's built-in text/plain parser would let any text through to be refused as a
-  // malformed event rather than as the wrong media type.
-  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     const items: unknown[] = [];
     const lines = (body as string).split('\n');

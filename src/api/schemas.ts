@@ -16,7 +16,7 @@ const List = (description: string) => Type.Optional(Type.Array(Type.String({ max
 const Q = Type.Optional(Type.String({
   maxLength: 512,
   description: 'The query language: qualifiers (action:, category:, product:, operation:, actor:, ip:, country:, city:, '
-    + 'context:, container:, entity:, outcome:, time:), -qualifier:value to exclude, and free text (words and "quoted '
+    + 'location:, context:, container:, entity:, outcome:, time:), -qualifier:value to exclude, and free text (words and "quoted '
     + 'phrases"), e.g. `actor:ana@acme.example -action:jira_user_actions.* time:>-7d "SAML configuration"`',
 }));
 
@@ -67,8 +67,6 @@ export const EventStreamQuery = Type.Object({
       + 'to be committed (by any Annals node) before answering; default 0',
   })),
 }, { additionalProperties: false });
-
-export const AtlassianEventStreamQuery = Type.Object({ ...EventStreamQuery.properties, q: Term }, { additionalProperties: false });
 
 export const FacetQuery = Type.Object({
   ...Narrowing,

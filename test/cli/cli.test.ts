@@ -107,6 +107,9 @@ describe('annals CLI', () => {
     const stored = annals('ingest', one, '--org', 'keyed');
     assert.equal(stored.code, 0, stored.err);
     assert.match(stored.out, /stored 1 events/);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, JSON.stringify(event(), null, 2).replace(/\n}$/, ',\n}'));
+    assert.match(annals('ingest', broken, '--org', 'keyed').err, /the file is not valid JSON/);
     // The second batch's last event reuses the first event's key for another event: refused before the first batch
     // is written.
     const twice = join(dir, 'twice.ndjson');
@@ -136,6 +139,8 @@ describe('annals CLI', () => {
     const lines = table.out.trim().split('\n');
     assert.match(lines[0], /^TIME\s+ACTION\s+ACTOR\s+IP\s+OUTCOME\s+CONTEXT$/);
     assert.equal(lines.length, 6);
+    assert.equal(JSON.parse(annals('query', '--org', 'ing', '--format', 'json', '--location', 'KYIV').out).length, 5);
+    assert.equal(JSON.parse(annals('query', '--org', 'ing', '--format', 'json', '--location', 'berlin').out).length, 0);
     const json = JSON.parse(annals('query', '--org', 'ing', '--format', 'json', '--actor', 'one@x.example').out);
     assert.equal(json.length, 1);
     assert.equal(json[0].type, 'events');

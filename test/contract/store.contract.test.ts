@@ -687,6 +687,8 @@ for (const s of STORES) {
         const places: (Draft['location'] | undefined)[] = [
           { ip: '10.0.0.1', city: 'Kyiv', countryName: 'Ukraine' }, { ip: '10.0.0.2', city: 'Berlin', countryName: 'Germany' },
           { ip: '2001:db8::1', city: 'Kyiv', countryName: 'Ukraine' }, { ip: '192.0.2.7' }, undefined,
+          // A city without a country, a country without a city, and a name that is a city here and a country there.
+          { city: 'Luxembourg' }, { countryName: 'Luxembourg' }, { ip: '10.0.0.3', countryName: 'France' },
         ];
         const entities = [
           { id: 'u-bob', type: 'users' }, { id: 'g-7', type: 'groups' }, { id: 'WEB-21', type: 'issues' }, { id: 'g-8', type: 'groups' },
@@ -760,7 +762,8 @@ for (const s of STORES) {
           ['country excluded', () => ({ countries: { none: ['ukraine'] } })],
           ['city', () => ({ cities: { any: ['berlin', 'Kyiv'] } })],
           ['location: a country or a city, any case', () => ({ locations: { any: ['UKRAINE', 'berlin'] } })],
-          ['location excluded (events without one stay in)', () => ({ locations: { none: ['kyiv', 'germany'] } })],
+          ['location: a city here, a country there', () => ({ locations: { any: ['LUXEMBOURG'] } })],
+          ['location excluded (events without one stay in)', () => ({ locations: { none: ['kyiv', 'germany', 'luxembourg'] } })],
           ['failures', () => ({ outcomes: { any: ['failure'] } })],
           ['successes', () => ({ outcomes: { any: ['success'] } })],
           ['context by id', () => ({ contexts: { any: [{ id: 'g-7' }] } })],

@@ -107,7 +107,7 @@ describe('annals migrate: the embedded store into PostgreSQL', { skip: !reachabl
     writeFileSync(join(dir, 'retry.ndjson'), JSON.stringify(event({ idempotencyKey: 'retry-me' })));
     const retried = run(['--data-dir', data, '--database-url', url, 'ingest', '--org', 'beta', join(dir, 'retry.ndjson')]);
     assert.notEqual(retried.status, 0, 'same key, other content: refused');
-    assert.match(retried.stderr, /idempotency key 'retry-me' was already used/);
+    assert.match(retried.stderr, /idempotency key 'retry-me' is also used by an event already stored/);
   });
 
   test('a target that is no longer a copy of the source is refused, and nothing more is written to it', async () => {

@@ -8,7 +8,7 @@ import { EventInputSchema } from '../../ingest/event-schema.js';
 import { joinedBody } from '../joined-body.js';
 import { type Coverage, type EventQuery, type EventQueryPage, type Facet, FACETS, type Interval } from '../../query/query-service.js';
 import {
-  AroundQuery, AtlassianEventSearchQuery, AtlassianEventStreamQuery, EntityParams, EventParams, EventSearchQuery, EventStreamQuery,
+  AroundQuery, AtlassianEventSearchQuery, EntityParams, EventParams, EventSearchQuery, EventStreamQuery,
   FacetQuery, HistogramQuery, Ok, OrgParams, Problem, TimelineQuery,
 } from '../schemas.js';
 
@@ -36,47 +36,20 @@ function pageUrl(request: FastifyRequest, cursor: string): string {
 }
 
 export function eventRoutes(app: FastifyInstance, annals: Annals): void {
-  app.post('/v1/orgs/:orgId/events', {
-    config: { scope: 'write:events' },
-    schema: {
-      tags: ['events'],
-      summary: 'Record events: one JSON event, a JSON array, or NDJSON (one event per line); a batch is all-or-nothing',
-      params: OrgParams,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key never stores twice' })) }),
-      body: Type.Union([EventInputSchema, Type.Array(EventInputSchema)]),
-      response: {
-        200: Ok('Every event was a retry of one already stored'), 201: Ok('Stored: ids, sequence numbers, processedAt'),
-        400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 415: Problem, 422: Problem,
-      },
-    },
-    // The schemas above document the route; the ingest service validates the body (per item, naming the item's
-    // index) and the Idempotency-Key, and the auth hook has already checked orgId.
-    validatorCompiler: () => () => true,
-  }, async (request, reply) => {
-    const { orgId } = request.params as { orgId: string };
-    const body = request.body;
-    if (body === null || typeof body !== 'object') {
-      throw new AnnalsError('ANN_ERR_EVENT_INVALID', 'the body must be an event object or an array of events', { pointer: '' });
-    }
-    const single = !Array.isArray(body);
-    const items = single ? [body] : (body as unknown[]);
-    const header = request.headers['idempotency-key'];
-    const appended = await annals.ingest.ingest(orgId, items, {
-      single,
-      idempotencyKey: Array.isArray(header) ? header[0] : header,
-    });
-    const base = `${origin(request)}/v1/orgs/${encodeURIComponent(orgId)}/events/`;
-    const stored = appended.filter((e) => !e.duplicate).length;
-    return reply.code(stored > 0 ? 201 : 200).send({
-      data: appended.map((e) => ({ ...e, links: { self: base + e.id } })),
-      meta: { stored, duplicates: appended.length - stored },
-    });
+  // Events come as JSON or NDJSON. In a scope of its own, this route drops Fastify's built-in text/plain parser,
+  // which would let any text through to be refused as a malformed event rather than as the wrong media type.
+  app.register(async (scope) => {
+    scope.removeContentTypeParser('text/plain');
+    ingestRoute(scope, annals);
   });
 
   for (const prefix of READ_PREFIXES) {
     const atlassian = prefix.startsWith('/admin');
     const tags = [atlassian ? 'atlassian-compatible' : 'events'];
-    /** On the Atlassian paths, `q` is that API's single search term (literal text), not the query language. */
+    /**
+     * On the Atlassian search path, `q` is that API's single search term (literal text), not the query language.
+     * (Their events-stream has no `q`: there it is Annals' own, the query language, on both paths.)
+     */
     const read = <T extends EventQuery>(query: T): T => {
       if (!atlassian || query.q === undefined) return query;
       const { q, ...rest } = query;
@@ -104,12 +77,12 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
         summary: 'Poll events in processing order (oldest first); a non-empty page always has meta.next, which keeps '
           + 'working after the last page: call it again later for the events that arrived since',
         params: OrgParams,
-        querystring: atlassian ? AtlassianEventStreamQuery : EventStreamQuery,
+        querystring: EventStreamQuery,
         response: { 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
-      const { wait, ...query } = read(request.query as EventQuery & { wait?: number });
+      const { wait, ...query } = request.query as EventQuery & { wait?: number };
       const page = await annals.query.stream(orgId, query, (wait ?? 0) * 1000);
       return pageBody(request, reply, prefix, orgId, page);
     });
@@ -183,9 +156,51 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
   });
 }
 
+/** POST /v1/orgs/:orgId/events. */
+function ingestRoute(app: FastifyInstance, annals: Annals): void {
+  app.post('/v1/orgs/:orgId/events', {
+    config: { scope: 'write:events' },
+    schema: {
+      tags: ['events'],
+      summary: 'Record events: one JSON event, a JSON array, or NDJSON (one event per line); a batch is all-or-nothing',
+      params: OrgParams,
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key never stores twice' })) }),
+      body: Type.Union([EventInputSchema, Type.Array(EventInputSchema)]),
+      response: {
+        200: Ok('Every event was a retry of one already stored'), 201: Ok('Stored: ids, sequence numbers, processedAt'),
+        400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 415: Problem, 422: Problem,
+      },
+    },
+    // The schemas above document the route; the ingest service validates the body (per item, naming the item's
+    // index) and the Idempotency-Key, and the auth hook has already checked orgId.
+    validatorCompiler: () => () => true,
+  }, async (request, reply) => {
+    const { orgId } = request.params as { orgId: string };
+    const body = request.body;
+    if (body === null || typeof body !== 'object') {
+      throw new AnnalsError('ANN_ERR_EVENT_INVALID', 'the body must be an event object or an array of events', { pointer: '' });
+    }
+    const single = !Array.isArray(body);
+    const items = single ? [body] : (body as unknown[]);
+    const header = request.headers['idempotency-key'];
+    const appended = await annals.ingest.ingest(orgId, items, {
+      single,
+      idempotencyKey: Array.isArray(header) ? header[0] : header,
+    });
+    const base = `${origin(request)}/v1/orgs/${encodeURIComponent(orgId)}/events/`;
+    const stored = appended.filter((e) => !e.duplicate).length;
+    return reply.code(stored > 0 ? 201 : 200).send({
+      data: appended.map((e) => ({ ...e, links: { self: base + e.id } })),
+      meta: { stored, duplicates: appended.length - stored },
+    });
+  });
+}
+
 /** The request's narrowing parameters, with comma-separated lists split. */
 function narrowing(q: EventQuery): EventQuery {
-  return { ...q, action: list(q.action), category: list(q.category), product: list(q.product), ip: list(q.ip), actor: q.actor };
+  // Actors and places may hold commas: repeated parameters only.
+  const whole = (values: string[] | undefined) => values?.filter((v) => v.trim() !== '');
+  return { ...q, action: list(q.action), category: list(q.category), product: list(q.product), ip: list(q.ip), actor: whole(q.actor), location: whole(q.location) };
 }
 
 /**

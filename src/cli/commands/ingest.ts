@@ -28,9 +28,8 @@ async function* batches(file: string): AsyncGenerator<unknown[]> {
       item = parseJson(line, `line ${n}`);
     } catch (error) {
       // Not NDJSON from its first line on: it may be one event written over several lines.
-      const one = events === 1 ? oneObject(file) : undefined;
-      if (one === undefined) throw error;
-      yield [one];
+      if (events !== 1 || !line.trimStart().startsWith('{')) throw error;
+      yield [oneEvent(file, error as AnnalsError)];
       return;
     }
     batch.push(item);
@@ -43,14 +42,26 @@ async function* batches(file: string): AsyncGenerator<unknown[]> {
   if (events === 0) throw new AnnalsError('ANN_ERR_EVENT_BATCH_EMPTY', 'the file holds no events');
 }
 
-/** The file's content when the whole of it is one JSON object, else undefined. */
-function oneObject(file: string): object | undefined {
+/** Most bytes a file of one event, written over several lines, may have (an event is at most 64 KiB as JSON). */
+const ONE_EVENT_BYTES = 1 << 20;
+
+/**
+ * The event a file holds when the whole of it is one JSON object. `lineError` is what reading it as NDJSON said: the
+ * answer when the file is too large to be one event, or when its first line alone is not just `{` (then it looked
+ * like NDJSON).
+ */
+function oneEvent(file: string, lineError: AnnalsError): object {
+  if (statSync(file).size > ONE_EVENT_BYTES) throw lineError;
+  const text = readFileSync(file, 'utf8');
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined;
+    value = JSON.parse(text);
+  } catch (error) {
+    if (text.trimStart().split('\n', 1)[0].trim() !== '{') throw lineError;
+    throw new AnnalsError('ANN_ERR_REQUEST_MALFORMED_JSON', `the file is not valid JSON: ${(error as Error).message}`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw lineError;
+  return value;
 }
 
 /** The first non-blank character of a file, read from its first 4 KiB. */
@@ -84,15 +95,17 @@ function inFile(error: unknown, first: number): unknown {
  * Two passes. The first validates every event and checks every idempotency key, against the rest of the file and
  * against the store: nothing is written if any event is bad or reuses a key for other content. The second stores
  * the events in batches of 1000, each all-or-nothing. Only what the first pass cannot see (a producer storing a
- * conflicting key in between, a full disk) can stop the second midway; the error then says how far it got.
+ * conflicting key in between, a full disk, the file changed) can stop the second midway; the error then says how
+ * far it got. Memory: the first pass keeps about a hundred bytes per idempotency key of the file.
  */
 export async function ingestFile(annals: Annals, org: string, file: string): Promise<{ stored: number; duplicates: number }> {
   if (!(await annals.store.getOrg(org))) {
     throw new AnnalsError('ANN_ERR_ORG_NOT_FOUND', `organization '${org}' does not exist (create it with: annals orgs create ${org})`);
   }
   let total = 0;
-  /** Each idempotency key of the file: the first event (1-based) that has it, and its fingerprint. */
-  const keys = new Map<string, { event: number; fingerprint: Buffer }>();
+  /** Each idempotency key of the file: the first event (1-based) that has it, and 64 bits of its fingerprint. */
+  const keys = new Map<string, { event: number; fingerprint: string }>();
+  const short = (fingerprint: Uint8Array) => Buffer.from(fingerprint.buffer, fingerprint.byteOffset, 8).toString('hex');
   for await (const batch of batches(file)) {
     let pending;
     try {
@@ -100,41 +113,41 @@ export async function ingestFile(annals: Annals, org: string, file: string): Pro
     } catch (error) {
       throw inFile(error, total);
     }
+    const fresh: string[] = [];
     pending.forEach((p, i) => {
       if (p.idempotencyKey === undefined || p.fingerprint === undefined) return;
-      const fingerprint = Buffer.from(p.fingerprint);
+      const fingerprint = short(p.fingerprint);
       const first = keys.get(p.idempotencyKey);
-      if (first === undefined) keys.set(p.idempotencyKey, { event: total + i + 1, fingerprint });
-      else if (!first.fingerprint.equals(fingerprint)) throw conflict(total + i + 1, p.idempotencyKey, `event ${first.event} of the file`);
+      if (first === undefined) {
+        keys.set(p.idempotencyKey, { event: total + i + 1, fingerprint });
+        fresh.push(p.idempotencyKey);
+      } else if (first.fingerprint !== fingerprint) {
+        throw conflict(total + i + 1, p.idempotencyKey, `event ${first.event} of the file`);
+      }
     });
+    for (const [key, stored] of fresh.length === 0 ? [] : await annals.store.fingerprints(org, fresh)) {
+      const mine = keys.get(key)!;
+      if (mine.fingerprint !== short(stored)) throw conflict(mine.event, key, 'an event already stored');
+    }
     total += batch.length;
   }
-  const names = [...keys.keys()];
-  for (let i = 0; i < names.length; i += BATCH) {
-    for (const [key, stored] of await annals.store.fingerprints(org, names.slice(i, i + BATCH))) {
-      const mine = keys.get(key)!;
-      if (!mine.fingerprint.equals(stored)) throw conflict(mine.event, key, 'an event already stored');
-    }
-  }
+  keys.clear();
   const bar = progress(`ingest ${file}`, total);
   let stored = 0;
   let duplicates = 0;
   let done = 0;
   try {
     for await (const batch of batches(file)) {
-      let appended;
-      try {
-        appended = await annals.ingest.ingest(org, batch);
-      } catch (error) {
-        const reason = inFile(error, done);
-        throw new AnnalsError(reason instanceof AnnalsError ? reason.code : 'ANN_ERR_INTERNAL',
-          `${(reason as Error).message} (events 1 to ${done} of the file were stored before this; events ${done + 1} on were not)`,
-          { ...(reason instanceof AnnalsError ? reason.details : {}), storedEvents: done });
-      }
+      const appended = await annals.ingest.ingest(org, batch);
       for (const e of appended) if (e.duplicate) duplicates++; else stored++;
       done += batch.length;
       bar.increment(batch.length);
     }
+  } catch (error) {
+    const reason = inFile(error, done);
+    const sofar = done === 0 ? 'nothing of the file was stored' : `events 1 to ${done} of the file were stored (or were there already); events ${done + 1} on were not`;
+    throw new AnnalsError(reason instanceof AnnalsError ? reason.code : 'ANN_ERR_INTERNAL', `${(reason as Error).message} (${sofar})`,
+      { ...(reason instanceof AnnalsError ? reason.details : {}), storedEvents: done }, { cause: error });
   } finally {
     bar.stop();
   }

@@ -66,8 +66,9 @@ export function verifyCommand(): Command {
       }
       if (opts.export) {
         // The bar counts the file's bytes as they are read (how many events it holds is known only at its end).
+        const size = statSync(opts.export).size;
         const input = createReadStream(opts.export);
-        const bar = progress(`verify ${opts.export} (bytes)`, statSync(opts.export).size);
+        const bar = progress(`verify ${opts.export} (bytes)`, size);
         input.on('data', (chunk) => bar.increment(chunk.length));
         const lines = createInterface({ input, crlfDelay: Infinity });
         const result = await verifyExport(lines, {

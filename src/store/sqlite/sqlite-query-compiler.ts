@@ -325,11 +325,12 @@ export class SqliteQueryCompiler {
     list('actors', 'e.actor_id', f.actors, false);
     list('countries', 'e.country', f.countries, true);
     list('cities', 'e.city', f.cities, true);
-    if (f.locations) {
-      // Both columns compare NOCASE; an event without either has none of the places.
-      const either = (places: readonly string[]) => sql(`(e.country IN (${placeholders(places)}) OR e.city IN (${placeholders(places)}))`, [...places, ...places]);
-      if (f.locations.any?.length) out.push(either(f.locations.any));
-      if (f.locations.none?.length) out.push(join([sql('NOT coalesce('), either(f.locations.none), sql(', 0)')], ''));
+    // A place is a country or a city (both columns compare NOCASE). Excluding one excludes it from both.
+    const places = f.locations?.any;
+    if (places?.length) out.push(sql(`(e.country IN (${placeholders(places)}) OR e.city IN (${placeholders(places)}))`, [...places, ...places]));
+    if (f.locations?.none?.length) {
+      list('countries', 'e.country', { none: f.locations.none }, true);
+      list('cities', 'e.city', { none: f.locations.none }, true);
     }
     if (f.ips) {
       const ranges = (rs: readonly IpRange[]) => join(rs.map((r) => sql('e.ip BETWEEN ? AND ?', [bytes(r.lo), bytes(r.hi)])), ' OR ');
