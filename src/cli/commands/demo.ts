@@ -12,17 +12,26 @@ export interface DemoRun {
   seed?: number;
 }
 
+/** Batches of 1000 demo events kept in flight. */
+const IN_FLIGHT = 6;
+
 /** Creates the org if needed and records `events` demo events in it, through the ingest service. */
 export async function runDemo(annals: Annals, run: DemoRun): Promise<{ stored: number; ms: number }> {
   if (!(await annals.store.getOrg(run.org))) await annals.store.createOrg({ id: run.org, name: `${run.org} (demo)` });
   const started = Date.now();
   const bar = progress(`demo ${run.org}`, run.events);
   let stored = 0;
-  // Several batches in flight let group commit put them in one transaction.
-  const inFlight: Promise<unknown>[] = [];
+  // Several batches in flight (a sliding window) let group commit put them in one transaction and keep the store's
+  // writer busy while the next ones are made and validated.
+  const inFlight = new Set<Promise<void>>();
   for (const batch of demoEvents({ events: run.events, users: run.users, days: run.days, seed: run.seed }, 1000)) {
-    inFlight.push(annals.ingest.ingest(run.org, batch).then((r) => { stored += r.length; bar.increment(r.length); }));
-    if (inFlight.length >= 4) await Promise.all(inFlight.splice(0));
+    const sent: Promise<void> = annals.ingest.ingest(run.org, batch).then((r) => {
+      stored += r.length;
+      bar.increment(r.length);
+      inFlight.delete(sent);
+    });
+    inFlight.add(sent);
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   bar.stop();
