@@ -26,3 +26,8 @@ export async function withAnnals<T>(command: Command, fn: (annals: Annals) => Pr
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
 }
+
+/** A repeatable option whose values may hold commas (names, places). */
+export function repeat(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -46,15 +46,6 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
   for (const prefix of READ_PREFIXES) {
     const atlassian = prefix.startsWith('/admin');
     const tags = [atlassian ? 'atlassian-compatible' : 'events'];
-    /**
-     * On the Atlassian search path, `q` is that API's single search term (literal text), not the query language.
-     * (Their events-stream has no `q`: there it is Annals' own, the query language, on both paths.)
-     */
-    const read = <T extends EventQuery>(query: T): T => {
-      if (!atlassian || query.q === undefined) return query;
-      const { q, ...rest } = query;
-      return { ...rest, term: q } as T;
-    };
     app.get(`${prefix}/events`, {
       config: { scope: 'read:events' },
       schema: {
@@ -66,7 +57,11 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
-      const page = await annals.query.search(orgId, narrowing(read(request.query as EventQuery)));
+      const query = request.query as EventQuery;
+      // On the Atlassian path `q` is that API's single search term (literal text), not the query language. (Their
+      // events-stream has no `q`: there it is Annals' own, the query language, on both paths.)
+      const asked = atlassian && query.q !== undefined ? { ...query, q: undefined, term: query.q } : query;
+      const page = await annals.query.search(orgId, narrowing(asked));
       return pageBody(request, reply, prefix, orgId, page);
     });
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type StoredEvent, toEnvelope } from '../../domain/event.js';
 import type { EventQuery } from '../../query/query-service.js';
-import { collect, withAnnals } from '../context.js';
+import { collect, repeat, withAnnals } from '../context.js';
 
 type QueryOptions = Omit<EventQuery, 'limit' | 'cursor'> & { org: string; limit: number; format: 'table' | 'json' | 'ndjson' };
 
@@ -39,9 +39,9 @@ export function queryCommand(): Command {
     .option('--action <keys>', 'action keys (comma-separated or repeated)', collect)
     .option('--category <names>', 'catalogue categories', collect)
     .option('--product <names>', 'products (jira, confluence, admin, ...)', collect)
-    .option('--actor <id>', 'actor id, email or name (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--actor <id>', 'actor id, email or name (repeatable)', repeat)
     .option('--ip <addresses>', 'IP addresses', collect)
-    .option('--location <place>', 'country or city (any case; repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--location <place>', 'country or city (any case; repeatable)', repeat)
     .option('-q, --q <query>', 'the query language: qualifiers (action:, actor:, ip:, country:, time:>-7d, …), -exclusions and free text')
     .option('-n, --limit <n>', 'how many events (newest first)', (v) => Number.parseInt(v, 10), 20)
     .option('--sort-order <order>', 'desc (newest first) or asc')
