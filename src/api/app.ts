@@ -20,6 +20,11 @@ export interface AppOptions {
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
+function noProto(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new SyntaxError('an object has a __proto__ member, which is not accepted');
+  return value;
+}
+
 export async function buildApp(annals: Annals, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
@@ -27,6 +32,10 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
     // Query strings: `action=a&action=b` and single values both arrive as arrays where the schema says array.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
     return503OnClosing: true,
+    // Path parameters as long as the schemas allow (an entity id may have 256 characters; Fastify's default is 100).
+    routerOptions: { maxParamLength: 512 },
+    // A URL Fastify cannot decode is answered like every other error.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
   });
 
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
@@ -36,7 +45,8 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
       const line = lines[i].trim();
       if (line === '') continue;
       try {
-        items.push(JSON.parse(line));
+        // The same rule as Fastify's JSON bodies: a `__proto__` member is refused (checked only where one may be).
+        items.push(line.includes('__proto__') ? JSON.parse(line, noProto) : JSON.parse(line));
       } catch (error) {
         done(new AnnalsError('ANN_ERR_REQUEST_MALFORMED_JSON', `line ${i + 1} is not valid JSON: ${(error as Error).message}`,
           { line: i + 1 }), undefined);

@@ -80,11 +80,41 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
       }
     }
   }
+  if (errors.length === 0) {
+    // Every string and number of the event, wherever it is: what the leaf's canonical JSON and the stores can keep.
+    const bad = unstorable(event, '');
+    if (bad) errors.push(bad);
+  }
   if (errors.length > 0) fail(index, errors);
   const normalised: EventInput = { ...event, time: new Date(event.time).toISOString() };
   // One spelling per address (RFC 5952; IPv4-mapped IPv6 as IPv4), as the leaf keeps it.
   if (address !== undefined) normalised.location = { ...event.location, ip: formatIp(address) };
   return normalised;
+}
+
+/**
+ * A lone UTF-16 surrogate (with the u flag, a proper pair is one code point and does not match) or a NUL: neither
+ * is text. The stores would keep a lone surrogate in another spelling than the leaf does (searches and `verify
+ * --deep` would then disagree with it), and PostgreSQL keeps no NUL in text or JSON.
+ */
+const NOT_TEXT = /[\p{Cs}\u0000]/u;
+
+/**
+ * The first string or number of `value` (already bounded in depth) that no store can keep as it is: a string with a
+ * lone surrogate or a NUL, a number that is not finite (JSON.parse makes 1e400 Infinity, which JSON cannot write),
+ * in object keys too; undefined when there is none.
+ */
+function unstorable(value: unknown, pointer: string): FieldError | undefined {
+  if (typeof value === 'string') return NOT_TEXT.test(value) ? { pointer: pointer || '/', detail: 'holds a lone UTF-16 surrogate or a NUL character, which are not text' } : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { pointer: pointer || '/', detail: 'is a number too large for JSON to write back' };
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (NOT_TEXT.test(key)) return { pointer: at, detail: 'is a name with a lone UTF-16 surrogate or a NUL character, which are not text' };
+    const bad = unstorable(v, at);
+    if (bad) return bad;
+  }
+  return undefined;
 }
 
 /** Whether `value` nests objects or arrays more than `limit` levels deep; never recurses past limit + 1. */

@@ -42,9 +42,32 @@ function fail(clause: Clause, detail: string, expected: string): never {
 
 /** Places compare case-insensitively in ASCII only (as SQL's NOCASE does): the same folding tells repeats apart. */
 
-/** `*` matches any run of characters; everything else is literal. */
-function pattern(value: string): RegExp {
-  return new RegExp(`^${value.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+/**
+ * Whether `text` matches `glob`, where `*` is any run of characters and everything else is literal. Greedy, going
+ * back only to the last `*`: at most glob × text steps, whatever the pattern. (A regular expression of `.*` runs
+ * backtracks exponentially on a pattern such as `*****!`, and `q` is anyone's input.)
+ */
+export function globMatch(glob: string, text: string): boolean {
+  let g = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      resume = t;
+    } else if (g < glob.length && glob[g] === text[t]) {
+      g++;
+      t++;
+    } else if (star >= 0) {
+      g = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.length && glob[g] === '*') g++;
+  return g === glob.length;
 }
 
 async function actionKeys(field: ActionField, clause: Clause, ctx: PlanContext): Promise<string[]> {
@@ -58,8 +81,7 @@ async function actionKeys(field: ActionField, clause: Clause, ctx: PlanContext):
         if (!('span' in clause.origin) || all.some((a) => a.key === value)) return [value];
         fail(clause, `no action '${value}'`, 'an action key (see /event-actions), or a pattern with * such as jira_user_actions.*');
       }
-      const re = pattern(value);
-      keys = all.filter((a) => re.test(a.key)).map((a) => a.key);
+      keys = all.filter((a) => globMatch(value, a.key)).map((a) => a.key);
       if (keys.length === 0) fail(clause, `no action matches '${value}'`, 'a pattern that matches action keys, such as user_management.*');
       return keys;
     }

@@ -148,6 +148,8 @@ describe('idempotency', () => {
 describe('bad input gets a 4xx problem and writes nothing', () => {
   const cases: [string, () => Promise<any>, number, string, string?][] = [
     ['malformed JSON', () => post('{"time": '), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
+    ['a __proto__ member, in JSON', () => post('{"time":"2026-11-20T10:00:00Z","action":"user_management.created_group","actor":{"id":"u"},"metadata":{"__proto__":{"x":1}}}'), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
+    ['a __proto__ member, in NDJSON', () => post('{"time":"2026-11-20T10:00:00Z","action":"user_management.created_group","actor":{"id":"u"},"metadata":{"__proto__":{"x":1}}}\n', { 'content-type': 'application/x-ndjson' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
     ['malformed NDJSON line', () => post(`${JSON.stringify(event())}\n{oops\n`, { 'content-type': 'application/x-ndjson' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON'],
     ['a wrong content type', () => post('time=now', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE'],
     ['an event sent as text/plain', () => post(JSON.stringify(event()), { 'content-type': 'text/plain' }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE'],
@@ -168,6 +170,10 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
     ['a bad outcome', () => post(event({ outcome: 'maybe' as any })), 400, 'ANN_ERR_EVENT_INVALID', '/outcome'],
     ['a date that does not exist', () => post(event({ time: '2026-02-30T10:00:00Z' })), 400, 'ANN_ERR_EVENT_INVALID', '/time'],
     ['metadata nested 30,000 deep', () => post(`{"time":"2026-11-20T10:00:00Z","action":"user_management.created_group","actor":{"id":"u"},"metadata":{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`), 400, 'ANN_ERR_EVENT_INVALID', '/metadata'],
+    ['a number too large for JSON in metadata', () => post(JSON.stringify(event({ metadata: { n: 1 } })).replace('"n":1', '"n":1e400')), 400, 'ANN_ERR_EVENT_INVALID', '/metadata/n'],
+    ['a lone surrogate in the actor id', () => post(event({ actor: { id: 'u-\ud800' } })), 400, 'ANN_ERR_EVENT_INVALID', '/actor/id'],
+    ['a NUL in the message', () => post(event({ message: { content: 'a\u0000b' } })), 400, 'ANN_ERR_EVENT_INVALID', '/message/content'],
+    ['a lone surrogate in a metadata name, deep down', () => post(event({ metadata: { a: [{ 'k\udfff/x': 1 }] } })), 400, 'ANN_ERR_EVENT_INVALID', '/metadata/a/0/k\udfff~1x'],
     ['too many links on the actor', () => post(event({ actor: { id: 'u', links: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${i}`, 'x'])) } })), 400, 'ANN_ERR_EVENT_INVALID', '/actor/links'],
     ['an unknown org', () => t.app.inject({ method: 'POST', url: '/v1/orgs/nope/events', payload: event(), headers: bearer(t.admin) }), 404, 'ANN_ERR_ORG_NOT_FOUND'],
   ];
@@ -217,6 +223,14 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
       assert.equal(body.parameter, parameter, body.detail);
     });
   }
+
+  test('a path Fastify cannot decode is a problem too; an entity id as long as the schema allows is served', async () => {
+    assertProblem(await get('/v1/orgs/acme/events/%ED%A0%80'), 400, 'ANN_ERR_REQUEST_INVALID');
+    assertProblem(await get('/v1/orgs/acme/events/%'), 400, 'ANN_ERR_REQUEST_INVALID');
+    const long = await get(`/v1/orgs/acme/entities/${'e'.repeat(256)}/events`);
+    assert.equal(long.statusCode, 200, long.body);
+    assertProblem(await get(`/v1/orgs/acme/entities/${'e'.repeat(257)}/events`), 400, 'ANN_ERR_REQUEST_INVALID');
+  });
 
   test('an unknown event id and an unknown route are 404 problems', async () => {
     assertProblem(await get('/v1/orgs/acme/events/0190a3b4-0000-7000-8000-000000000000'), 404, 'ANN_ERR_EVENT_NOT_FOUND');

@@ -1,13 +1,14 @@
 // The query language: the parser (every form, every error and where it points), time values, and the planner that
 // gives values their meaning.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, test } from 'node:test';
 import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
 import { AnnalsError } from '../../src/domain/errors.js';
 import { ipRange } from '../../src/domain/ip.js';
 import type { QueryTerm } from '../../src/domain/query.js';
 import { caret, MAX_TERMS, parseQuery, phraseQuery } from '../../src/query/parser.js';
-import { clausesOf, plan } from '../../src/query/plan.js';
+import { clausesOf, globMatch, plan } from '../../src/query/plan.js';
 import { parseQueryTime, parseTimeParameter } from '../../src/query/time.js';
 import type { EventFilter } from '../../src/store/store.js';
 
@@ -287,6 +288,25 @@ describe('planner', () => {
       (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_INVALID' && e.details.parameter === 'category');
     await assert.rejects(plan(clausesOf(parseQuery('product:nope')), parseQuery('product:nope'), ctx),
       (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_SYNTAX');
+  });
+
+  test('action patterns: * is any run of characters, the rest literal, as a regular expression of .* would say', () => {
+    const reference = (glob: string, text: string) =>
+      new RegExp(`^${glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(text);
+    const chars = fc.string({ unit: fc.constantFrom('a', 'b', '.', '_', '*'), maxLength: 8 });
+    fc.assert(fc.property(chars, fc.string({ unit: fc.constantFrom('a', 'b', '.', '_'), maxLength: 10 }), (glob, text) => {
+      assert.equal(globMatch(glob, text), reference(glob, text), `${JSON.stringify(glob)} ~ ${JSON.stringify(text)}`);
+    }), { numRuns: 3000 });
+  });
+
+  // A pattern of many * before a character that never comes made the regular expression backtrack exponentially
+  // (hours at ten stars), holding the server's one thread; now it is a plain 400 at once.
+  test('a hostile action pattern is refused, not matched for hours', { timeout: 20_000 }, async () => {
+    for (const q of [`action:${'*'.repeat(40)}!`, `action:${'a*'.repeat(200)}!`]) {
+      await assert.rejects(plan(clausesOf(parseQuery(q)), parseQuery(q), ctx), (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_SYNTAX');
+    }
+    await assert.rejects(plan([{ field: 'action', value: `${'*'.repeat(40)}!`, negated: false, origin: { parameter: 'action' } }], undefined, ctx),
+      (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_INVALID');
   });
 
   test('location: is a country or a city; phraseQuery reads nothing as syntax', async () => {
