@@ -42,7 +42,8 @@ export class Tally {
     }
   }
 
-  result(complete: boolean): Aggregates {
+  /** `coveredFrom`: with complete false, how far back the counting got, when that is not the oldest event counted. */
+  result(complete: boolean, coveredFrom?: number): Aggregates {
     const facets: Aggregates['facets'] = {};
     for (const [field, counts] of this.#facets) {
       facets[field] = [...counts].map(([value, count]) => ({ value, count }))
@@ -50,7 +51,8 @@ export class Tally {
     }
     const out: Aggregates = { total: this.#total, facets, complete };
     if (this.#buckets) out.buckets = [...this.#buckets];
-    if (!complete && Number.isFinite(this.#oldest)) out.coveredFrom = this.#oldest;
+    const from = coveredFrom ?? this.#oldest;
+    if (!complete && Number.isFinite(from)) out.coveredFrom = from;
     return out;
   }
 

@@ -128,7 +128,7 @@ describe('sqlite query compiler: the plans it makes', () => {
 /** Every word the compiler may write. */
 const VOCABULARY = new Set([
   'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'EXISTS', 'BETWEEN', 'ORDER', 'BY', 'DESC', 'ASC',
-  'LIMIT', 'UNION', 'ALL', 'DISTINCT', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n', 'day', 'value', 'json_each',
+  'LIMIT', 'OFFSET', 'UNION', 'ALL', 'DISTINCT', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n', 'day', 'value', 'json_each',
   'e', 'x', 'u', 'k', 'events', 'event_entities', 'fts_42', 'body', 'time_ms', 'processed_ms', 'seq', 'action', 'actor_id',
   'country', 'city', 'outcome', 'ip', 'org_no', 'rowid', 'id', 'role', 'type',
   'events_by_org', 'events_by_seq', 'events_by_action', 'events_by_actor', 'events_by_ip', 'events_by_country', 'events_failed',
@@ -153,7 +153,9 @@ function everySql(filter: EventFilter): { text: string; params: unknown[] }[] {
   if (c.hasText) out.push(c.countText({ lo: 1n }, 20_000));
   for (const driver of drivers) {
     for (const columns of ['page', 'aggregate'] as const) {
-      out.push(c.select(driver, { columns, order: 'desc', limit: 101, keys: { lo: 5n, hi: 9n }, seqs: driver.kind === 'seq' ? { lo: 1 } : undefined, days: [1, 2] }));
+      const options = { columns, order: 'desc' as const, limit: 101, keys: { lo: 5n, hi: 9n }, seqs: driver.kind === 'seq' ? { lo: 1 } : undefined, days: [1, 2] };
+      out.push(c.select(driver, options), c.select(driver, { ...options, budget: 40 }), c.budgetEdge(driver, { ...options, budget: 40 }),
+        c.select(driver, { ...options, budget: 40, textSet: true }));
     }
   }
   return out;

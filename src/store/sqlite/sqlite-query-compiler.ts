@@ -89,6 +89,16 @@ export interface CompileOptions {
   seqs?: SeqRange;
   /** The UTC days (days since the epoch) that may hold matching events: what list drivers read. */
   days: readonly number[];
+  /**
+   * Most rows the driver reads (a daily list driver aside): every other condition is checked on those only, so the
+   * answer may hold fewer than `limit` rows although more match further on (see the store's row budget).
+   */
+  budget?: number;
+  /**
+   * Text the driver does not read checked as membership of one set, the full-text matches within `keys`, rather
+   * than by a probe of the full-text index per row: for counts over a window, which read every row of it.
+   */
+  textSet?: boolean;
 }
 
 /**
@@ -221,6 +231,16 @@ export class SqliteQueryCompiler {
   select(driver: Driver, options: CompileOptions): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
     const columns = COLUMNS[options.columns];
+    if (options.budget !== undefined && !(driver.kind === 'list' && driver.daily)) {
+      if (driver.kind === 'list') return this.#listSelect(driver.field, options, options.budget);
+      // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN, whose order SQLite
+      // keeps: the LIMIT stops at a page of matches, and no more than the budget is ever read.
+      const residuals = this.#residuals(options, driver.kind === 'text' ? 'text' : undefined);
+      if (driver.kind === 'text') residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
+      return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [options.budget])),
+        sql(') u CROSS JOIN events e ON e.rowid = u.k'), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
+        sql(' LIMIT ?', [options.limit])], '');
+    }
     switch (driver.kind) {
       case 'time': {
         const where = [sql('e.org_no = ?', [this.#orgNo]), ...keyBounds('e.rowid', options.keys), ...this.#residuals(options, undefined)];
@@ -243,6 +263,49 @@ export class SqliteQueryCompiler {
       case 'list':
         return this.#listSelect(driver.field, options);
     }
+  }
+
+  /**
+   * The time, seq and processing time of the last row a budgeted read through `driver` reads (its `budget`-th key),
+   * if it has that many: where the read stopped, when it returned fewer rows than it was asked for.
+   */
+  budgetEdge(driver: Driver, options: CompileOptions & { budget: number }): Sql {
+    const keys = driver.kind === 'list'
+      ? join([join(this.#orderedArms(driver.field, options, options.budget, []), ' UNION '), sql(` ORDER BY k ${options.order === 'desc' ? 'DESC' : 'ASC'}`)], '')
+      : this.#keys(driver, options, sql(''));
+    return join([sql('SELECT e.time_ms, e.processed_ms, e.seq FROM events e WHERE e.rowid = (SELECT k FROM ('), keys,
+      sql(') LIMIT 1 OFFSET ?)', [options.budget - 1])], '');
+  }
+
+  /** The keys (`k`) the time, seq or text driver reads, in page order, within the options' bounds; `limit` closes it. */
+  #keys(driver: Driver, options: CompileOptions, limit: Sql): Sql {
+    const dir = options.order === 'desc' ? 'DESC' : 'ASC';
+    switch (driver.kind) {
+      case 'time':
+        return join([sql('SELECT e.rowid AS k FROM events e INDEXED BY events_by_org WHERE '),
+          join([sql('e.org_no = ?', [this.#orgNo]), ...keyBounds('e.rowid', options.keys)], ' AND '), sql(` ORDER BY e.rowid ${dir}`), limit], '');
+      case 'seq':
+        return join([sql('SELECT e.rowid AS k FROM events e INDEXED BY events_by_seq WHERE '),
+          join([sql('e.org_no = ?', [this.#orgNo]), ...seqBounds(options.seqs ?? {}), ...keyBounds('e.rowid', options.keys)], ' AND '),
+          sql(` ORDER BY e.seq ${dir}`), limit], '');
+      case 'text': {
+        const fts = this.#fts;
+        return join([sql(`SELECT ${fts}.rowid AS k FROM ${fts} WHERE `),
+          join([sql(`${fts} MATCH ?`, [this.#match(true)]), ...keyBounds(`${fts}.rowid`, options.keys)], ' AND '),
+          sql(` ORDER BY ${fts}.rowid ${dir}`), limit], '');
+      }
+      case 'list':
+        throw new Error('list drivers read their arms (#orderedArms)');
+    }
+  }
+
+  /**
+   * How many text terms reading through `driver` probes the full-text index for on each row (text it does not
+   * drive, unless checked as a set: CompileOptions.textSet).
+   */
+  probedTerms(driver: Driver, options: Pick<CompileOptions, 'textSet'>): number {
+    if (driver.kind === 'text' || options.textSet) return 0;
+    return (this.#filter.text?.all?.length ?? 0) + (this.#filter.text?.none?.length ?? 0);
   }
 
   /**
@@ -358,10 +421,17 @@ export class SqliteQueryCompiler {
       if (f.processed.to !== undefined) out.push(sql('e.processed_ms < ?', [f.processed.to]));
     }
     if (driven !== 'text' && (f.text?.all?.length || f.text?.none?.length)) {
-      // A probe of the org's full-text index for this one row.
-      const probe = `SELECT 1 FROM ${this.#fts} WHERE ${this.#fts} MATCH ? AND rowid = e.rowid`;
-      if (f.text.all?.length) out.push(sql(`EXISTS (${probe})`, [this.#match(false)]));
-      else out.push(sql(`NOT EXISTS (${probe})`, [ftsTerms(f.text.none!, ' OR ')]));
+      const fts = this.#fts;
+      const match = f.text.all?.length ? this.#match(false) : ftsTerms(f.text.none!, ' OR ');
+      const yes = f.text.all?.length ? '' : 'NOT ';
+      if (options.textSet) {
+        // The matches within the window, once (SQLite keeps them as a set), instead of a probe per row.
+        const within = [sql(`${fts} MATCH ?`, [match]), ...keyBounds(`${fts}.rowid`, options.keys)];
+        out.push(join([sql(`e.rowid ${yes}IN (SELECT ${fts}.rowid FROM ${fts} WHERE `), join(within, ' AND '), sql(')')], ''));
+      } else {
+        // A probe of the org's full-text index for this one row.
+        out.push(sql(`${yes}EXISTS (SELECT 1 FROM ${fts} WHERE ${fts} MATCH ? AND rowid = e.rowid)`, [match]));
+      }
     }
     return out;
   }

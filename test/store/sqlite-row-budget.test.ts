@@ -1,0 +1,141 @@
+// The embedded store's row budget (ROW_BUDGET in sqlite-store.ts): a page reads at most that many rows through its
+// driver, so a query whose other conditions reject nearly every row cannot make one request read the whole org.
+// Here the budget is a handful of rows: pages come short, and walking their cursors must still give exactly what a
+// brute-force filter gives, in order, for every driver; facets and histograms stop early and say so.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openAnnals } from '../../src/annals.js';
+import { builtInAction } from '../../src/catalogue/catalogue.js';
+import { demoEvents } from '../../src/demo/demo-events.js';
+import type { StoredEvent } from '../../src/domain/event.js';
+import { ipRange, type IpRange } from '../../src/domain/ip.js';
+import { searchText } from '../../src/domain/search-text.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { EventFilter, PageKey, PageRequest } from '../../src/store/store.js';
+import { actorAliases, matchesFilter, modelAggregates, sortEvents } from '../support/filter-model.js';
+
+const BUDGET = 7;
+let dir: string;
+let store: SqliteStore;
+let all: StoredEvent[] = [];
+const texts = new Map<string, string>();
+let aliases: Map<string, Set<string>>;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'annals-budget-'));
+  const annals = await openAnnals({ dataDir: dir });
+  await annals.store.createOrg({ id: 'o', name: 'o' });
+  // A fixed end: the demo's rhythm follows the time of day, and these events must not change with it.
+  for (const batch of demoEvents({ events: 400, users: 12, days: 3, seed: 5, end: Date.UTC(2026, 10, 20, 12) }, 100)) await annals.ingest.ingest('o', batch);
+  all = [];
+  for (let page = await annals.store.queryEvents('o', {}, { limit: 1000, order: 'asc', by: 'processed' }); ;) {
+    all.push(...page.events);
+    if (!page.next) break;
+    page = await annals.store.queryEvents('o', {}, { limit: 1000, order: 'asc', by: 'processed', after: page.next });
+  }
+  await annals.close();
+  assert.equal(all.length, 400);
+  for (const e of all) texts.set(e.id, searchText(e, builtInAction(e.action)!));
+  aliases = actorAliases(all);
+  store = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: BUDGET });
+});
+after(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const NAMES = [
+  'time driver, a rare city', 'time driver, failures only in a city', 'time driver, excluding the commonest word (a probe per row)',
+  'a list driver, the busiest actor, with a rare action', 'a list driver, two actors, with a city',
+  'a list driver, an address block, not the busiest actor', 'an entity, with a word', 'the text driver, with a rare city',
+  'field tokens, two actors and the commonest actions, excluding failures', 'no filter',
+];
+
+const range = (cidr: string) => ipRange(cidr) as IpRange;
+const most = <T>(values: T[]) => [...values.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1), new Map<T, number>())].sort((a, b) => b[1] - a[1]).map(([v]) => v);
+
+/** Filters for each driver, each rejecting most rows its driver reads (made once the events are stored). */
+function filters(): [string, EventFilter][] {
+  if (all.length === 0) return NAMES.map((n) => [n, {}]);
+  const actors = most(all.map((e) => e.actor.id));
+  const actions = most(all.map((e) => e.action));
+  const cities = most(all.map((e) => e.location?.city).filter((c): c is string => typeof c === 'string'));
+  const ip = all.find((e) => e.location?.ip)!.location!.ip!;
+  const word = most(all.flatMap((e) => texts.get(e.id)!.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length > 3))[0];
+  const context = all.find((e) => e.context.length > 0)!.context[0];
+  return [
+    ['time driver, a rare city', { cities: { any: [cities[cities.length - 1]] } }],
+    ['time driver, failures only in a city', { outcomes: { any: ['failure'] }, cities: { any: [cities[0]] } }],
+    ['time driver, excluding the commonest word (a probe per row)', { text: { none: [word] } }],
+    ['a list driver, the busiest actor, with a rare action', { actors: { any: [actors[0]] }, actions: { any: [actions[actions.length - 1], actions[actions.length - 2]] } }],
+    ['a list driver, two actors, with a city', { actors: { any: [actors[0], actors[1]] }, cities: { any: [cities[0]] } }],
+    ['a list driver, an address block, not the busiest actor', { ips: { any: [range(`${ip.split('.').slice(0, 2).join('.')}.0.0/16`)] }, actors: { none: [actors[0]] } }],
+    ['an entity, with a word', { entities: { any: [{ id: context.id }] }, text: { all: [word] } }],
+    ['the text driver, with a rare city', { text: { all: [word] }, cities: { any: [cities[cities.length - 2]] } }],
+    ['field tokens, two actors and the commonest actions, excluding failures', { actors: { any: actors.slice(0, 2) }, actions: { any: actions.slice(0, 3) }, outcomes: { none: ['failure'] } }],
+    ['no filter', {}],
+  ];
+}
+
+async function walk(filter: EventFilter, request: Omit<PageRequest, 'after'>): Promise<{ seqs: number[]; pages: number; short: number }> {
+  const seqs: number[] = [];
+  let after: PageKey | undefined;
+  let pages = 0;
+  let short = 0;
+  for (;;) {
+    const page = await store.queryEvents('o', filter, { ...request, after });
+    pages++;
+    assert.ok(page.events.length <= request.limit);
+    seqs.push(...page.events.map((e) => e.seq));
+    if (!page.next) break;
+    if (page.events.length < request.limit) short++;
+    after = page.next;
+    assert.ok(pages < 2000, 'the walk ends');
+  }
+  return { seqs, pages, short };
+}
+
+describe('the row budget (a page reads at most a few rows through its driver)', () => {
+  NAMES.forEach((name, i) => {
+    test(`${name}: walking the cursors gives every match once, in order, in both orders and sort columns`, async () => {
+      const [made, filter] = filters()[i];
+      assert.equal(made, name);
+      let cut = 0;
+      for (const by of ['time', 'processed'] as const) {
+        for (const order of ['desc', 'asc'] as const) {
+          for (const limit of [1, 5, 100]) {
+            const want = sortEvents(all.filter((e) => matchesFilter(e, texts.get(e.id)!, filter, aliases)), by, order).map((e) => e.seq);
+            const got = await walk(filter, { limit, order, by });
+            assert.deepEqual(got.seqs, want, `${by} ${order} limit ${limit}`);
+            cut += got.short;
+          }
+        }
+      }
+      if (Object.keys(filter).length > 0) assert.ok(cut > 0, 'some pages were cut short by the budget');
+    });
+  });
+
+  test('facets and histograms stop at the budget and say how far back they counted', async () => {
+    const [, filter] = filters()[0];
+    const counted = await store.aggregate('o', filter, { facets: ['action'], scanLimit: 100_000 });
+    assert.equal(counted.complete, false);
+    assert.equal(typeof counted.coveredFrom, 'number');
+    const newest = sortEvents(all, 'time', 'desc');
+    const covered = newest.filter((e) => Date.parse(e.time) >= counted.coveredFrom!);
+    // The budget's rows are the newest: what was counted is what matches among them.
+    const want = modelAggregates(newest.slice(0, BUDGET).filter((e) => matchesFilter(e, texts.get(e.id)!, filter, aliases)));
+    assert.equal(counted.total, want.total);
+    assert.ok(covered.length >= BUDGET);
+    const histogram = await store.aggregate('o', filter, { facets: [], bounds: [0, Date.now() + 86_400_000], scanLimit: 100_000 });
+    assert.deepEqual([histogram.complete, histogram.total, histogram.coveredFrom], [false, want.total, counted.coveredFrom]);
+    // A driver with fewer rows than the budget counts them all (the rarest action's index range).
+    const rarest = most(all.map((e) => e.action)).at(-1)!;
+    const few = all.filter((e) => e.action === rarest);
+    assert.ok(few.length < BUDGET);
+    const whole = await store.aggregate('o', { actions: { any: [rarest] } }, { facets: ['actor'], scanLimit: 100_000 });
+    assert.deepEqual([whole.complete, whole.total], [true, few.length]);
+  });
+});
