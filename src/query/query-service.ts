@@ -329,9 +329,11 @@ export class QueryService {
       const flipped = order === 'desc' ? 'asc' : 'desc';
       const page = await this.#store.queryLeaves(org, filter, { limit, order: flipped, by, after: cursor.key });
       const leaves = page.leaves.reverse();
+      // Further back resumes where the store stopped reading: after the page's first event, or, when the store's
+      // row budget cut the read short, after the last row it read (the page may then be empty).
       return new EventQueryPage(leaves, limit,
         leaves.length > 0 ? this.#encode(leaves[leaves.length - 1], order, by, 'next') : undefined,
-        page.next && leaves.length > 0 ? this.#encode(leaves[0], order, by, 'prev') : undefined);
+        page.next ? this.#cursors.encode({ key: page.next, order, by, dir: 'prev' }) : undefined);
     }
     const request: PageRequest = { limit, order, by, after: cursor?.key };
     const page = await this.#store.queryLeaves(org, filter, request);

@@ -13,6 +13,9 @@ import { demoEvents } from '../../src/demo/demo-events.js';
 import type { StoredEvent } from '../../src/domain/event.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
 import { searchText } from '../../src/domain/search-text.js';
+import { ActionRegistry } from '../../src/catalogue/registry.js';
+import { CursorCodec } from '../../src/query/cursor.js';
+import { QueryService } from '../../src/query/query-service.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { EventFilter, PageKey, PageRequest } from '../../src/store/store.js';
 import { actorAliases, matchesFilter, modelAggregates, sortEvents } from '../support/filter-model.js';
@@ -116,6 +119,34 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
       }
       if (Object.keys(filter).length > 0) assert.ok(cut > 0, 'some pages were cut short by the budget');
     });
+  });
+
+  test('through the query service: next cursors walk forward, prev cursors walk back, over pages cut short', async () => {
+    const query = new QueryService(store, new ActionRegistry(store), new CursorCodec(Buffer.alloc(32, 7)));
+    // A city of a few events: most pages are cut short, some hold matches.
+    const cities = most(all.map((e) => e.location?.city).filter((c): c is string => typeof c === 'string'));
+    const city = cities.find((c) => { const n = all.filter((e) => e.location?.city === c).length; return n >= 4 && n <= 40; })!;
+    const filter: EventFilter = { cities: { any: [city] } };
+    const want = sortEvents(all.filter((e) => matchesFilter(e, texts.get(e.id)!, filter, aliases)), 'time', 'desc').map((e) => e.seq);
+    const forward: number[] = [];
+    let page = await query.search('o', { q: `city:"${city}"`, limit: 2 });
+    const pages = [page];
+    for (;;) {
+      forward.push(...page.events.map((e) => e.seq));
+      if (!page.next) break;
+      page = await query.search('o', { q: `city:"${city}"`, limit: 2, cursor: page.next });
+      pages.push(page);
+    }
+    assert.deepEqual(forward, want);
+    // From the last page that has events, back to the start through prev cursors.
+    const last = pages.filter((p) => p.events.length > 0).at(-1)!;
+    const backward: number[] = [...last.events.map((e) => e.seq)].reverse();
+    for (let cursor = last.prev; cursor !== undefined;) {
+      const back = await query.search('o', { q: `city:"${city}"`, limit: 2, cursor });
+      backward.push(...back.events.map((e) => e.seq).reverse());
+      cursor = back.prev;
+    }
+    assert.deepEqual(backward.reverse(), want);
   });
 
   test('facets and histograms stop at the budget and say how far back they counted', async () => {
