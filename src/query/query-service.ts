@@ -43,11 +43,14 @@ export class EventQueryPage {
   readonly limit: number;
   next?: string;
   prev?: string;
+  /** The store's row budget cut the page short: more may match past `next`, which resumes after the last row read. */
+  readonly partial: boolean;
   #events: StoredEvent[] | undefined;
 
-  constructor(leaves: readonly string[], limit: number, next?: string, prev?: string) {
+  constructor(leaves: readonly string[], limit: number, next?: string, prev?: string, partial = false) {
     this.leaves = leaves;
     this.limit = limit;
+    this.partial = partial;
     if (next !== undefined) this.next = next;
     if (prev !== undefined) this.prev = prev;
   }
@@ -168,7 +171,8 @@ export class QueryService {
         committed = false;
         const page = await this.#streamOnce(org, query);
         const left = deadline - Date.now();
-        if (page.leaves.length > 0 || left <= 0 || this.#closing) return page;
+        // A page the row budget cut short is still looking, not waiting: it answers at once.
+        if (page.leaves.length > 0 || page.partial || left <= 0 || this.#closing) return page;
         if (committed) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
@@ -330,17 +334,20 @@ export class QueryService {
       const page = await this.#store.queryLeaves(org, filter, { limit, order: flipped, by, after: cursor.key });
       const leaves = page.leaves.reverse();
       // Further back resumes where the store stopped reading: after the page's first event, or, when the store's
-      // row budget cut the read short, after the last row it read (the page may then be empty).
+      // row budget cut the read short, after the last row it read. A page cut to nothing goes forward from there
+      // too (over the rows it read, to the page it came from).
+      const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode({ key: page.next, order, by, dir }) : undefined);
       return new EventQueryPage(leaves, limit,
-        leaves.length > 0 ? this.#encode(leaves[leaves.length - 1], order, by, 'next') : undefined,
-        page.next ? this.#cursors.encode({ key: page.next, order, by, dir: 'prev' }) : undefined);
+        leaves.length > 0 ? this.#encode(leaves[leaves.length - 1], order, by, 'next') : at('next'),
+        at('prev'), leaves.length < limit && page.next !== undefined);
     }
     const request: PageRequest = { limit, order, by, after: cursor?.key };
     const page = await this.#store.queryLeaves(org, filter, request);
     const { leaves } = page;
-    return new EventQueryPage(leaves, limit,
-      page.next ? this.#cursors.encode({ key: page.next, order, by, dir: 'next' }) : undefined,
-      cursor && leaves.length > 0 ? this.#encode(leaves[0], order, by, 'prev') : undefined);
+    const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode({ key: page.next, order, by, dir }) : undefined);
+    // Back from a page cut to nothing: from where the store stopped, over the rows it read, to the page before.
+    const back = leaves.length > 0 ? this.#encode(leaves[0], order, by, 'prev') : at('prev');
+    return new EventQueryPage(leaves, limit, at('next'), cursor ? back : undefined, leaves.length < limit && page.next !== undefined);
   }
 
   #order(query: EventQuery, by: 'time' | 'processed'): 'asc' | 'desc' {

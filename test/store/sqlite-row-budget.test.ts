@@ -147,6 +147,57 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
       cursor = back.prev;
     }
     assert.deepEqual(backward.reverse(), want);
+    // From a page cut to nothing, prev still leads back to the start.
+    const empty = pages.findIndex((p, i) => i > 0 && p.events.length === 0 && p.next !== undefined);
+    assert.ok(empty > 0, 'some page was cut to nothing');
+    const seen = pages.slice(0, empty).flatMap((p) => p.events.map((e) => e.seq));
+    const back: number[] = [];
+    for (let cursor = pages[empty].prev; cursor !== undefined;) {
+      const p = await query.search('o', { q: `city:"${city}"`, limit: 2, cursor });
+      back.unshift(...p.events.map((e) => e.seq));
+      cursor = p.prev;
+    }
+    assert.deepEqual(back, seen);
+  });
+
+  test('a filtered events-stream long poll cut short by the budget answers at once instead of waiting', async () => {
+    const query = new QueryService(store, new ActionRegistry(store), new CursorCodec(Buffer.alloc(32, 7)));
+    const city = most(all.map((e) => e.location?.city).filter((c): c is string => typeof c === 'string')).at(-1)!;
+    const started = Date.now();
+    const page = await query.stream('o', { q: `city:"${city}"`, limit: 5 }, 20_000);
+    assert.equal(page.partial, true);
+    assert.ok(page.next !== undefined);
+    assert.ok(Date.now() - started < 10_000, 'did not wait for the long poll to time out');
+  });
+
+  test('a driver with exactly as many rows as the budget is read whole: no cursor, counts complete', async () => {
+    const counts = all.reduce((m, e) => m.set(e.action, (m.get(e.action) ?? 0) + 1), new Map<string, number>());
+    const [action, n] = [...counts].find(([, c]) => c >= 2 && c <= 20)!;
+    const exact = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: n, writer: 'inline' });
+    try {
+      const page = await exact.queryEvents('o', { actions: { any: [action] } }, { limit: n + 5, order: 'desc', by: 'time' });
+      assert.deepEqual([page.events.length, page.next], [n, undefined]);
+      const counted = await exact.aggregate('o', { actions: { any: [action] } }, { facets: ['actor'], scanLimit: 100_000 });
+      assert.deepEqual([counted.complete, counted.total], [true, n]);
+    } finally {
+      await exact.close();
+    }
+  });
+
+  test('a window counted from rollups stops at the newest ragged end the budget cuts, and says so', async () => {
+    const tiny = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: 1, writer: 'inline' });
+    try {
+      const times = all.map((e) => Date.parse(e.time)).sort((a, b) => a - b);
+      const to = times.at(-1)! + 1;
+      const from = times[0] + 1;
+      const newestHour = to - (to % 3_600_000);
+      assert.ok(times.filter((t) => t >= newestHour).length > 1, 'the newest ragged end holds more than the budget');
+      const counted = await tiny.aggregate('o', { time: { from, to } }, { facets: ['action'], scanLimit: 100_000 });
+      assert.equal(counted.complete, false);
+      assert.ok(counted.coveredFrom! >= newestHour, `covered back to ${new Date(counted.coveredFrom!).toISOString()} only`);
+    } finally {
+      await tiny.close();
+    }
   });
 
   test('facets and histograms stop at the budget and say how far back they counted', async () => {

@@ -2,17 +2,36 @@
 // that no part of the input ever becomes SQL text: every value is a bound parameter.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
 import { ftsAnyOf, ftsDocument, fieldToken } from '../../src/store/sqlite/sqlite-fts.js';
 import { keyAt } from '../../src/store/sqlite/sqlite-keys.js';
 import { chooseDriver, type Driver, needsCounts, SqliteQueryCompiler } from '../../src/store/sqlite/sqlite-query-compiler.js';
+import { createFtsTable } from '../../src/store/sqlite/sqlite-fts.js';
+import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { forEveryPlannedQuery } from '../support/random-queries.js';
 import type { EventFilter } from '../../src/store/store.js';
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 describe('sqlite query compiler: the plans it makes', () => {
+  test('a budgeted read sorts nothing: its ORDER BY is the order its keys come in, so its LIMIT stops it early', () => {
+    const db = new Database(':memory:');
+    for (const m of MIGRATIONS) m.up(db);
+    createFtsTable(db, 1);
+    const c = new SqliteQueryCompiler(1, { cities: { any: ['Oslo'] }, text: { all: ['jira'], none: ['bot'] } });
+    for (const driver of [{ kind: 'time' }, { kind: 'seq' }, { kind: 'text' }] as const) {
+      for (const order of ['desc', 'asc'] as const) {
+        const q = c.select(driver, { columns: 'page', order, limit: 101, keys: { lo: 1n, hi: 2n ** 62n }, seqs: driver.kind === 'seq' ? { lo: 0 } : undefined, days: [1], budget: 1000 });
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${q.text}`).all(...q.params) as { detail: string }[]).map((p) => p.detail).join(' | ');
+        assert.ok(plan.includes('CO-ROUTINE u'), `${driver.kind} ${order}: ${plan}`);
+        assert.ok(!plan.includes('TEMP B-TREE'), `${driver.kind} ${order}: ${plan}`);
+      }
+    }
+    db.close();
+  });
+
   test('a time window alone reads the time index between two time keys', () => {
     const c = new SqliteQueryCompiler(3, { time: { from: 1000, to: 2000 } });
     const q = c.select({ kind: 'time' }, { columns: 'page', order: 'desc', limit: 101, keys: { lo: keyAt(1000), hi: keyAt(2000) }, days: [] });

@@ -233,13 +233,14 @@ export class SqliteQueryCompiler {
     const columns = COLUMNS[options.columns];
     if (options.budget !== undefined && !(driver.kind === 'list' && driver.daily)) {
       if (driver.kind === 'list') return this.#listSelect(driver.field, options, options.budget);
-      // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN, whose order SQLite
-      // keeps: the LIMIT stops at a page of matches, and no more than the budget is ever read.
+      // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN: the LIMIT stops at a
+      // page of matches, and no more than the budget is ever read. The ORDER BY names the order the keys come in
+      // (SQLite sorts nothing for it: the test of the compiler checks the plan).
       const residuals = this.#residuals(options, driver.kind === 'text' ? 'text' : undefined);
       if (driver.kind === 'text') residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
       return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [options.budget])),
         sql(') u CROSS JOIN events e ON e.rowid = u.k'), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
-        sql(' LIMIT ?', [options.limit])], '');
+        sql(` ORDER BY u.${driver.kind === 'seq' ? 'seq' : 'k'} ${dir} LIMIT ?`, [options.limit])], '');
     }
     switch (driver.kind) {
       case 'time': {
@@ -266,15 +267,43 @@ export class SqliteQueryCompiler {
   }
 
   /**
-   * The time, seq and processing time of the last row a budgeted read through `driver` reads (its `budget`-th key),
-   * if it has that many: where the read stopped, when it returned fewer rows than it was asked for.
+   * The `budget`-th key a budgeted read through `driver` reads and the one after it (rows of `k`): two rows say the
+   * read stopped at its budget with more to read, after the first of them. (For a list driver, its arms merged.)
    */
   budgetEdge(driver: Driver, options: CompileOptions & { budget: number }): Sql {
-    const keys = driver.kind === 'list'
-      ? join([join(this.#orderedArms(driver.field, options, options.budget, []), ' UNION '), sql(` ORDER BY k ${options.order === 'desc' ? 'DESC' : 'ASC'}`)], '')
-      : this.#keys(driver, options, sql(''));
-    return join([sql('SELECT e.time_ms, e.processed_ms, e.seq FROM events e WHERE e.rowid = (SELECT k FROM ('), keys,
-      sql(') LIMIT 1 OFFSET ?)', [options.budget - 1])], '');
+    const read = options.budget + 1;
+    const keys = driver.kind !== 'list' ? this.#keys(driver, options, sql(' LIMIT ?', [read]))
+      : join([join(this.#orderedArms(driver.field, options, read, []), ' UNION '), sql(` ORDER BY k ${options.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`, [read])], '');
+    return join([sql('SELECT k FROM ('), keys, sql(') LIMIT 2 OFFSET ?', [options.budget - 1])], '');
+  }
+
+  /** How many index ranges (arms) the list driver on `field` reads. */
+  armCount(field: ListField): number {
+    return this.#arms(field)?.length ?? 0;
+  }
+
+  /** Whether rows the list driver on `field` reads are checked for anything else (else every one matches). */
+  checksBeyond(field: ListField, options: CompileOptions): boolean {
+    return this.#residuals(options, field).length > 0;
+  }
+
+  /**
+   * A budgeted page through one arm of the list driver on `field` alone: its first `budget` keys, every other
+   * condition checked on them, up to `limit` of them (`k`), in page order (a list drives only pages by event time,
+   * whose order is key order). The store merges the arms' keys itself (merged by SQLite, every arm's budget would
+   * be sorted first) and reads the rows of the page's keys.
+   */
+  armSelect(field: ListField, arm: number, options: CompileOptions & { budget: number }): Sql {
+    const residuals = this.#residuals(options, field);
+    const keys = this.#orderedArms(field, options, options.budget, [])[arm];
+    if (residuals.length === 0) return join([sql('SELECT k FROM ('), keys, sql(') LIMIT ?', [options.limit])], '');
+    return join([sql('SELECT u.k FROM ('), keys, sql(') u CROSS JOIN events e ON e.rowid = u.k WHERE '), join(residuals, ' AND '),
+      sql(' LIMIT ?', [options.limit])], '');
+  }
+
+  /** As budgetEdge, for one arm of the list driver on `field` (see armSelect). */
+  armEdge(field: ListField, arm: number, options: CompileOptions & { budget: number }): Sql {
+    return join([sql('SELECT k FROM ('), this.#orderedArms(field, options, options.budget + 1, [])[arm], sql(') LIMIT 2 OFFSET ?', [options.budget - 1])], '');
   }
 
   /** The keys (`k`) the time, seq or text driver reads, in page order, within the options' bounds; `limit` closes it. */
@@ -285,7 +314,7 @@ export class SqliteQueryCompiler {
         return join([sql('SELECT e.rowid AS k FROM events e INDEXED BY events_by_org WHERE '),
           join([sql('e.org_no = ?', [this.#orgNo]), ...keyBounds('e.rowid', options.keys)], ' AND '), sql(` ORDER BY e.rowid ${dir}`), limit], '');
       case 'seq':
-        return join([sql('SELECT e.rowid AS k FROM events e INDEXED BY events_by_seq WHERE '),
+        return join([sql('SELECT e.rowid AS k, e.seq AS seq FROM events e INDEXED BY events_by_seq WHERE '),
           join([sql('e.org_no = ?', [this.#orgNo]), ...seqBounds(options.seqs ?? {}), ...keyBounds('e.rowid', options.keys)], ' AND '),
           sql(` ORDER BY e.seq ${dir}`), limit], '');
       case 'text': {

@@ -21,7 +21,7 @@ import { orgNumber, SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
 import { DAY_MS, DAY_OF_TIME, dayOfKey, HOUR_MS, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
 import {
-  chooseDriver, type CompileOptions, type Driver, type KeyRange, type ListField, needsCounts, type SeqRange,
+  chooseDriver, COLUMNS, type CompileOptions, type Driver, type KeyRange, type ListField, needsCounts, type SeqRange,
   SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
 import { DAY, decompose, DIMS, HOUR, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
@@ -48,6 +48,12 @@ export interface SqliteStoreConfig {
 }
 
 interface OrgRow extends NamedOrgRow { no: number }
+
+/** A row of a page (COLUMNS.page): the leaf, event time, processing time, seq. */
+type PageRow = [string, number, number, number];
+
+/** Where an event sits in either order. */
+interface Position { time_ms: number; processed_ms: number; seq: number }
 
 /**
  * Where field tokens would drive a page: how many pages' worth of one list's rows are read first, and how many at
@@ -115,6 +121,10 @@ export class SqliteStore implements Store {
       insertOrg: db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)'),
       nextSeq: db.prepare<[number], { next_seq: number }>('SELECT next_seq FROM orgs WHERE no = ?'),
       eventById: db.prepare<[string, number], { body: string }>('SELECT body FROM events WHERE id = ? AND org_no = ?'),
+      positionOf: db.prepare<[bigint], Position>('SELECT time_ms, processed_ms, seq FROM events WHERE rowid = ?'),
+      // Keys as decimal strings in a JSON array (they exceed 2^53), cast back exactly; ascending.
+      pageRows: db.prepare<[string], unknown[]>(
+        `SELECT ${COLUMNS.page} FROM events e WHERE e.rowid IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY e.rowid`).raw(true),
       // The first (last) time key of an org's events in one millisecond from (up to) a seq: see #afterKey.
       firstKeyFrom: db.prepare('SELECT min(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid >= ? AND rowid < ? AND seq >= ?').safeIntegers(true),
       lastKeyTo: db.prepare('SELECT max(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid >= ? AND rowid < ? AND seq <= ?').safeIntegers(true),
@@ -243,7 +253,9 @@ export class SqliteStore implements Store {
     if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { leaves: [] };
     const days = page.by === 'time' ? this.#days(orgNo, keys) : [];
     driver ??= this.#driver(orgNo, compiler, keys, days);
-    const options: CompileOptions = { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days, budget: this.#budget(compiler, driver) };
+    const options: CompileOptions = { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days };
+    // Never less than a page: a page of rows that all match is always read whole.
+    options.budget = Math.max(options.limit, this.#budget(compiler, driver, options));
     // Field tokens intersect lists well when the intersection is sparse; when it is dense, reading one list and
     // checking the others finds a page sooner. A few pages' worth of that list's rows tell which: a full page
     // from them is the page. Some matches but not a page tell how many of the list's rows a page takes at that
@@ -251,11 +263,11 @@ export class SqliteStore implements Store {
     // that budget, every condition checked as each row comes and the read stopping at a page of matches, and a
     // full page from there is the page too. Only otherwise do the tokens drive.
     const alternative = driver.kind === 'text' ? compiler.tokenAlternative : undefined;
-    let rows: [string, number, number, number][] | undefined;
+    let rows: PageRow[] | undefined;
     if (alternative !== undefined) {
       const scanning = (scan: number) => {
         const q = compiler.selectScanning(alternative, scan, options);
-        return this.#query(q.text, true).all(...q.params) as [string, number, number, number][];
+        return this.#query(q.text, true).all(...q.params) as PageRow[];
       };
       const first = DENSE_SCAN * options.limit;
       rows = scanning(first);
@@ -264,28 +276,70 @@ export class SqliteStore implements Store {
       // A page that is not in page order (which selectScanning relies on SQLite for) is not taken as the page.
       if (rows.length < options.limit || !inPageOrder(rows, options.order)) rows = undefined;
     }
-    rows ??= this.#rows(compiler, driver, options) as [string, number, number, number][];
+    const read: { rows: PageRow[]; edge?: Position } = rows ? { rows } : this.#page(compiler, driver, options);
+    rows = read.rows;
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const leaves = rows.map((r) => r[0]);
     const last = rows[rows.length - 1];
     if (more) return { leaves, next: { at: page.by === 'time' ? last[1] : last[2], seq: last[3] } };
-    // A short page: if the driver stopped at its budget, more may match after the last row it read.
-    const edge = this.#budgetEdge(compiler, driver, options);
+    // A short page whose driver stopped at its budget: more may match after the last row it read.
+    const { edge } = read;
     return edge ? { leaves, next: { at: page.by === 'time' ? edge.time_ms : edge.processed_ms, seq: edge.seq } } : { leaves };
   }
 
+  /**
+   * Up to `options.limit` page rows through `driver`, within its budget, and where the driver stopped when the
+   * budget ran out first. Several ranges of a list are read one by one and merged here (see armSelect): their
+   * rows count up to the first place one of them stopped at its budget.
+   */
+  #page(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions): { rows: PageRow[]; edge?: Position } {
+    const { budget } = options;
+    if (budget === undefined || driver.kind !== 'list' || driver.daily || compiler.armCount(driver.field) < 2) {
+      const rows = this.#rows(compiler, driver, options) as PageRow[];
+      return rows.length < options.limit ? { rows, edge: this.#budgetEdge(compiler, driver, options) } : { rows };
+    }
+    // Ranges whose every row matches: no page reads more than a page of each, and SQLite merges them.
+    if (!compiler.checksBeyond(driver.field, options)) return { rows: this.#rows(compiler, driver, { ...options, budget: undefined }) as PageRow[] };
+    // Keys, compared as keys: a list drives only pages by event time, whose order is time-key order.
+    const before = options.order === 'desc' ? (a: bigint, b: bigint) => a > b : (a: bigint, b: bigint) => a < b;
+    const seen = new Set<bigint>();
+    let edge: bigint | undefined;
+    for (let arm = 0; arm < compiler.armCount(driver.field); arm++) {
+      const q = compiler.armSelect(driver.field, arm, { ...options, budget });
+      // Time keys exceed 2^53 (this statement's text is an arm's own).
+      const keys = this.#query(q.text).safeIntegers(true).pluck(true).all(...q.params) as bigint[];
+      for (const k of keys) seen.add(k);
+      if (keys.length === options.limit) continue;
+      const stop = this.#edgeKey(compiler.armEdge(driver.field, arm, { ...options, budget }));
+      if (stop !== undefined && (edge === undefined || before(stop, edge))) edge = stop;
+    }
+    // Every arm's keys in page order, up to the first place an arm stopped at its budget (events past it may match
+    // in that arm unseen); the page's rows are read by key.
+    const merged = [...seen].sort((a, b) => (before(a, b) ? -1 : 1)).filter((k) => edge === undefined || !before(edge, k));
+    const rows = this.#stmt.pageRows.all(JSON.stringify(merged.slice(0, options.limit).map(String))) as PageRow[];
+    if (options.order === 'desc') rows.reverse();
+    return rows.length < options.limit && edge !== undefined ? { rows, edge: this.#stmt.positionOf.get(edge) } : { rows };
+  }
+
   /** The driver's row budget for a read of `compiler`'s filter (see ROW_BUDGET). */
-  #budget(compiler: SqliteQueryCompiler, driver: Driver, options: Pick<CompileOptions, 'textSet'> = {}): number {
+  #budget(compiler: SqliteQueryCompiler, driver: Driver, options: Pick<CompileOptions, 'textSet'>): number {
     const terms = compiler.probedTerms(driver, options);
     return terms === 0 ? this.#rowBudget : Math.ceil(this.#rowBudget / (PROBE_TERM_ROWS * terms));
   }
 
-  /** The last row a budgeted read took, when the read used its whole budget (see CompileOptions.budget). */
-  #budgetEdge(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions): { time_ms: number; processed_ms: number; seq: number } | undefined {
+  /** The last row a budgeted read took, when the read stopped at its budget with more to read. */
+  #budgetEdge(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions): Position | undefined {
     if (options.budget === undefined || (driver.kind === 'list' && driver.daily)) return undefined;
-    const q = compiler.budgetEdge(driver, { ...options, budget: options.budget });
-    return this.#query(q.text).get(...q.params) as { time_ms: number; processed_ms: number; seq: number } | undefined;
+    const k = this.#edgeKey(compiler.budgetEdge(driver, { ...options, budget: options.budget }));
+    return k === undefined ? undefined : this.#stmt.positionOf.get(k);
+  }
+
+  /** The key a budgetEdge or armEdge query names, when it names one (it found a key after it too). */
+  #edgeKey(q: { text: string; params: unknown[] }): bigint | undefined {
+    // Time keys exceed 2^53 (this statement is only ever an edge query: its text is its own).
+    const keys = this.#query(q.text).safeIntegers(true).pluck(true).all(...q.params) as bigint[];
+    return keys.length < 2 ? undefined : keys[0];
   }
 
   async aggregate(org: string, filter: EventFilter, request: AggregateRequest): Promise<Aggregates> {
@@ -300,7 +354,8 @@ export class SqliteStore implements Store {
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
-      return this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
+      const scanned = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
+      return tally.result(scanned.complete, scanned.coveredFrom);
     }
     // Whole days and hours from the rollups, the ragged ends from the events.
     const window = { from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity };
@@ -331,15 +386,16 @@ export class SqliteStore implements Store {
       }
     }
     const compiler = new SqliteQueryCompiler(orgNo, f.actions ? { actions: f.actions } : {});
-    let complete = true;
-    for (const span of parts.raw) {
+    // The ragged ends, newest first: one cut short by a limit ends the counting there (older ones are not read).
+    for (const span of [...parts.raw].reverse()) {
       const keys: KeyRange = {};
       if (Number.isFinite(span.from)) keys.lo = keyAt(span.from);
       if (Number.isFinite(span.to)) keys.hi = keyAt(span.to);
       const days = this.#days(orgNo, keys);
-      complete = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally).complete && complete;
+      const scanned = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
+      if (!scanned.complete) return tally.result(false, scanned.coveredFrom);
     }
-    return tally.result(complete);
+    return tally.result(true);
   }
 
   /** Up to `options.limit` rows read through `driver`; a daily list driver runs once per day, in order, until full. */
@@ -358,10 +414,15 @@ export class SqliteStore implements Store {
     return rows;
   }
 
-  /** Counts up to `limit` events read through `driver`, newest first, into `tally`. */
-  #scan(compiler: SqliteQueryCompiler, driver: Driver, keys: KeyRange, days: readonly number[], limit: number, tally: Tally): Aggregates {
-    // Counting reads every row of its window (up to the limits): text it does not drive is one set of matches.
-    const options: CompileOptions = { columns: 'aggregate', order: 'desc', limit: limit + 1, keys, days, textSet: true };
+  /**
+   * Counts up to `limit` events read through `driver`, newest first, into `tally`: whether that was all of them, and
+   * if not, how far back it got (the oldest event counted, or where the driver's budget ran out).
+   */
+  #scan(compiler: SqliteQueryCompiler, driver: Driver, keys: KeyRange, days: readonly number[], limit: number, tally: Tally): { complete: boolean; coveredFrom?: number } {
+    // Counting reads every row of its window (up to the limits): text it does not drive is one set of matches,
+    // except for a list read a day at a time (each day's statement would make the set again).
+    const daily = driver.kind === 'list' && driver.daily === true;
+    const options: CompileOptions = { columns: 'aggregate', order: 'desc', limit: limit + 1, keys, days, textSet: !daily };
     options.budget = this.#budget(compiler, driver, options);
     let rows: Iterable<unknown[]>;
     if (driver.kind === 'list' && driver.daily) {
@@ -372,13 +433,15 @@ export class SqliteStore implements Store {
       rows = this.#query(q.text, true).iterate(...q.params) as Iterable<unknown[]>;
     }
     let read = 0;
+    let oldest = Infinity;
     for (const row of rows as Iterable<[number, string, string, string | null, number]>) {
-      if (++read > limit) return tally.result(false);
+      if (++read > limit) return { complete: false, coveredFrom: oldest };
+      oldest = Math.min(oldest, row[0]);
       tally.event(row[0], row[1], row[2], row[3], row[4] === OUTCOME_CODE.failure ? 'failure' : 'success');
     }
     // Fewer matches than the limit: all of them, unless the driver's budget ran out first (then back to its edge).
     const edge = this.#budgetEdge(compiler, driver, options);
-    return edge ? tally.result(false, edge.time_ms) : tally.result(true);
+    return edge ? { complete: false, coveredFrom: edge.time_ms } : { complete: true };
   }
 
   /**
