@@ -1,6 +1,7 @@
 // Opaque, tamper-evident page cursors. A cursor is the keyset position (sort key of the row it follows), the sort
-// it belongs to and the direction to read in, MACed with a per-store secret so a forged or edited cursor is
-// refused instead of silently jumping elsewhere.
+// it belongs to and the direction to read in, MACed with a per-store secret and the organization it was issued for,
+// so a forged or edited cursor, or one carried to another organization's path, is refused instead of silently
+// jumping elsewhere.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AnnalsError } from '../domain/errors.js';
 import type { PageKey } from '../store/store.js';
@@ -22,12 +23,13 @@ export class CursorCodec {
     this.#secret = secret;
   }
 
-  encode(state: CursorState): string {
+  /** A cursor at `state` for reads of `org`'s events (the organization is MACed, not written into it). */
+  encode(org: string, state: CursorState): string {
     const payload = Buffer.from(JSON.stringify([state.key.at, state.key.seq, state.order, state.by, state.dir]));
-    return `${payload.toString('base64url')}.${this.#mac(payload).toString('base64url')}`;
+    return `${payload.toString('base64url')}.${this.#mac(org, payload).toString('base64url')}`;
   }
 
-  decode(cursor: string, parameter = 'cursor'): CursorState {
+  decode(org: string, cursor: string, parameter = 'cursor'): CursorState {
     const bad = (why: string): never => {
       throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `cursor ${why}; use a cursor exactly as Annals returned it`, { parameter });
     };
@@ -36,7 +38,9 @@ export class CursorCodec {
     if (!body || !mac || extra !== undefined) bad('is not well-formed');
     const payload = Buffer.from(body, 'base64url');
     const given = Buffer.from(mac, 'base64url');
-    if (given.length !== MAC_BYTES || !timingSafeEqual(given, this.#mac(payload))) bad('was altered or was not issued by this server');
+    if (given.length !== MAC_BYTES || !timingSafeEqual(given, this.#mac(org, payload))) {
+      bad('was altered, or was not issued by this server for this organization');
+    }
     const [at, seq, order, by, dir] = JSON.parse(payload.toString('utf8')) as [number, number, string, string, string];
     return {
       key: { at, seq },
@@ -46,7 +50,8 @@ export class CursorCodec {
     };
   }
 
-  #mac(payload: Buffer): Buffer {
-    return createHmac('sha256', this.#secret).update(payload).digest().subarray(0, MAC_BYTES);
+  #mac(org: string, payload: Buffer): Buffer {
+    // The org id is a slug (no NUL): org, NUL, payload is one unambiguous message.
+    return createHmac('sha256', this.#secret).update(org).update('\0').update(payload).digest().subarray(0, MAC_BYTES);
   }
 }

@@ -201,7 +201,7 @@ export class QueryService {
     const filtered = Object.values(filter).some((v) => v !== undefined);
     const processed = this.#range(from, to);
     if (processed) filter.processed = processed;
-    const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(query.cursor);
+    const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(org, query.cursor);
     const order = cursor?.order ?? query.sortOrder ?? 'asc';
     // A filtered poller that finds nothing new still moves on: read the newest event (within `to`) first, and
     // resume after it, so the next poll does not read the same non-matching events again.
@@ -211,7 +211,7 @@ export class QueryService {
     if (head !== undefined && cursor !== undefined && (JSON.parse(head) as StoredEvent).seq <= cursor.key.seq) head = undefined;
     const page = await this.#page(org, filter, { ...query, sortOrder: order }, 'processed');
     const last = page.leaves[page.leaves.length - 1] ?? head;
-    if (page.next === undefined && last !== undefined) page.next = this.#encode(last, order, 'processed', 'next');
+    if (page.next === undefined && last !== undefined) page.next = this.#encode(org, last, order, 'processed', 'next');
     return page;
   }
 
@@ -323,7 +323,7 @@ export class QueryService {
     if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID', `limit must be an integer from 1 to ${PAGE_LIMIT.max}`, { parameter: 'limit' });
     }
-    const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(query.cursor);
+    const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(org, query.cursor);
     if (cursor && cursor.by !== by) {
       throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `this cursor pages ${cursor.by === 'time' ? 'a search' : 'the events-stream'}; use it there`, { parameter: 'cursor' });
     }
@@ -336,17 +336,17 @@ export class QueryService {
       // Further back resumes where the store stopped reading: after the page's first event, or, when the store's
       // row budget cut the read short, after the last row it read. A page cut to nothing goes forward from there
       // too (over the rows it read, to the page it came from).
-      const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode({ key: page.next, order, by, dir }) : undefined);
+      const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode(org, { key: page.next, order, by, dir }) : undefined);
       return new EventQueryPage(leaves, limit,
-        leaves.length > 0 ? this.#encode(leaves[leaves.length - 1], order, by, 'next') : at('next'),
+        leaves.length > 0 ? this.#encode(org, leaves[leaves.length - 1], order, by, 'next') : at('next'),
         at('prev'), leaves.length < limit && page.next !== undefined);
     }
     const request: PageRequest = { limit, order, by, after: cursor?.key };
     const page = await this.#store.queryLeaves(org, filter, request);
     const { leaves } = page;
-    const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode({ key: page.next, order, by, dir }) : undefined);
+    const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode(org, { key: page.next, order, by, dir }) : undefined);
     // Back from a page cut to nothing: from where the store stopped, over the rows it read, to the page before.
-    const back = leaves.length > 0 ? this.#encode(leaves[0], order, by, 'prev') : at('prev');
+    const back = leaves.length > 0 ? this.#encode(org, leaves[0], order, by, 'prev') : at('prev');
     return new EventQueryPage(leaves, limit, at('next'), cursor ? back : undefined, leaves.length < limit && page.next !== undefined);
   }
 
@@ -385,10 +385,10 @@ export class QueryService {
   }
 
   /** A cursor at one event of a page (given as its leaf: only the first and last of a page are parsed). */
-  #encode(leaf: string, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string {
+  #encode(org: string, leaf: string, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string {
     const event = JSON.parse(leaf) as StoredEvent;
     const key: PageKey = { at: Date.parse(by === 'time' ? event.time : event.processedAt), seq: event.seq };
-    return this.#cursors.encode({ key, order, by, dir });
+    return this.#cursors.encode(org, { key, order, by, dir });
   }
 }
 

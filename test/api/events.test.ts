@@ -269,6 +269,20 @@ describe('auth', () => {
     assertProblem(await get(`/v1/orgs/globex/events/${mine}`, other), 404, 'ANN_ERR_EVENT_NOT_FOUND');
   });
 
+  test("a cursor issued for one org's events is refused on another org's path", async () => {
+    const other = await t.token('globex', ['read:events', 'write:events']);
+    await post([event(), event()]);
+    await post([event(), event()], { ...bearer(other) }, 'globex');
+    for (const base of ['/v1/orgs/{org}/events?limit=1', '/admin/v1/orgs/{org}/events?limit=1']) {
+      const next = (await get(base.replace('{org}', 'acme'))).json().meta.next as string;
+      assert.equal(typeof next, 'string');
+      // Good for acme's own next page; on globex's path, where it would be a position only, a clear 400.
+      assert.equal((await get(`${base.replace('{org}', 'acme')}&cursor=${encodeURIComponent(next)}`)).statusCode, 200);
+      const body = assertProblem(await get(`${base.replace('{org}', 'globex')}&cursor=${encodeURIComponent(next)}`, other), 400, 'ANN_ERR_QUERY_CURSOR');
+      assert.match(body.detail, /for this organization/);
+    }
+  });
+
   test('a revoked key is refused at once', async () => {
     const token = await t.token('acme', ['read:events']);
     assert.equal((await get('/v1/orgs/acme/events?limit=1', token)).statusCode, 200);
