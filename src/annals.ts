@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { ApiKeyService } from './auth/api-keys.js';
 import { ActionRegistry } from './catalogue/registry.js';
+import { AnnalsError } from './domain/errors.js';
 import { GroupCommitter } from './ingest/group-commit.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { CursorCodec } from './query/cursor.js';
@@ -24,6 +25,11 @@ export interface AnnalsConfig {
   databaseUrl?: string;
   /** With databaseUrl: the schema Annals keeps its tables in (default: the connection's search_path). */
   databaseSchema?: string;
+  /**
+   * With databaseUrl: the longest one page or count may run in the database (default 10 s, env
+   * ANNALS_READ_TIMEOUT_SECONDS). The embedded store bounds a read by the rows it reads instead (ROW_BUDGET).
+   */
+  readTimeoutMs?: number;
   synchronous?: 'FULL' | 'NORMAL';
   /** Most events accepted in one request. */
   maxBatch?: number;
@@ -50,7 +56,10 @@ export const DEFAULT_DATA_DIR = 'annals-data';
 /** The store a configuration names: PostgreSQL when it has a database URL, else the embedded SQLite store. */
 export function openStore(config: AnnalsConfig, options: { writer?: 'thread' | 'inline' } = {}): Store {
   if (config.databaseUrl) {
-    return new PostgresStore({ url: config.databaseUrl, schema: config.databaseSchema, ledger: config.hashing, writer: options.writer });
+    return new PostgresStore({
+      url: config.databaseUrl, schema: config.databaseSchema, ledger: config.hashing, writer: options.writer,
+      readTimeoutMs: config.readTimeoutMs ?? readTimeoutFromEnv(),
+    });
   }
   return new SqliteStore({
     path: config.databasePath ?? join(config.dataDir, 'annals.db'),
@@ -58,6 +67,17 @@ export function openStore(config: AnnalsConfig, options: { writer?: 'thread' | '
     ledger: config.hashing,
     writer: options.writer,
   });
+}
+
+/** ANNALS_READ_TIMEOUT_SECONDS in milliseconds, when set. */
+function readTimeoutFromEnv(): number | undefined {
+  const value = process.env.ANNALS_READ_TIMEOUT_SECONDS;
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new AnnalsError('ANN_ERR_REQUEST_INVALID', `ANNALS_READ_TIMEOUT_SECONDS must be a number of seconds above 0, not '${value}'`);
+  }
+  return seconds * 1000;
 }
 
 export async function openAnnals(config: AnnalsConfig): Promise<Annals> {

@@ -21,6 +21,7 @@ export const ERRORS = {
   ANN_ERR_QUERY_INVALID: { status: 400, title: 'Invalid query parameter' },
   ANN_ERR_QUERY_CURSOR: { status: 400, title: 'Invalid cursor' },
   ANN_ERR_QUERY_SYNTAX: { status: 400, title: 'Invalid search query' },
+  ANN_ERR_QUERY_TOO_COSTLY: { status: 422, title: 'Query too costly' },
   // actions
   ANN_ERR_ACTION_INVALID: { status: 400, title: 'Invalid action definition' },
   ANN_ERR_ACTION_EXISTS: { status: 409, title: 'Action already exists' },

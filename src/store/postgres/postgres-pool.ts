@@ -8,6 +8,8 @@ export interface PoolConfig {
   schema?: string;
   /** Most connections (default 10). */
   max?: number;
+  /** The longest any one statement may run (PostgreSQL's statement_timeout; default: as the server says). */
+  statementTimeoutMs?: number;
 }
 
 /** int8 (seq, epoch ms) as JS numbers: every one the store writes is below 2^53. */
@@ -30,19 +32,21 @@ export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const SETTINGS = ['-c jit=off', '-c lock_timeout=30s', '-c idle_in_transaction_session_timeout=60s'];
 
 /**
- * The URL with the session settings (and the schema, when given, last) in its libpq `options`: pg takes a
- * URL's `options` over the config's, so they must all go in one.
+ * The URL with the session settings in its libpq `options` (the schema and statement timeout, when given, after
+ * the URL's own): pg takes a URL's `options` over the config's, so they must all go in one.
  */
-function withOptions(url: string, schema: string | undefined): string {
+function withOptions(url: string, config: PoolConfig): string {
   const u = new URL(url);
-  const options = [...SETTINGS, u.searchParams.get('options') ?? '', schema === undefined ? '' : `-c search_path=${schema}`];
+  const options = [...SETTINGS, u.searchParams.get('options') ?? '',
+    config.schema === undefined ? '' : `-c search_path=${config.schema}`,
+    config.statementTimeoutMs === undefined ? '' : `-c statement_timeout=${Math.ceil(config.statementTimeoutMs)}`];
   u.searchParams.set('options', options.filter((o) => o !== '').join(' '));
   return u.toString();
 }
 
 export function openPool(config: PoolConfig): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: withOptions(config.url, config.schema),
+    connectionString: withOptions(config.url, config),
     max: config.max ?? 10,
     types: TYPES,
     connectionTimeoutMillis: 10_000,

@@ -28,8 +28,13 @@ export interface PostgresStoreConfig {
   url: string;
   /** The schema Annals keeps its tables in (created if missing); default: the connection's search_path. */
   schema?: string;
-  /** Most connections this process opens (default 10). */
+  /** Most connections this process opens for each of its pools, reads that search and all else (default 10). */
   poolSize?: number;
+  /**
+   * The longest one page or one count may run in the database (default 10 s; see READ_TIMEOUT_MS): a read that
+   * would scan an organization's every event ends as ANN_ERR_QUERY_TOO_COSTLY instead of holding a connection.
+   */
+  readTimeoutMs?: number;
   /** false leaves the Merkle tree alone (benchmarks only). */
   ledger?: boolean;
   /**
@@ -39,6 +44,9 @@ export interface PostgresStoreConfig {
   writer?: 'thread' | 'inline';
 }
 
+/** How long a page or a count may run in the database, unless configured (the embedded store's bound is ROW_BUDGET). */
+export const READ_TIMEOUT_MS = 10_000;
+
 /** Months ahead of the current one whose partitions exist before any event needs them. */
 const MONTHS_AHEAD = 3;
 
@@ -47,6 +55,9 @@ export class PostgresStore implements Store {
   /** Two: the next commit's rows are computed while the current one is in the database (PostgresAppender). */
   readonly concurrentAppends = 2;
   readonly #pool: pg.Pool;
+  /** Connections for pages and counts, each statement on them bounded by the read timeout. */
+  readonly #reads: pg.Pool;
+  readonly #readTimeoutMs: number;
   readonly #ledger: boolean;
   readonly #config: PostgresStoreConfig;
   #writer: Writer | undefined;
@@ -66,6 +77,8 @@ export class PostgresStore implements Store {
     this.#config = config;
     this.#ledger = config.ledger ?? true;
     this.#pool = openPool({ url: config.url, schema: config.schema, max: config.poolSize });
+    this.#readTimeoutMs = config.readTimeoutMs ?? READ_TIMEOUT_MS;
+    this.#reads = openPool({ url: config.url, schema: config.schema, max: config.poolSize, statementTimeoutMs: this.#readTimeoutMs });
     this.#partitions = new Partitions(this.#pool);
     this.#ready = this.#init(config.schema);
     this.#ready.catch(() => {});
@@ -115,6 +128,23 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * One page or count, on a connection whose statements stop at the read timeout: a read that does not finish in
+   * time is ANN_ERR_QUERY_TOO_COSTLY (a 422: the same query would not finish the next time either).
+   */
+  async #read<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    try {
+      await this.#ready;
+      return (await this.#reads.query<R>(text, values)).rows;
+    } catch (error) {
+      if (error instanceof pg.DatabaseError && error.code === '57014' && /statement timeout/.test(error.message)) {
+        throw new AnnalsError('ANN_ERR_QUERY_TOO_COSTLY', `the query read for ${this.#readTimeoutMs / 1000} s without finishing; `
+          + 'narrow its time window, or add a condition on a field (action:, actor:, ip:, entity:) instead of text alone', {}, { cause: error });
+      }
+      throw unavailable(error);
+    }
+  }
+
   /** Throws ANN_ERR_ORG_NOT_FOUND unless the org exists (orgs are never deleted: a yes is remembered). */
   async #org(id: string): Promise<string> {
     if (this.#orgs.has(id)) return id;
@@ -152,7 +182,7 @@ export class PostgresStore implements Store {
     if (!f) return { leaves: [] };
     const q = pageSql(org, f, page);
     if (!q) return { leaves: [] };
-    const rows = await this.#q<{ body: string; at: number; seq: number }>(q.text, q.values);
+    const rows = await this.#read<{ body: string; at: number; seq: number }>(q.text, q.values);
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const leaves = rows.map((r) => r.body);
@@ -167,7 +197,7 @@ export class PostgresStore implements Store {
     const q = aggregateSql(org, f, request);
     if (!q) return tally.result(true);
     const bounds = request.bounds ?? [];
-    const rows = await this.#q<{ field: FacetField | 'total'; value: string | null; bucket: number; n: number; oldest: number | null; matched: number }>(q.text, q.values);
+    const rows = await this.#read<{ field: FacetField | 'total'; value: string | null; bucket: number; n: number; oldest: number | null; matched: number }>(q.text, q.values);
     // `matched` is the same on every row: how many events the scan found (0 when counted whole).
     const complete = (rows[0]?.matched ?? 0) <= request.scanLimit;
     let oldest = Infinity;
@@ -489,7 +519,7 @@ export class PostgresStore implements Store {
     const listener = this.#listener;
     this.#listener = undefined;
     listener?.release(true);
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#reads.end()]);
   }
 }
 
