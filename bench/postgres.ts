@@ -18,7 +18,7 @@ import { leafFromParts } from '../src/ledger/leaf.js';
 import { type CopyValue, copyLine, copyLines } from '../src/store/postgres/postgres-copy.js';
 import { createPartitions, monthOf, ROLE_CODE } from '../src/store/postgres/postgres-schema.js';
 import { HttpClient, pageLatencies } from './http-client.js';
-import { pageRow, printTable, ratio, type Row } from './report.js';
+import { pageRow, percentile, printTable, ratio, type Row } from './report.js';
 import { type BenchServer, startBenchServer } from './server.js';
 import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
@@ -143,9 +143,50 @@ async function queries(server: Server): Promise<Row[]> {
       const http = await pageLatencies(client, `/v1/orgs/bench/events?limit=100&from=0${c.params ? `&${c.params}` : ''}`, ROUNDS);
       rows.push(pageRow(c.name, base, http, 'p50 / p99; baseline in-process SELECT through pg, Annals over HTTP'));
     }
+    rows.push(...await counts(db, client));
     client.close();
     return rows;
   });
+}
+
+/**
+ * Facets and a histogram over the newest 30 days (whole days, so that rollups answer them), beside the bare GROUP BY
+ * over the window's events that PostgreSQL runs for them without rollups.
+ */
+async function counts(db: pg.Client, client: HttpClient): Promise<Row[]> {
+  const DAY = 86_400_000;
+  const newest = Number((await db.query("SELECT max(time_ms) AS t FROM events WHERE org_id = 'bench'")).rows[0].t);
+  const to = newest - (newest % DAY) + DAY;
+  const from = to - 30 * DAY;
+  const inWindow = await db.query("SELECT count(*)::int AS n FROM events WHERE org_id = 'bench' AND time_ms >= $1 AND time_ms < $2", [from, to]);
+  const k = "WITH k AS (SELECT action, actor_id, country, outcome, time_ms FROM events WHERE org_id = 'bench' AND time_ms >= $1 AND time_ms < $2)";
+  const cases = [
+    { what: 'facets, 30 days (all)', path: `/v1/orgs/bench/events/facets?from=${from}&to=${to}`,
+      sql: `${k} SELECT 'total', NULL, count(*) FROM k UNION ALL SELECT 'action', action, count(*) FROM k GROUP BY 2 UNION ALL SELECT 'actor', actor_id, count(*) FROM k GROUP BY 2
+            UNION ALL SELECT 'country', country, count(*) FROM k WHERE country IS NOT NULL GROUP BY 2 UNION ALL SELECT 'outcome', outcome::text, count(*) FROM k GROUP BY 2` },
+    { what: 'histogram, 30 days (daily)', path: `/v1/orgs/bench/events/histogram?from=${from}&to=${to}&interval=day`,
+      sql: `${k} SELECT time_ms / ${DAY}, count(*) FROM k GROUP BY 1` },
+  ];
+  const rows: Row[] = [];
+  const ROUNDS = 20;
+  for (const c of cases) {
+    const base: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const t0 = performance.now();
+      await db.query(c.sql, [from, to]);
+      base.push(performance.now() - t0);
+    }
+    const http: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const t0 = performance.now();
+      await client.get(c.path);
+      http.push(performance.now() - t0);
+    }
+    rows.push({ what: c.what, baseline: `${percentile(base, 50).toFixed(1)} / ${percentile(base, 99).toFixed(1)} ms`,
+      annals: `${percentile(http, 50).toFixed(1)} / ${percentile(http, 99).toFixed(1)} ms`, ratio: ratio(percentile(base, 99), percentile(http, 99)),
+      note: `p50 / p99 over ${inWindow.rows[0].n} events; baseline: the bare GROUP BY in-process, Annals (rollups) over HTTP` });
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {

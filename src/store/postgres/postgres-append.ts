@@ -17,6 +17,7 @@ import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
 import { leafFromParts } from '../../ledger/leaf.js';
 import { checkRestored } from '../restored.js';
+import { RollupCounts } from '../rollups.js';
 import { iso, splitFrontier } from '../rows.js';
 import type { AppendGroup, AppendedEvent, AppendResult, PendingEvent } from '../store.js';
 import { copyLine, copyLines } from './postgres-copy.js';
@@ -62,6 +63,9 @@ class Rows {
   nodes: string[] = [];
   idempotency = new Columns<[string, string, number, Buffer | null]>(4);
   aliases = new Columns<[string, string, string]>(3);
+  /** The rollup counts of the groups that went in, and of the group going in (absorbed when it does). */
+  rollups = new RollupCounts();
+  group = new RollupCounts();
 
   mark(): number[] {
     return [this.events.length, this.ledger.length, this.entities.length, this.nodes.length, this.idempotency.length, this.aliases.length];
@@ -74,6 +78,7 @@ class Rows {
     this.nodes.length = nodes;
     this.idempotency.truncate(idempotency);
     this.aliases.truncate(aliases);
+    this.group.clear();
   }
 }
 
@@ -88,6 +93,10 @@ const COPIES = [
 const INSERTS = {
   idempotency: `INSERT INTO idempotency (org_id, key, seq, fingerprint) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[])`,
   aliases: `INSERT INTO actor_aliases (org_id, alias, actor_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+  // Only appends to an org, which hold its lock, touch its rollup rows: no two transactions wait on each other here.
+  rollups: `INSERT INTO rollups (org_id, dim, grain, bucket, value, n)
+    SELECT * FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::bigint[], $5::text[], $6::bigint[])
+    ON CONFLICT (org_id, dim, grain, bucket, value) DO UPDATE SET n = rollups.n + excluded.n`,
 } as const;
 
 /** The first text field of `p` that PostgreSQL cannot store (text holds no NUL), if any. */
@@ -233,6 +242,7 @@ export class PostgresAppender {
       const newKeys: Seen = new Map();
       try {
         const next = sequence(group, head, rows, seen, newKeys, this.#aliases, this.#ledger);
+        rows.rollups.absorb(rows.group);
         heads.set(group.org, next.head);
         for (const [k, v] of newKeys) seen.set(k, v);
         if (next.head.nextSeq !== head.nextSeq) changed.add(group.org);
@@ -283,6 +293,8 @@ async function write(client: PoolClient, plan: Plan): Promise<void> {
   for (const table of ['idempotency', 'aliases'] as const) {
     if (rows[table].length > 0) await client.query(INSERTS[table], rows[table].cols);
   }
+  const rollups = rows.rollups.rows();
+  if (rollups.length > 0) await client.query(INSERTS.rollups, [0, 1, 2, 3, 4, 5].map((i) => rollups.map((r) => r[i])));
   if (changed.length === 0) return;
   const hs = changed.map((o) => plan.heads.get(o)!);
   await client.query(
@@ -359,6 +371,7 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKey
       aliases.add(a);
       rows.aliases.push(org, lower, p.actorId);
     }
+    rows.group.add(org, p.timeMs, p.action, p.actorId, p.country, p.outcome === 'failure');
     range?.append(hash, visit);
     events.push({ id: p.id, seq, processedAt, duplicate: false });
     seq++;

@@ -3,7 +3,8 @@
 // parameter numbers (test/unit/postgres-query-compiler.test.ts checks that). Unlike the embedded store, the plan
 // is left to PostgreSQL's planner: its statistics see what the SQLite store has to count for itself.
 import { asciiLower, words } from '../../domain/words.js';
-import type { AggregateRequest, EntityRef, EventFilter, Match, PageRequest } from '../store.js';
+import { DIMS, type Span } from '../rollups.js';
+import type { AggregateRequest, EntityRef, EventFilter, FacetField, Match, PageRequest } from '../store.js';
 import { countedWhole } from '../rows.js';
 import { OUTCOME_CODE, ROLE_CODE, storable } from './postgres-schema.js';
 
@@ -79,6 +80,30 @@ export function aggregateSql(org: string, f: EventFilter, request: AggregateRequ
        k AS MATERIALIZED (SELECT * FROM m ORDER BY time_ms DESC, seq DESC LIMIT ${p.add(request.scanLimit)})
        SELECT g.*, (SELECT count(*) FROM m) AS matched FROM (${parts.join(' UNION ALL ')}) g`;
   return { text, values: p.values };
+}
+
+/**
+ * Counts from the rollup rows of one grain over `span`, as rows (field, value, n): `total` rows per bucket (the
+ * bucket's start as the value), the others per facet value. With a condition on the action, the totals are the
+ * sums of the matching actions' rows.
+ */
+export function rollupSql(org: string, grain: number, span: Span, actions: Match<string> | undefined, facets: readonly FacetField[]): Sql {
+  const p = new Params();
+  const range = [`org_id = ${p.add(org)}`, `grain = ${grain}`];
+  if (Number.isFinite(span.from)) range.push(`bucket >= ${p.add(span.from)}::bigint`);
+  if (Number.isFinite(span.to)) range.push(`bucket < ${p.add(span.to)}::bigint`);
+  const byAction: string[] = [];
+  if (actions?.any) byAction.push(`value = ANY(${p.add(actions.any.filter(storable))}::text[])`);
+  if (actions?.none && actions.none.length > 0) byAction.push(`NOT (value = ANY(${p.add(actions.none.filter(storable))}::text[]))`);
+  const parts = [byAction.length === 0
+    ? `SELECT 'total' AS field, bucket::text AS value, n FROM rollups WHERE dim = ${DIMS.total} AND ${range.join(' AND ')}`
+    : `SELECT 'total' AS field, bucket::text AS value, sum(n)::bigint AS n FROM rollups WHERE dim = ${DIMS.action} AND ${[...range, ...byAction].join(' AND ')} GROUP BY bucket`];
+  for (const field of facets) {
+    if (!Object.hasOwn(FACET_COLUMN, field)) throw new Error(`no facet '${String(field)}'`);
+    const where = [...range, ...(field === 'action' ? byAction : [])];
+    parts.push(`SELECT '${field}', value, sum(n)::bigint FROM rollups WHERE dim = ${DIMS[field]} AND ${where.join(' AND ')} GROUP BY value`);
+  }
+  return { text: parts.join(' UNION ALL '), values: p.values };
 }
 
 /** Event-time and processing-time bounds of `f` on alias `a` (events `e`, or the ledger `l` for processing time). */

@@ -18,7 +18,13 @@
 // - `orgs.frontier` is the org's compact range and `orgs` row is the per-org lock that serialises appends from any
 //   number of Annals processes (see postgres-append.ts); `merkle_nodes` holds every complete interior node.
 // - `event_entities` indexes the entities an event names (context, container, the token that acted) by id.
+//
+// Schema 2 adds `rollups`: per org, hour and day, how many events in total and by action, actor, country and outcome
+// (see store/rollups.ts), written by each append in its transaction, counted from the events already stored when the
+// migration runs.
 import type { Pool, PoolClient } from 'pg';
+import { DIMS, GRAINS } from '../rollups.js';
+import { OUTCOME_CODE } from '../rows.js';
 
 export { OUTCOME_CODE, ROLE_CODE } from '../rows.js';
 
@@ -134,9 +140,45 @@ const V1 = `
   );
 `;
 
+/** The value each rollup dim counts, as SQL over an events row `e`: from its columns, or from its body (`j`, jsonb). */
+const ROLLUP_VALUES = {
+  columns: { action: 'e.action', actor: 'e.actor_id', country: 'e.country', outcome: `CASE WHEN e.outcome = ${OUTCOME_CODE.failure} THEN 'failure' ELSE 'success' END` },
+  body: { action: "j->>'action'", actor: "j->'actor'->>'id'", country: "j->'location'->>'countryName'", outcome: "j->>'outcome'" },
+} as const;
+
+/**
+ * Rollup rows (org_id, dim, grain, bucket, value, n) counted from the stored events of `org` (a parameter, or every
+ * org), their values read from the columns or from the bodies.
+ */
+export function rollupCountsSql(from: keyof typeof ROLLUP_VALUES, org?: string): string {
+  const v = ROLLUP_VALUES[from];
+  const dims = [[DIMS.total, "''"], [DIMS.action, v.action], [DIMS.actor, v.actor], [DIMS.country, v.country], [DIMS.outcome, v.outcome]];
+  const grains = GRAINS.map((g) => `(${g.code}, ${g.ms}::bigint)`).join(', ');
+  return `SELECT e.org_id, d.dim::smallint AS dim, g.grain::smallint AS grain, (e.time_ms / g.ms) * g.ms AS bucket, d.value, count(*)::bigint AS n
+    FROM ${from === 'body' ? '(SELECT *, body::jsonb AS j FROM events) e' : 'events e'}
+    CROSS JOIN (VALUES ${grains}) AS g (grain, ms)
+    CROSS JOIN LATERAL (VALUES ${dims.map(([dim, value]) => `(${dim}, ${value})`).join(', ')}) AS d (dim, value)
+    WHERE d.value IS NOT NULL${org === undefined ? '' : ` AND e.org_id = ${org}`}
+    GROUP BY 1, 2, 3, 4, 5`;
+}
+
+const V2 = `
+  CREATE TABLE rollups (
+    org_id text NOT NULL,
+    dim    smallint NOT NULL,
+    grain  smallint NOT NULL,
+    bucket bigint NOT NULL,
+    value  text NOT NULL,
+    n      bigint NOT NULL,
+    PRIMARY KEY (org_id, dim, grain, bucket, value)
+  );
+  INSERT INTO rollups (org_id, dim, grain, bucket, value, n) ${rollupCountsSql('columns')};
+`;
+
 /** Schema versions in order: MIGRATIONS[v] takes a database from version v to v + 1. */
 export const MIGRATIONS: { description: string; sql: string }[] = [
   { description: 'orgs, keys, actions, events partitioned by month, the ledger and its indexes', sql: V1 },
+  { description: 'rollups: counts per hour and day for facets and histograms', sql: V2 },
 ];
 
 /** Runs `ddl` in one transaction that holds DDL_LOCK: one process at a time, all of it or none. */

@@ -10,7 +10,8 @@ import { iso, splitFrontier } from '../rows.js';
 import { toWire, type WireResult } from '../writer-thread.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
 import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
-import { RollupCounts, UPSERT_ROLLUP } from './sqlite-rollups.js';
+import { RollupCounts } from '../rollups.js';
+import { UPSERT_ROLLUP, writeRollups } from './sqlite-rollups.js';
 import { ftsDocument, ftsTable } from './sqlite-fts.js';
 import { OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
@@ -96,7 +97,7 @@ export class SqliteAppender {
         }
       });
       // One upsert per distinct rollup row of the whole transaction, not one per event.
-      this.#rollups.write(this.#stmt.upsertRollup);
+      writeRollups(this.#rollups, this.#stmt.upsertRollup);
       return results;
     });
   }

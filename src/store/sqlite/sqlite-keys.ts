@@ -2,8 +2,9 @@
 // millisecond), and its day the UTC day of that time. One module, so that the writer, the schema upgrade, the
 // rollups and the query compiler derive them alike.
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from '../rollups.js';
+
+export { DAY_MS, HOUR_MS } from '../rollups.js';
 
 /** Bits of the time key below the millisecond: at most 2^20 events may share one millisecond. */
 export const KEY_SHIFT = 20n;

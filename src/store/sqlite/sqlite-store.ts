@@ -14,17 +14,18 @@ import { HASH_SIZE } from '../../ledger/hasher.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import { fromWire, InlineWriter, ThreadWriter, type WireResult, type Writer } from '../writer-thread.js';
 import {
-  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, countedWhole, eventPage, iso, keyFromRow, type KeyRow, leafFromRow,
+  actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, countedWhole, eventPage, keyFromRow, type KeyRow, leafFromRow,
   type LeafRow, matchesNothing, newKeyRow, newOrgRow, orgFromRow, type OrgRow as NamedOrgRow, ROLE_OF_CODE, splitFrontier,
 } from '../rows.js';
 import { orgNumber, SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
-import { DAY_MS, DAY_OF_TIME, dayOfKey, HOUR_MS, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
+import { DAY_MS, DAY_OF_TIME, dayOfKey, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
 import {
   chooseDriver, COLUMNS, type CompileOptions, type Driver, type KeyRange, type ListField, needsCounts, type SeqRange,
   SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
-import { DAY, decompose, DIMS, HOUR, ROLLUP_COUNTS, type Span } from './sqlite-rollups.js';
+import { DAY, DIMS, rollupFinding, rollupSpans } from '../rollups.js';
+import { ROLLUP_COUNTS } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
 import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 
@@ -358,11 +359,8 @@ export class SqliteStore implements Store {
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
     // Whole days and hours from the rollups, the ragged ends from the events.
-    const window = { from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity };
-    const aligned = (ms: number) => (request.bounds ?? []).every((b) => !Number.isFinite(b) || b % ms === 0);
-    const parts = decompose(window, aligned(DAY_MS) ? 'day' : aligned(HOUR_MS) ? 'hour' : 'raw');
-    const spans: [number, Span][] = [...(parts.days ? [[DAY, parts.days] as [number, Span]] : []), ...parts.hours.map((h): [number, Span] => [HOUR, h])];
-    for (const [grain, span] of spans) {
+    const parts = rollupSpans({ from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity }, request.bounds);
+    for (const [grain, span] of parts.rows) {
       const range = ['org_no = ?', `grain = ${grain}`];
       const params: unknown[] = [orgNo];
       if (Number.isFinite(span.from)) { range.push('bucket >= ?'); params.push(span.from); }
@@ -715,11 +713,9 @@ export class SqliteStore implements Store {
     // Rollups: recounted from the events, both ways (a count too low, too high, or of nothing at all).
     const recount = `SELECT dim, grain, bucket, value, n FROM (${ROLLUP_COUNTS}) WHERE org_no = ?`;
     const kept = 'SELECT dim, grain, bucket, value, n FROM rollups WHERE org_no = ?';
-    for (const [a, b, says] of [[recount, kept, 'the events say'], [kept, recount, 'no such events were stored']] as const) {
+    for (const [a, b] of [[recount, kept], [kept, recount]]) {
       const rows = this.#query(`${a} EXCEPT ${b} LIMIT ?`).all(orgNo, orgNo, limit) as { grain: number; bucket: number; value: string; n: number }[];
-      for (const r of rows) {
-        findings.push({ detail: `the ${r.grain === DAY ? 'daily' : 'hourly'} count from ${iso(r.bucket)}${r.value ? ` for '${r.value}'` : ''} ${a === recount ? `should be ${r.n}, as ${says}` : `of ${r.n} is wrong: ${says}`}; facets and histograms over it are wrong` });
-      }
+      for (const r of rows) findings.push({ detail: rollupFinding(r, a === recount) });
     }
     return findings.slice(0, limit);
   }
