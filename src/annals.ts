@@ -74,8 +74,8 @@ function readTimeoutFromEnv(): number | undefined {
   const value = process.env.ANNALS_READ_TIMEOUT_SECONDS;
   if (value === undefined || value === '') return undefined;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new AnnalsError('ANN_ERR_REQUEST_INVALID', `ANNALS_READ_TIMEOUT_SECONDS must be a number of seconds above 0, not '${value}'`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 2_000_000) {
+    throw new AnnalsError('ANN_ERR_REQUEST_INVALID', `ANNALS_READ_TIMEOUT_SECONDS must be a number of seconds above 0 (and at most 2,000,000), not '${value}'`);
   }
   return seconds * 1000;
 }

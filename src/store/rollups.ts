@@ -152,13 +152,22 @@ export function rollupFinding(r: { grain: number; bucket: number; value: string;
   return `${what} ${recounted ? `should be ${r.n}, as the events say` : `of ${r.n} is wrong: no such events were stored`}; facets and histograms over it are wrong`;
 }
 
+/** A part of a window: rollup rows of one grain over a span of buckets, or (no grain) a ragged end of raw events. */
+export interface WindowPart {
+  span: Span;
+  grain?: number;
+}
+
 /**
- * How a store counts events of `window` from its rollups: the rollup rows to read (a grain and a span of buckets),
- * and the ragged ends to count from the events, newest last. Day rows are used only when every histogram bound is
- * on a day, hour rows only when every one is on an hour.
+ * How a store counts events of `window` from its rollups, newest part first (so that counting that stops at a
+ * limit in a ragged end has counted everything after it, and nothing before). Day rows are used only when every
+ * histogram bound is on a day, hour rows only when every one is on an hour.
  */
-export function rollupSpans(window: Span, bounds: readonly number[] = []): { rows: [grain: number, span: Span][]; raw: Span[] } {
+export function windowParts(window: Span, bounds: readonly number[] = []): WindowPart[] {
   const aligned = (ms: number) => bounds.every((b) => !Number.isFinite(b) || b % ms === 0);
   const parts = decompose(window, aligned(DAY_MS) ? 'day' : aligned(HOUR_MS) ? 'hour' : 'raw');
-  return { rows: [...(parts.days ? [[DAY, parts.days] as [number, Span]] : []), ...parts.hours.map((h): [number, Span] => [HOUR, h])], raw: parts.raw };
+  const all: WindowPart[] = [...(parts.days ? [{ span: parts.days, grain: DAY }] : []), ...parts.hours.map((span) => ({ span, grain: HOUR })),
+    ...parts.raw.map((span) => ({ span }))];
+  // Disjoint and contiguous: the newest part ends last.
+  return all.sort((a, b) => (a.span.to > b.span.to ? -1 : 1));
 }

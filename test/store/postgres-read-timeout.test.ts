@@ -88,8 +88,12 @@ describe('the PostgreSQL read timeout', { skip: !reachable && 'PostgreSQL is not
         delete process.env.ANNALS_READ_TIMEOUT_SECONDS;
       }
     };
-    for (const bad of ['abc', '0', '-1']) {
+    for (const bad of ['abc', '0', '-1', '3000000']) {
       assert.throws(() => open(bad), (error: unknown) => error instanceof AnnalsError && /ANNALS_READ_TIMEOUT_SECONDS/.test(error.message));
+    }
+    for (const readTimeoutMs of [0, -5, Number.NaN, 2 ** 31]) {
+      assert.throws(() => new PostgresStore({ url: POSTGRES_URL, schema, writer: 'inline', readTimeoutMs }),
+        (error: unknown) => error instanceof AnnalsError && /read timeout must be from 1 ms/.test(error.message));
     }
     const other = open('0.3') as PostgresStore;
     try {

@@ -3,7 +3,7 @@
 // Layout (schema 1):
 // - Every table of an org's data has org_id leading its primary key and every unique key, so the schema distributes
 //   by org with Citus unchanged: `events`, `ledger`, `event_entities`, `merkle_nodes`, `checkpoints`,
-//   `idempotency`, `actions` and `actor_aliases` are distributed tables (`create_distributed_table('<t>', 'org_id')`,
+//   `idempotency`, `actions`, `actor_aliases` (and, from schema 2, `rollups`) are distributed tables (`create_distributed_table('<t>', 'org_id')`,
 //   colocated with `orgs`, distributed by its `id`), `api_keys`, `annals_meta` and `annals_schema` reference tables
 //   (`create_reference_table('<t>')`). So that this needs no change, `api_keys.org_id` has no foreign key (a
 //   reference table cannot point into a distributed one): the store checks the org exists before it adds a key.
@@ -162,7 +162,10 @@ export function rollupCountsSql(from: keyof typeof ROLLUP_VALUES, org?: string):
     GROUP BY 1, 2, 3, 4, 5`;
 }
 
+// The lock waits for appends in flight and holds new ones back until the counts are in (every append locks its
+// orgs' rows first): none is left out of them. Nodes of schema 1 do not count rollups: stop them before upgrading.
 const V2 = `
+  LOCK TABLE orgs IN EXCLUSIVE MODE;
   CREATE TABLE rollups (
     org_id text NOT NULL,
     dim    smallint NOT NULL,

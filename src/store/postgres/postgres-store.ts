@@ -12,7 +12,7 @@ import type {
   AggregateRequest, Aggregates, AppendGroup, FacetField, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
   PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
-import { rollupFinding, rollupSpans } from '../rollups.js';
+import { rollupFinding, windowParts } from '../rollups.js';
 import { Tally } from '../tally.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
 import {
@@ -77,8 +77,12 @@ export class PostgresStore implements Store {
     }
     this.#config = config;
     this.#ledger = config.ledger ?? true;
-    this.#pool = openPool({ url: config.url, schema: config.schema, max: config.poolSize });
     this.#readTimeoutMs = config.readTimeoutMs ?? READ_TIMEOUT_MS;
+    // statement_timeout takes whole milliseconds up to 2^31 - 1; 0 would switch it off.
+    if (!Number.isFinite(this.#readTimeoutMs) || this.#readTimeoutMs < 1 || this.#readTimeoutMs > 2 ** 31 - 1) {
+      throw new AnnalsError('ANN_ERR_REQUEST_INVALID', `the read timeout must be from 1 ms to ${2 ** 31 - 1} ms, not ${this.#readTimeoutMs}`);
+    }
+    this.#pool = openPool({ url: config.url, schema: config.schema, max: config.poolSize });
     this.#reads = openPool({ url: config.url, schema: config.schema, max: config.poolSize, statementTimeoutMs: this.#readTimeoutMs });
     this.#partitions = new Partitions(this.#pool);
     this.#ready = this.#init(config.schema);
@@ -134,11 +138,14 @@ export class PostgresStore implements Store {
    * time is ANN_ERR_QUERY_TOO_COSTLY (a 422: the same query would not finish the next time either).
    */
   async #read<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    await this.#ready.catch((error: unknown) => { throw unavailable(error); });
+    const started = Date.now();
     try {
-      await this.#ready;
       return (await this.#reads.query<R>(text, values)).rows;
     } catch (error) {
-      if (error instanceof pg.DatabaseError && error.code === '57014' && /statement timeout/.test(error.message)) {
+      // A cancelled statement (57014) that ran its whole time was stopped by the timeout (whatever language the
+      // server's messages are in); one cancelled sooner was cancelled by someone (an administrator, a shutdown).
+      if (error instanceof pg.DatabaseError && error.code === '57014' && Date.now() - started >= this.#readTimeoutMs - 50) {
         throw new AnnalsError('ANN_ERR_QUERY_TOO_COSTLY', `the query read for ${this.#readTimeoutMs / 1000} s without finishing; `
           + 'narrow its time window, or add a condition on a field (action:, actor:, ip:, entity:) instead of text alone', {}, { cause: error });
       }
@@ -196,19 +203,19 @@ export class PostgresStore implements Store {
     const f = await this.#resolve(await this.#org(org), filter);
     if (!f) return tally.result(true);
     if (!countedWhole(f, request)) return this.#count(org, f, request, tally);
-    // Whole days and hours from the rollups, the ragged ends (under an hour each) from the events.
-    const parts = rollupSpans({ from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity }, request.bounds);
-    for (const [grain, span] of parts.rows) {
+    // Whole days and hours from the rollups, the ragged ends from the events (each counted whole: see aggregateSql).
+    for (const { grain, span } of windowParts({ from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity }, request.bounds)) {
+      if (grain === undefined) {
+        const time: EventFilter['time'] = {};
+        if (Number.isFinite(span.from)) time.from = span.from;
+        if (Number.isFinite(span.to)) time.to = span.to;
+        await this.#count(org, { ...f, time }, request, tally);
+        continue;
+      }
       const q = rollupSql(org, grain, span, f.actions, request.facets);
       for (const r of await this.#read<{ field: FacetField | 'total'; value: string; n: number }>(q.text, q.values)) {
         tally.counted(r.field, r.field === 'total' ? Number(r.value) : 0, r.field === 'total' ? '' : r.value, r.n);
       }
-    }
-    for (const span of parts.raw) {
-      const time: EventFilter['time'] = {};
-      if (Number.isFinite(span.from)) time.from = span.from;
-      if (Number.isFinite(span.to)) time.to = span.to;
-      await this.#count(org, { ...f, time }, request, tally);
     }
     return tally.result(true);
   }

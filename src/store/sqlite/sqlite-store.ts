@@ -24,7 +24,7 @@ import {
   chooseDriver, COLUMNS, type CompileOptions, type Driver, type KeyRange, type ListField, needsCounts, type SeqRange,
   SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
-import { DAY, DIMS, rollupFinding, rollupSpans } from '../rollups.js';
+import { DAY, DIMS, rollupFinding, windowParts } from '../rollups.js';
 import { ROLLUP_COUNTS } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
 import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
@@ -358,9 +358,19 @@ export class SqliteStore implements Store {
       const scanned = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
-    // Whole days and hours from the rollups, the ragged ends from the events.
-    const parts = rollupSpans({ from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity }, request.bounds);
-    for (const [grain, span] of parts.rows) {
+    // Whole days and hours from the rollups, the ragged ends from the events, newest first: a ragged end cut short
+    // by a limit ends the counting there (nothing older is counted, so coveredFrom is true).
+    const compiler = new SqliteQueryCompiler(orgNo, f.actions ? { actions: f.actions } : {});
+    for (const { grain, span } of windowParts({ from: f.time?.from ?? -Infinity, to: f.time?.to ?? Infinity }, request.bounds)) {
+      if (grain === undefined) {
+        const keys: KeyRange = {};
+        if (Number.isFinite(span.from)) keys.lo = keyAt(span.from);
+        if (Number.isFinite(span.to)) keys.hi = keyAt(span.to);
+        const days = this.#days(orgNo, keys);
+        const scanned = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
+        if (!scanned.complete) return tally.result(false, scanned.coveredFrom);
+        continue;
+      }
       const range = ['org_no = ?', `grain = ${grain}`];
       const params: unknown[] = [orgNo];
       if (Number.isFinite(span.from)) { range.push('bucket >= ?'); params.push(span.from); }
@@ -382,16 +392,6 @@ export class SqliteStore implements Store {
           tally.counted(field, 0, value, n);
         }
       }
-    }
-    const compiler = new SqliteQueryCompiler(orgNo, f.actions ? { actions: f.actions } : {});
-    // The ragged ends, newest first: one cut short by a limit ends the counting there (older ones are not read).
-    for (const span of [...parts.raw].reverse()) {
-      const keys: KeyRange = {};
-      if (Number.isFinite(span.from)) keys.lo = keyAt(span.from);
-      if (Number.isFinite(span.to)) keys.hi = keyAt(span.to);
-      const days = this.#days(orgNo, keys);
-      const scanned = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
-      if (!scanned.complete) return tally.result(false, scanned.coveredFrom);
     }
     return tally.result(true);
   }
