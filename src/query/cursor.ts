@@ -1,7 +1,8 @@
 // Opaque, tamper-evident page cursors. A cursor is the keyset position (sort key of the row it follows), the sort
 // it belongs to and the direction to read in, MACed with a per-store secret and the organization it was issued for,
 // so a forged or edited cursor, or one carried to another organization's path, is refused instead of silently
-// jumping elsewhere.
+// jumping elsewhere. A cursor of the releases before that (its MAC over the payload alone) is still taken, so that a
+// poller holding one across the upgrade goes on; no cursor is issued that way any more.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AnnalsError } from '../domain/errors.js';
 import type { PageKey } from '../store/store.js';
@@ -26,7 +27,7 @@ export class CursorCodec {
   /** A cursor at `state` for reads of `org`'s events (the organization is MACed, not written into it). */
   encode(org: string, state: CursorState): string {
     const payload = Buffer.from(JSON.stringify([state.key.at, state.key.seq, state.order, state.by, state.dir]));
-    return `${payload.toString('base64url')}.${this.#mac(org, payload).toString('base64url')}`;
+    return `${payload.toString('base64url')}.${this.#mac(payload, org).toString('base64url')}`;
   }
 
   decode(org: string, cursor: string, parameter = 'cursor'): CursorState {
@@ -38,7 +39,9 @@ export class CursorCodec {
     if (!body || !mac || extra !== undefined) bad('is not well-formed');
     const payload = Buffer.from(body, 'base64url');
     const given = Buffer.from(mac, 'base64url');
-    if (given.length !== MAC_BYTES || !timingSafeEqual(given, this.#mac(org, payload))) {
+    const valid = given.length === MAC_BYTES
+      && (timingSafeEqual(given, this.#mac(payload, org)) || timingSafeEqual(given, this.#mac(payload)));
+    if (!valid) {
       bad('was altered, or was not issued by this server for this organization');
     }
     const [at, seq, order, by, dir] = JSON.parse(payload.toString('utf8')) as [number, number, string, string, string];
@@ -50,8 +53,11 @@ export class CursorCodec {
     };
   }
 
-  #mac(org: string, payload: Buffer): Buffer {
-    // The org id is a slug (no NUL): org, NUL, payload is one unambiguous message.
-    return createHmac('sha256', this.#secret).update(org).update('\0').update(payload).digest().subarray(0, MAC_BYTES);
+  /** The MAC of a cursor for `org`; without one, as cursors were before they were bound to an organization. */
+  #mac(payload: Buffer, org?: string): Buffer {
+    const hmac = createHmac('sha256', this.#secret);
+    // The org id is a slug (no NUL), the payload JSON: org, NUL, payload is one unambiguous message.
+    if (org !== undefined) hmac.update(org).update('\0');
+    return hmac.update(payload).digest().subarray(0, MAC_BYTES);
   }
 }
