@@ -27,6 +27,7 @@ export const ERRORS = {
   ANN_ERR_ACTION_EXISTS: { status: 409, title: 'Action already exists' },
   // ledger
   ANN_ERR_CHECKPOINT_NOT_FOUND: { status: 404, title: 'Checkpoint not found' },
+  ANN_ERR_CHECKPOINT_KEY: { status: 503, title: 'This node lacks the log\'s signing key' },
   ANN_ERR_PROOF_RANGE: { status: 400, title: 'Proof out of range' },
   // organizations
   ANN_ERR_ORG_NOT_FOUND: { status: 404, title: 'Organization not found' },

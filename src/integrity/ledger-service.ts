@@ -1,7 +1,7 @@
 // The ledger as a service: signed checkpoints (cut on demand and on a schedule, kept forever) and inclusion and
 // consistency proofs read from the store's Merkle nodes. The maths is in src/ledger/; this only fetches and signs.
 import { AnnalsError } from '../domain/errors.js';
-import { formatCheckpoint, signNote } from '../ledger/checkpoint.js';
+import { formatCheckpoint, noteSigners, signNote } from '../ledger/checkpoint.js';
 import { foldRoot } from '../ledger/compact-range.js';
 import { consistencyNodes, inclusionNodes, rehash } from '../ledger/proof.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
@@ -35,6 +35,7 @@ export class LedgerService {
     const head = await this.#store.ledgerHead(org);
     const existing = await this.#store.getCheckpoint(org, head.size);
     if (existing) return existing;
+    await this.#holdsLogKey(org);
     const timeMs = Date.now();
     const rootHash = foldRoot(head.hashes);
     const body = formatCheckpoint({ origin: this.origin(org), size: head.size, rootHash, extensions: [`time ${timeMs}`] });
@@ -42,6 +43,21 @@ export class LedgerService {
     if (await this.#store.addCheckpoint(org, checkpoint)) return checkpoint;
     // Another node cut this size first: theirs is the one kept.
     return (await this.#store.getCheckpoint(org, head.size))!;
+  }
+
+  /**
+   * Refuses to sign unless this node holds a key that signed the org's latest checkpoint (it signs with its newest,
+   * which after `rotate-key` is newer than that one). A node started with a `keys/` of its own (not copied from the
+   * others, or lost) would otherwise sign part of the log with a key no auditor was given.
+   */
+  async #holdsLogKey(org: string): Promise<void> {
+    const latest = await this.#store.latestCheckpoint(org);
+    if (!latest) return;
+    const mine = new Set(this.keys.list().map((k) => `${k.name}+${k.keyId}`));
+    const signers = noteSigners(latest.note);
+    if (signers.some((s) => mine.has(s))) return;
+    throw new AnnalsError('ANN_ERR_CHECKPOINT_KEY', `the latest checkpoint of '${org}' (size ${latest.size}) is signed by ${signers.join(', ') || 'no key'}, `
+      + `which this node's keys/ does not hold: replace its keys/ with a copy of that node's, so that every node signs with the log's key`);
   }
 
   /** Cuts a checkpoint for every org whose log grew since its latest one. */

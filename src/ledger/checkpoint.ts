@@ -169,6 +169,23 @@ export function signNote(body: string, signers: readonly NoteSigner[]): string {
 }
 
 /**
+ * The keys a signed note's signature lines name, as `<name>+<key ID hex>`, whether or not their signatures verify
+ * (lines that are not well-formed are skipped): who claims to have signed it.
+ */
+export function noteSigners(note: string): string[] {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return [];
+  const out: string[] = [];
+  for (const line of note.slice(split + 2).split('\n')) {
+    if (!line.startsWith(SIGNATURE_PREFIX)) continue;
+    const [name, sig] = line.slice(SIGNATURE_PREFIX.length).split(' ');
+    const raw = sig === undefined ? undefined : decodeBase64(sig);
+    if (raw !== undefined && raw.length > KEY_HASH_SIZE) out.push(`${name}+${raw.subarray(0, KEY_HASH_SIZE).toString('hex')}`);
+  }
+  return out;
+}
+
+/**
  * Opens a signed note (C2SP signed-note): parses it, and checks every signature whose key name and key ID match a
  * verifier. Signatures by unknown keys are ignored; a signature by a known key that does not verify is an error;
  * at least one known key must have signed. Repeated signatures by one key count once. Throws a NoteError when the
