@@ -336,7 +336,7 @@ export class QueryService {
       // Further back resumes where the store stopped reading: after the page's first event, or, when the store's
       // row budget cut the read short, after the last row it read. A page cut to nothing goes forward from there
       // too (over the rows it read, to the page it came from).
-      const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode(org, { key: page.next, order, by, dir }) : undefined);
+      const at = (dir: CursorState['dir']) => this.#at(org, page.next, order, by, dir);
       return new EventQueryPage(leaves, limit,
         leaves.length > 0 ? this.#encode(org, leaves[leaves.length - 1], order, by, 'next') : at('next'),
         at('prev'), leaves.length < limit && page.next !== undefined);
@@ -344,7 +344,7 @@ export class QueryService {
     const request: PageRequest = { limit, order, by, after: cursor?.key };
     const page = await this.#store.queryLeaves(org, filter, request);
     const { leaves } = page;
-    const at = (dir: CursorState['dir']) => (page.next ? this.#cursors.encode(org, { key: page.next, order, by, dir }) : undefined);
+    const at = (dir: CursorState['dir']) => this.#at(org, page.next, order, by, dir);
     // Back from a page cut to nothing: from where the store stopped, over the rows it read, to the page before.
     const back = leaves.length > 0 ? this.#encode(org, leaves[0], order, by, 'prev') : at('prev');
     return new EventQueryPage(leaves, limit, at('next'), cursor ? back : undefined, leaves.length < limit && page.next !== undefined);
@@ -382,6 +382,11 @@ export class QueryService {
       const label = actor?.email ?? actor?.name;
       if (label !== undefined) v.label = label;
     }));
+  }
+
+  /** A cursor at the place the store said a read stopped, if it said one. */
+  #at(org: string, key: PageKey | undefined, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string | undefined {
+    return key === undefined ? undefined : this.#cursors.encode(org, { key, order, by, dir });
   }
 
   /** A cursor at one event of a page (given as its leaf: only the first and last of a page are parsed). */

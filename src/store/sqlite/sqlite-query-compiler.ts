@@ -105,6 +105,11 @@ export interface CompileOptions {
  * A compiler for one org and one filter. `filter.actors` must already name actor ids (the store resolves emails
  * and names first), and `processed` ranges must already be seq ranges when the seq driver is used.
  */
+/** The `budget`-th of `keys` (rows of `k`, at least budget + 1 of them) and the one after it, when there are. */
+function edgeOf(keys: Sql, budget: number): Sql {
+  return join([sql('SELECT k FROM ('), keys, sql(') LIMIT 2 OFFSET ?', [budget - 1])], '');
+}
+
 export class SqliteQueryCompiler {
   readonly #orgNo: number;
   readonly #filter: EventFilter;
@@ -274,7 +279,7 @@ export class SqliteQueryCompiler {
     const read = options.budget + 1;
     const keys = driver.kind !== 'list' ? this.#keys(driver, options, sql(' LIMIT ?', [read]))
       : join([join(this.#orderedArms(driver.field, options, read, []), ' UNION '), sql(` ORDER BY k ${options.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`, [read])], '');
-    return join([sql('SELECT k FROM ('), keys, sql(') LIMIT 2 OFFSET ?', [options.budget - 1])], '');
+    return edgeOf(keys, options.budget);
   }
 
   /** How many index ranges (arms) the list driver on `field` reads. */
@@ -289,21 +294,19 @@ export class SqliteQueryCompiler {
 
   /**
    * A budgeted page through one arm of the list driver on `field` alone: its first `budget` keys, every other
-   * condition checked on them, up to `limit` of them (`k`), in page order (a list drives only pages by event time,
+   * condition (there are some: see checksBeyond) checked on them, up to `limit` of them (`k`), in page order (a list drives only pages by event time,
    * whose order is key order). The store merges the arms' keys itself (merged by SQLite, every arm's budget would
    * be sorted first) and reads the rows of the page's keys.
    */
   armSelect(field: ListField, arm: number, options: CompileOptions & { budget: number }): Sql {
-    const residuals = this.#residuals(options, field);
     const keys = this.#orderedArms(field, options, options.budget, [])[arm];
-    if (residuals.length === 0) return join([sql('SELECT k FROM ('), keys, sql(') LIMIT ?', [options.limit])], '');
-    return join([sql('SELECT u.k FROM ('), keys, sql(') u CROSS JOIN events e ON e.rowid = u.k WHERE '), join(residuals, ' AND '),
+    return join([sql('SELECT u.k FROM ('), keys, sql(') u CROSS JOIN events e ON e.rowid = u.k WHERE '), join(this.#residuals(options, field), ' AND '),
       sql(' LIMIT ?', [options.limit])], '');
   }
 
   /** As budgetEdge, for one arm of the list driver on `field` (see armSelect). */
   armEdge(field: ListField, arm: number, options: CompileOptions & { budget: number }): Sql {
-    return join([sql('SELECT k FROM ('), this.#orderedArms(field, options, options.budget + 1, [])[arm], sql(') LIMIT 2 OFFSET ?', [options.budget - 1])], '');
+    return edgeOf(this.#orderedArms(field, options, options.budget + 1, [])[arm], options.budget);
   }
 
   /** The keys (`k`) the time, seq or text driver reads, in page order, within the options' bounds; `limit` closes it. */

@@ -414,7 +414,7 @@ export class SqliteStore implements Store {
 
   /**
    * Counts up to `limit` events read through `driver`, newest first, into `tally`: whether that was all of them, and
-   * if not, how far back it got (the oldest event counted, or where the driver's budget ran out).
+   * if not, where the driver's budget ran out, when it did (else the tally's oldest event says how far back it got).
    */
   #scan(compiler: SqliteQueryCompiler, driver: Driver, keys: KeyRange, days: readonly number[], limit: number, tally: Tally): { complete: boolean; coveredFrom?: number } {
     // Counting reads every row of its window (up to the limits): text it does not drive is one set of matches,
@@ -431,10 +431,8 @@ export class SqliteStore implements Store {
       rows = this.#query(q.text, true).iterate(...q.params) as Iterable<unknown[]>;
     }
     let read = 0;
-    let oldest = Infinity;
     for (const row of rows as Iterable<[number, string, string, string | null, number]>) {
-      if (++read > limit) return { complete: false, coveredFrom: oldest };
-      oldest = Math.min(oldest, row[0]);
+      if (++read > limit) return { complete: false };
       tally.event(row[0], row[1], row[2], row[3], row[4] === OUTCOME_CODE.failure ? 'failure' : 'success');
     }
     // Fewer matches than the limit: all of them, unless the driver's budget ran out first (then back to its edge).
