@@ -34,7 +34,7 @@ const HASHES_PER_LINE = 4096;
 export async function* bundleLines(store: Store, ledger: LedgerService, org: string, checkpoint: StoredCheckpoint): AsyncGenerator<string> {
   const header: BundleHeader = {
     annalsExport: 1, org, origin: ledger.origin(org), treeSize: checkpoint.size, checkpoint: checkpoint.note,
-    keys: ledger.keys.list().map((k) => k.verifierKey),
+    keys: (await ledger.publicKeys()).map((k) => k.verifierKey),
   };
   yield JSON.stringify(header);
   // Leaf hashes follow the events they cover, HASHES_PER_LINE at a time: nothing grows with the log.

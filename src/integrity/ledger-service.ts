@@ -1,11 +1,17 @@
 // The ledger as a service: signed checkpoints (cut on demand and on a schedule, kept forever) and inclusion and
 // consistency proofs read from the store's Merkle nodes. The maths is in src/ledger/; this only fetches and signs.
 import { AnnalsError } from '../domain/errors.js';
-import { formatCheckpoint, noteSigners, signNote } from '../ledger/checkpoint.js';
+import { formatCheckpoint, noteSigners, parseVerifierKey, signNote } from '../ledger/checkpoint.js';
 import { foldRoot } from '../ledger/compact-range.js';
 import { consistencyNodes, inclusionNodes, rehash } from '../ledger/proof.js';
-import type { Store, StoredCheckpoint } from '../store/store.js';
-import type { SigningKeys } from './signing-keys.js';
+import type { PublishedKey, Store, StoredCheckpoint } from '../store/store.js';
+import type { PublicKeyInfo, SigningKeys } from './signing-keys.js';
+
+/** A checkpoint key as the ledger lists it. */
+export interface LogKey extends PublicKeyInfo {
+  /** Kept in the store, so every node lists it (a key is published by the first checkpoint it signs). */
+  published: boolean;
+}
 
 export interface InclusionProof {
   leafIndex: number;
@@ -18,6 +24,8 @@ export class LedgerService {
   readonly #store: Store;
   readonly keys: SigningKeys;
   readonly logName: string;
+  /** This node's keys known to be in the store's published keys. */
+  readonly #published = new Set<string>();
 
   constructor(store: Store, keys: SigningKeys, logName: string) {
     this.#store = store;
@@ -36,6 +44,7 @@ export class LedgerService {
     const existing = await this.#store.getCheckpoint(org, head.size);
     if (existing) return existing;
     await this.#holdsLogKey(org);
+    await this.#publish();
     const timeMs = Date.now();
     const rootHash = foldRoot(head.hashes);
     const body = formatCheckpoint({ origin: this.origin(org), size: head.size, rootHash, extensions: [`time ${timeMs}`] });
@@ -47,17 +56,54 @@ export class LedgerService {
 
   /**
    * Refuses to sign unless this node holds a key that signed the org's latest checkpoint (it signs with its newest,
-   * which after `rotate-key` is newer than that one). A node started with a `keys/` of its own (not copied from the
-   * others, or lost) would otherwise sign part of the log with a key no auditor was given.
+   * which after `rotate-key` is newer than that one), or, for an org's first checkpoint, one of the published keys
+   * (when any is). A node started with a `keys/` of its own (not copied from the others, or lost) would otherwise
+   * sign part of the log with a key no auditor was given.
    */
   async #holdsLogKey(org: string): Promise<void> {
+    const mine = new Set(this.keys.list().map((k) => keyName(k.verifierKey)));
     const latest = await this.#store.latestCheckpoint(org);
-    if (!latest) return;
-    const mine = new Set(this.keys.list().map((k) => `${k.name}+${k.keyId}`));
-    const signers = noteSigners(latest.note);
-    if (signers.some((s) => mine.has(s))) return;
-    throw new AnnalsError('ANN_ERR_CHECKPOINT_KEY', `the latest checkpoint of '${org}' (size ${latest.size}) is signed by ${signers.join(', ') || 'no key'}, `
-      + `which this node's keys/ does not hold: replace its keys/ with a copy of that node's, so that every node signs with the log's key`);
+    if (latest) {
+      const signers = noteSigners(latest.note);
+      if (signers.some((s) => mine.has(s))) return;
+      throw keyMissing(`the latest checkpoint of '${org}' (size ${latest.size}) is signed by ${signers.join(', ') || 'no key'}`);
+    }
+    const published = (await this.#store.publishedKeys()).map((k) => keyName(k.verifierKey));
+    if (published.length === 0 || published.some((k) => mine.has(k))) return;
+    throw keyMissing(`the log's published keys are ${published.join(', ')}`);
+  }
+
+  /** Publishes this node's keys (they belong to the log: it may sign) that it has not published yet. */
+  async #publish(): Promise<void> {
+    const fresh = this.keys.list().filter((k) => !this.#published.has(k.verifierKey));
+    if (fresh.length === 0) return;
+    await this.#store.publishKeys(fresh.map((k) => ({ verifierKey: k.verifierKey, createdMs: Date.parse(k.createdAt) })));
+    for (const k of fresh) this.#published.add(k.verifierKey);
+  }
+
+  /**
+   * Makes a new signing key (SigningKeys.rotate); published at once if this node's keys are the log's (one of them
+   * is published already), otherwise by the first checkpoint it signs.
+   */
+  async rotateKey(): Promise<PublicKeyInfo> {
+    const key = this.keys.rotate();
+    const published = new Set((await this.#store.publishedKeys()).map((k) => k.verifierKey));
+    if (this.keys.list().some((k) => published.has(k.verifierKey))) await this.#publish();
+    return key;
+  }
+
+  /**
+   * The checkpoint keys an auditor may need: every published key (any node's), and this node's own; `active` marks
+   * the one this node signs with.
+   */
+  async publicKeys(): Promise<LogKey[]> {
+    const keys = new Map<string, LogKey>(this.keys.list().map((k) => [k.verifierKey, { ...k, published: false }]));
+    for (const p of await this.#store.publishedKeys()) {
+      const mine = keys.get(p.verifierKey);
+      if (mine) mine.published = true;
+      else keys.set(p.verifierKey, publishedKeyInfo(p));
+    }
+    return [...keys.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.verifierKey.localeCompare(b.verifierKey));
   }
 
   /** Cuts a checkpoint for every org whose log grew since its latest one. */
@@ -111,4 +157,22 @@ export class LedgerService {
       throw new AnnalsError('ANN_ERR_PROOF_RANGE', `${parameter} must be from 1 to the log's size (${head})`, { parameter });
     }
   }
+}
+
+function keyMissing(why: string): AnnalsError {
+  return new AnnalsError('ANN_ERR_CHECKPOINT_KEY', `${why}, which this node's keys/ does not hold: `
+    + `replace its keys/ with a copy of a signing node's, so that every node signs with the log's key`);
+}
+
+/** `<name>+<key ID>` of a verifier key, as signature lines name it (noteSigners). */
+function keyName(verifierKey: string): string {
+  return verifierKey.split('+', 2).join('+');
+}
+
+function publishedKeyInfo(p: PublishedKey): LogKey {
+  const verifier = parseVerifierKey(p.verifierKey);
+  return {
+    name: verifier.name, keyId: verifier.keyHash.toString('hex'), verifierKey: p.verifierKey,
+    createdAt: new Date(p.createdMs).toISOString(), active: false, published: true,
+  };
 }

@@ -1,4 +1,5 @@
-// Copying one store into another (`annals migrate`): orgs, API keys, custom actions, the cursor secret, every event
+// Copying one store into another (`annals migrate`): orgs, API keys, custom actions, the cursor secret, the published
+// checkpoint keys, every event
 // exactly as stored (id, seq, processedAt: the same leaves) and every checkpoint. Resumable: each org's events
 // continue from what the target holds (once its tree at that size is checked to be the source's), and whatever else
 // exists there already is left as it is. At the end each org's tree is compared: the same size and the same root,
@@ -45,6 +46,7 @@ export async function copyStore(source: Store, target: Store, options: CopyOptio
     throw new AnnalsError('ANN_ERR_RESTORE_CONFLICT',
       'the target already has a cursor secret of its own (an Annals server has run on it): copy into a store no server has used');
   }
+  await target.publishKeys(await source.publishedKeys());
   const report: CopiedOrg[] = [];
   const orgs = await source.listOrgs();
   for (const org of orgs) {

@@ -227,6 +227,14 @@ export interface StoredCheckpoint {
   note: string;
 }
 
+/** The public half of a checkpoint signing key, as kept in the store for every node to serve. */
+export interface PublishedKey {
+  /** `<name>+<key ID>+<base64 key>` (C2SP signed-note verifier key). */
+  verifierKey: string;
+  /** When the key was made. */
+  createdMs: number;
+}
+
 export interface Store {
   /** Human name of the adapter, e.g. `sqlite`. */
   readonly dialect: string;
@@ -288,6 +296,10 @@ export interface Store {
   latestCheckpoint(org: string): Promise<StoredCheckpoint | undefined>;
   /** Checkpoints by size, ascending, from `fromSize` on. */
   listCheckpoints(org: string, fromSize: number, limit: number): Promise<StoredCheckpoint[]>;
+  /** Keeps public checkpoint keys; one kept already (the same verifier key) stays as it was. */
+  publishKeys(keys: readonly PublishedKey[]): Promise<void>;
+  /** Every public checkpoint key kept, oldest first. */
+  publishedKeys(): Promise<PublishedKey[]>;
 
   /**
    * A random 32-byte secret kept in the store under `name`, created on first use (e.g. the cursor MAC key), from

@@ -8,7 +8,7 @@ import type { ActionDefinition } from '../../src/domain/action.js';
 import { AnnalsError, type ErrorCode } from '../../src/domain/errors.js';
 import type { Actor, StoredEvent } from '../../src/domain/event.js';
 import type {
-  AppendResult, AppendedEvent, EventFilter, PageKey, PageRequest, PendingEvent, Store, TimeRange,
+  AppendResult, AppendedEvent, EventFilter, PageKey, PageRequest, PendingEvent, PublishedKey, Store, TimeRange,
 } from '../../src/store/store.js';
 import { type OpenedStore, STORES } from './stores.js';
 import type { EventDraft } from '../../src/ledger/leaf.js';
@@ -1344,6 +1344,21 @@ for (const s of STORES) {
         assert.notDeepEqual(b, a);
         const [c1, c2] = await Promise.all([store.secret('contract-c'), store.secret('contract-c')]);
         assert.deepEqual(c1, c2, 'concurrent first uses agree');
+      });
+
+      test('published keys: kept once each (the first copy stays), listed oldest first', async () => {
+        // Real verifier keys are `name+id+base64`; the store keeps them as text, so any distinct strings will do.
+        const key = (n: number) => `contract-keys+${String(n).padStart(8, '0')}+AQ${n}`;
+        const mine = (keys: PublishedKey[]) => keys.filter((k) => k.verifierKey.startsWith('contract-keys+'));
+        await store.publishKeys([{ verifierKey: key(2), createdMs: 2000 }, { verifierKey: key(1), createdMs: 1000 }]);
+        await store.publishKeys([]);
+        await Promise.all([
+          store.publishKeys([{ verifierKey: key(2), createdMs: 9999 }, { verifierKey: key(3), createdMs: 1500 }]),
+          store.publishKeys([{ verifierKey: key(3), createdMs: 1500 }]),
+        ]);
+        assert.deepEqual(mine(await store.publishedKeys()), [
+          { verifierKey: key(1), createdMs: 1000 }, { verifierKey: key(3), createdMs: 1500 }, { verifierKey: key(2), createdMs: 2000 },
+        ]);
       });
 
       test('secrets, orgs, events and seqs survive close and reopen', async () => {

@@ -95,6 +95,9 @@ describe('annals migrate: the embedded store into PostgreSQL', { skip: !reachabl
     }
     const keys = annals(['keys', 'list'], 'pg');
     assert.equal(keys, annals(['keys', 'list']), 'API keys (hashes and all) are the same');
+    const signing = annals(['ledger', 'keys'], 'pg');
+    assert.match(signing, /\tactive\tpublished\n$/);
+    assert.equal(signing, annals(['ledger', 'keys']), 'the published checkpoint keys are the same');
   });
 
   test('run again it copies nothing; after new events, only those', async () => {

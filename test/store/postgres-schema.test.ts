@@ -71,8 +71,9 @@ describe('the PostgreSQL schema', { skip: !reachable && 'PostgreSQL is not reach
        JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]
        WHERE n.nspname = $1 AND (x.indisprimary OR x.indisunique) AND t.relkind IN ('r', 'p') AND t.relname NOT LIKE 'events_p%'`, [schema]);
     const byTable = new Map(keys.rows.map((r) => [`${r.table}.${r.index}`, r.first]));
-    // Looked up without an org (reference tables under Citus): the meta rows, the schema version, API keys by id.
-    const reference = new Set(['annals_meta', 'api_keys', 'orgs']);
+    // Looked up without an org (reference tables under Citus): the meta rows, the schema version, API keys by id,
+    // the published checkpoint keys.
+    const reference = new Set(['annals_meta', 'api_keys', 'orgs', 'checkpoint_keys']);
     for (const [name, first] of byTable) {
       const table = name.split('.')[0];
       if (reference.has(table)) continue;

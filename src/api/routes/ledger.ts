@@ -16,8 +16,11 @@ export function ledgerRoutes(app: FastifyInstance, annals: Annals): void {
   const { ledger } = annals;
 
   app.get('/v1/ledger/keys', {
-    schema: { tags: ['ledger'], summary: 'Public keys that sign checkpoints (every key ever used; the active one signs now)', security: [] },
-  }, async () => ({ data: ledger.keys.list() }));
+    schema: {
+      tags: ['ledger'], security: [],
+      summary: "Public keys that sign checkpoints: every node's published ones (each published by the first checkpoint it signs) and this node's own; the active one signs here now",
+    },
+  }, async () => ({ data: await ledger.publicKeys() }));
 
   app.get('/v1/orgs/:orgId/checkpoints/latest', {
     config: { scope: 'read:events' },

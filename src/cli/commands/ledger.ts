@@ -12,11 +12,13 @@ export function ledgerCommand(): Command {
       });
     });
   ledger.command('keys')
-    .description('list the checkpoint signing keys (their verifier keys are what auditors keep)')
+    .description("list the checkpoint signing keys: every node's published ones and this node's own (their verifier keys are what auditors keep)")
     .action(async (_opts: unknown, command: Command) => {
       await withAnnals(command, async (annals) => {
-        for (const k of annals.ledger.keys.list()) {
-          process.stdout.write(`${k.verifierKey}\t${k.createdAt}\t${k.active ? 'active' : 'retired'}\n`);
+        for (const k of await annals.ledger.publicKeys()) {
+          const held = annals.ledger.keys.list().some((mine) => mine.verifierKey === k.verifierKey);
+          const use = k.active ? 'active' : held ? 'retired' : 'not held here';
+          process.stdout.write(`${k.verifierKey}\t${k.createdAt}\t${use}\t${k.published ? 'published' : 'unpublished'}\n`);
         }
       });
     });
@@ -24,7 +26,7 @@ export function ledgerCommand(): Command {
     .description('make a new signing key; earlier keys stay, so what they signed still verifies')
     .action(async (_opts: unknown, command: Command) => {
       await withAnnals(command, async (annals) => {
-        process.stdout.write(`${annals.ledger.keys.rotate().verifierKey}\n`);
+        process.stdout.write(`${(await annals.ledger.rotateKey()).verifierKey}\n`);
       });
     });
   return ledger;

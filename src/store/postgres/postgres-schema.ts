@@ -178,10 +178,19 @@ const V2 = `
   INSERT INTO rollups (org_id, dim, grain, bucket, value, n) ${rollupCountsSql('columns')};
 `;
 
+// The public halves of the checkpoint signing keys, published by the nodes that sign (their private halves are files).
+const V3 = `
+  CREATE TABLE checkpoint_keys (
+    verifier_key text PRIMARY KEY,
+    created_ms   bigint NOT NULL
+  );
+`;
+
 /** Schema versions in order: MIGRATIONS[v] takes a database from version v to v + 1. */
 export const MIGRATIONS: { description: string; sql: string }[] = [
   { description: 'orgs, keys, actions, events partitioned by month, the ledger and its indexes', sql: V1 },
   { description: 'rollups: counts per hour and day for facets and histograms', sql: V2 },
+  { description: 'public checkpoint keys', sql: V3 },
 ];
 
 /** Runs `ddl` in one transaction that holds DDL_LOCK: one process at a time, all of it or none. */

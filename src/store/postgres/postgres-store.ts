@@ -10,7 +10,7 @@ import type { ApiKey, Org } from '../../domain/org.js';
 import type { NodeID } from '../../ledger/node-id.js';
 import type {
   AggregateRequest, Aggregates, AppendGroup, FacetField, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
-  PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
+  PageRequest, PublishedKey, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { rollupFinding, windowParts } from '../rollups.js';
 import { Tally } from '../tally.js';
@@ -458,6 +458,17 @@ export class PostgresStore implements Store {
     const rows = await this.#q<CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_id = $1 AND size >= $2 ORDER BY size LIMIT $3',
       [await this.#org(org), fromSize, limit]);
     return rows.map(checkpointFromRow);
+  }
+
+  async publishKeys(keys: readonly PublishedKey[]): Promise<void> {
+    await this.#q(`INSERT INTO checkpoint_keys (verifier_key, created_ms) SELECT * FROM unnest($1::text[], $2::bigint[])
+      ON CONFLICT DO NOTHING`, [keys.map((k) => k.verifierKey), keys.map((k) => k.createdMs)]);
+  }
+
+  async publishedKeys(): Promise<PublishedKey[]> {
+    const rows = await this.#q<{ verifier_key: string; created_ms: string }>(
+      'SELECT verifier_key, created_ms FROM checkpoint_keys ORDER BY created_ms, verifier_key');
+    return rows.map((r) => ({ verifierKey: r.verifier_key, createdMs: Number(r.created_ms) }));
   }
 
   async secret(name: string, initial?: Buffer): Promise<Buffer> {

@@ -1,6 +1,6 @@
 // The embedded store's schema, as numbered migrations applied in order (PRAGMA user_version holds the last one).
 //
-// Layout (schema 3):
+// Layout (schema 4):
 // - events.rowid is the event's *time key*: time_ms * 2^20 + n, where n counts the events stored before it at that
 //   millisecond (in any org). Within an org, time-key order is (time, seq) order, because a later seq is always
 //   stored later. So the table is clustered by event time, every index that ends in the (implicit) rowid is ordered
@@ -18,6 +18,7 @@
 //   histograms over a time window read these instead of every event (sqlite-rollups.ts).
 // - fts_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes; its rows
 //   also name the event's actor, action and country (sqlite-fts.ts, schema 3).
+// - checkpoint_keys holds the public checkpoint keys nodes have published (the private halves are files in keys/).
 import type Database from 'better-sqlite3';
 import { builtInAction } from '../../catalogue/catalogue.js';
 import type { StoredEvent } from '../../domain/event.js';
@@ -240,8 +241,16 @@ function rebuildFullText(db: Database.Database): void {
   }
 }
 
+const CHECKPOINT_KEYS = `
+  CREATE TABLE checkpoint_keys (
+    verifier_key TEXT PRIMARY KEY,
+    created_ms   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'the first schema', up: (db) => db.exec(V1) },
   { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
   { description: 'full-text rows that name their actor, action and country', up: rebuildFullText },
+  { description: 'public checkpoint keys', up: (db) => db.exec(CHECKPOINT_KEYS) },
 ];

@@ -7,7 +7,7 @@ import type { StoredEvent } from '../../domain/event.js';
 import type { ApiKey, Org } from '../../domain/org.js';
 import type {
   AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
-  PageKey, PageRequest, Store, StoredApiKey, StoredCheckpoint, StoredLeaf, TimeRange,
+  PageKey, PageRequest, PublishedKey, Store, StoredApiKey, StoredCheckpoint, StoredLeaf, TimeRange,
 } from '../store.js';
 import { Tally } from '../tally.js';
 import { HASH_SIZE } from '../../ledger/hasher.js';
@@ -175,6 +175,9 @@ export class SqliteStore implements Store {
       latestCheckpoint: db.prepare<[number], CheckpointRow>('SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? ORDER BY size DESC LIMIT 1'),
       checkpoints: db.prepare<[number, number, number], CheckpointRow>(
         'SELECT size, root, time_ms, note FROM checkpoints WHERE org_no = ? AND size >= ? ORDER BY size LIMIT ?'),
+      publishKey: db.prepare('INSERT OR IGNORE INTO checkpoint_keys (verifier_key, created_ms) VALUES (?, ?)'),
+      publishedKeys: db.prepare<[], { verifierKey: string; createdMs: number }>(
+        'SELECT verifier_key AS verifierKey, created_ms AS createdMs FROM checkpoint_keys ORDER BY created_ms, verifier_key'),
       getMeta: db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?'),
       insertMeta: db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)'),
       ping: db.prepare('SELECT 1'),
@@ -735,6 +738,14 @@ export class SqliteStore implements Store {
 
   async listCheckpoints(org: string, fromSize: number, limit: number): Promise<StoredCheckpoint[]> {
     return this.#stmt.checkpoints.all(this.#org(org), fromSize, limit).map(checkpointFromRow);
+  }
+
+  async publishKeys(keys: readonly PublishedKey[]): Promise<void> {
+    this.#db.transaction(() => { for (const k of keys) this.#stmt.publishKey.run(k.verifierKey, k.createdMs); })();
+  }
+
+  async publishedKeys(): Promise<PublishedKey[]> {
+    return this.#stmt.publishedKeys.all();
   }
 
   async secret(name: string, initial?: Buffer): Promise<Buffer> {
