@@ -7,6 +7,7 @@
 //            process (validation, canonical JSON, ids, idempotency, group commit, fsync per commit).
 //   queries  baseline: the bare indexed SELECT for the same filter, in-process;
 //            Annals: GET /v1/orgs/{org}/events over HTTP with the filter and a cursor, 100 rows a page.
+//   costly   requests no index serves (bench/costly.ts): Annals within its row budget against the bare SELECT.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openAnnals } from '../src/annals.js';
@@ -18,6 +19,7 @@ import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { createFtsTable, ftsDocument } from '../src/store/sqlite/sqlite-fts.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { ipBytes } from '../src/domain/ip.js';
+import { costlyRequests } from './costly.js';
 import { HttpClient, pageLatencies } from './http-client.js';
 import { proofFigures } from './proofs.js';
 import { pageRow, printTable, ratio, type Row } from './report.js';
@@ -108,6 +110,7 @@ async function queries(server: Server): Promise<Row[]> {
     const http = await pageLatencies(client, `/v1/orgs/bench/events?limit=100${c.params ? `&${c.params}` : ''}`, ROUNDS);
     rows.push(pageRow(c.name, base, http, 'p50 / p99; baseline in-process SELECT, Annals over HTTP'));
   }
+  rows.push(...await costlyRequests(db, client));
   db.close();
   client.close();
   return rows;

@@ -1,0 +1,78 @@
+// What one costly request may cost (README, *What one request may cost*): a page or a count whose conditions no index
+// serves reads at most the row budget (100,000 rows) and answers with what it read (a page with `meta.next`, a
+// count with `complete: false`). Baseline: the bare SELECT of the same filter in-process, which reads the whole org.
+import type Database from 'better-sqlite3';
+import { HttpClient } from './http-client.js';
+import { percentile, ratio, type Row } from './report.js';
+
+interface Case {
+  what: string;
+  path: string;
+  /** The bare SQL of the same filter, unbounded. */
+  sql: string;
+  /** Checks what Annals answered: a page cut by the budget, an incomplete count, or any page. */
+  check(body: { data: unknown; meta: { next?: string | null; complete?: boolean } }): boolean;
+}
+
+const ROUNDS = 10;
+const BASE_ROUNDS = 3;
+
+/** `db`: the server's store, read-only; `client`: authorised for org `bench` (org_no 1). */
+export async function costlyRequests(db: Database.Database, client: HttpClient): Promise<Row[]> {
+  const nowhere = 'Nowhere at all';
+  const words = ['jira', 'confluence', 'user', 'admin'];
+  const q = (s: string) => encodeURIComponent(s);
+  const whole = 'from=0';
+  const cutPage = (b: { data: unknown; meta: { next?: string | null } }) => Array.isArray(b.data) && b.data.length < 100 && typeof b.meta.next === 'string';
+  const cutCount = (b: { meta: { complete?: boolean } }) => b.meta.complete === false;
+  const anyPage = (b: { data: unknown }) => Array.isArray(b.data);
+  const cases: Case[] = [
+    {
+      what: 'page: city: a place no event has',
+      path: `/v1/orgs/bench/events?limit=100&${whole}&q=${q(`city:"${nowhere}"`)}`,
+      sql: `SELECT body FROM events INDEXED BY events_by_org WHERE org_no = 1 AND city = '${nowhere}' COLLATE NOCASE ORDER BY rowid DESC LIMIT 100`,
+      check: cutPage,
+    },
+    {
+      what: 'facets: city: a place no event has',
+      path: `/v1/orgs/bench/events/facets?${whole}&q=${q(`city:"${nowhere}"`)}`,
+      sql: `SELECT action, count(*) FROM events INDEXED BY events_by_org WHERE org_no = 1 AND city = '${nowhere}' COLLATE NOCASE GROUP BY action`,
+      check: cutCount,
+    },
+    {
+      what: `page: ${words.map((w) => `-${w}`).join(' ')}`,
+      path: `/v1/orgs/bench/events?limit=100&${whole}&q=${q(words.map((w) => `-${w}`).join(' '))}`,
+      sql: `SELECT body FROM events INDEXED BY events_by_org WHERE org_no = 1
+              AND rowid NOT IN (SELECT rowid FROM fts_1 WHERE fts_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
+            ORDER BY rowid DESC LIMIT 100`,
+      // Each row is looked up in the full-text index, counting 40 rows a word against the budget.
+      check: anyPage,
+    },
+  ];
+  const rows: Row[] = [];
+  for (const c of cases) {
+    const base: number[] = [];
+    const stmt = db.prepare(c.sql);
+    for (let i = 0; i < BASE_ROUNDS; i++) {
+      const t0 = performance.now();
+      stmt.all();
+      base.push(performance.now() - t0);
+    }
+    const http: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const t0 = performance.now();
+      const body = await client.get(c.path);
+      http.push(performance.now() - t0);
+      const answer = JSON.parse(body.toString('utf8')) as Parameters<Case['check']>[0];
+      if (!c.check(answer)) throw new Error(`${c.what}: not the answer this case measures: ${JSON.stringify(answer.meta)}`);
+    }
+    rows.push({
+      what: `costly ${c.what}`,
+      baseline: `${percentile(base, 50).toFixed(0)} ms`,
+      annals: `${percentile(http, 50).toFixed(0)} / ${percentile(http, 99).toFixed(0)} ms`,
+      ratio: ratio(percentile(base, 50), percentile(http, 50)),
+      note: 'p50 (/ p99); Annals reads <= 100,000 rows and says where it stopped; baseline: the bare SELECT, whole org',
+    });
+  }
+  return rows;
+}
