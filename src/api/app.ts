@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Annals } from '../annals.js';
 import { AnnalsError } from '../domain/errors.js';
 import { registerAuth } from './auth.js';
-import { sendProblem } from './problem.js';
+import { sendClientProblem, sendProblem } from './problem.js';
 import { actionRoutes } from './routes/actions.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
@@ -36,6 +36,7 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
     routerOptions: { maxParamLength: 512 },
     // A URL Fastify cannot decode is answered like every other error.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
+    clientErrorHandler: sendClientProblem,
   });
 
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {

@@ -1,4 +1,5 @@
 // RFC 9457 problem details: every error response of the API, built from the one error catalogue.
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AnnalsError, type ErrorCode, isAnnalsError } from '../domain/errors.js';
 
@@ -9,7 +10,8 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  instance: string;
+  /** The request's path (left out when no request was read). */
+  instance?: string;
   code: ErrorCode;
   [extension: string]: unknown;
 }
@@ -18,15 +20,20 @@ export function problemType(code: ErrorCode): string {
   return `tag:annals.dev,2026:${code}`;
 }
 
-/** Maps anything thrown while handling a request to an AnnalsError (unknown errors become ANN_ERR_INTERNAL). */
-export function toAnnalsError(error: unknown): AnnalsError {
+interface SchemaError { instancePath: string; keyword?: string; message?: string; params?: Record<string, unknown> }
+
+/**
+ * Maps anything thrown while handling a request to an AnnalsError (unknown errors become ANN_ERR_INTERNAL).
+ * `bodyLimit`: the route's, in bytes, for the message of a body over it.
+ */
+export function toAnnalsError(error: unknown, bodyLimit?: number): AnnalsError {
   if (isAnnalsError(error)) return error;
-  const e = error as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] };
+  const e = error as FastifyError & { validation?: SchemaError[] };
   if (e.validation && e.validation.length > 0) {
     const v = e.validation[0];
     const part = e.validationContext ?? 'request';
     const name = v.instancePath.replace(/^\//, '') || String(v.params?.missingProperty ?? v.params?.additionalProperty ?? '');
-    return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} ${name ? `'${name}' ` : ''}${v.message ?? 'is invalid'}`,
+    return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} ${name ? `'${name}' ` : ''}${schemaMessage(v, e.validation)}`,
       { parameter: name || undefined });
   }
   switch (e.code) {
@@ -34,7 +41,8 @@ export function toAnnalsError(error: unknown): AnnalsError {
       return new AnnalsError('ANN_ERR_REQUEST_MEDIA_TYPE',
         'send application/json (one event or an array) or application/x-ndjson (one event per line)', { parameter: 'Content-Type' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AnnalsError('ANN_ERR_REQUEST_TOO_LARGE', e.message);
+      return new AnnalsError('ANN_ERR_REQUEST_TOO_LARGE', bodyLimit === undefined ? e.message
+        : `the body is over the ${bodyLimit} bytes this route takes: send it in smaller requests`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AnnalsError('ANN_ERR_REQUEST_MALFORMED_JSON', 'the body is empty; send a JSON document');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -47,7 +55,18 @@ export function toAnnalsError(error: unknown): AnnalsError {
   return new AnnalsError('ANN_ERR_INTERNAL', 'the server failed to handle the request; nothing was acknowledged', {}, { cause: error });
 }
 
-export function problem(error: AnnalsError, instance: string): Problem {
+/** What a schema error says; for a value outside a closed set (an enum, or a union of constants), the set. */
+function schemaMessage(first: SchemaError, all: readonly SchemaError[]): string {
+  const allowed = first.keyword === 'enum'
+    ? (first.params?.allowedValues as unknown[] | undefined) ?? []
+    : first.keyword === 'const'
+      ? all.filter((x) => x.instancePath === first.instancePath && x.keyword === 'const').map((x) => x.params?.allowedValue)
+      : [];
+  if (allowed.length > 0) return `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+  return first.message ?? 'is invalid';
+}
+
+export function problem(error: AnnalsError, instance?: string): Problem {
   const extensions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(error.details)) if (v !== undefined) extensions[k] = v;
   return {
@@ -62,8 +81,26 @@ export function problem(error: AnnalsError, instance: string): Problem {
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const annals = toAnnalsError(error);
+  const annals = toAnnalsError(error, request.routeOptions.bodyLimit);
   if (annals.status >= 500) request.log.error({ err: error }, 'request failed');
   return reply.code(annals.status).type(PROBLEM_TYPE).send(problem(annals, request.url));
 }
 
+/**
+ * Answers a request Node's HTTP parser refused before any route saw it (a request line and headers over their
+ * limit, a timeout, bytes that are not HTTP) with a problem document too, as Fastify's default answers with JSON.
+ */
+export function sendClientProblem(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const annals = error.code === 'HPE_HEADER_OVERFLOW'
+    ? new AnnalsError('ANN_ERR_REQUEST_HEADERS_TOO_LARGE', 'the request line and headers are over the 16 KiB the server reads: shorten the URL (the query) or the headers')
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new AnnalsError('ANN_ERR_REQUEST_TIMEOUT', 'the request did not arrive in time')
+      : new AnnalsError('ANN_ERR_REQUEST_INVALID', 'the request is not valid HTTP');
+  const body = JSON.stringify(problem(annals));
+  if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) {
+    socket.write(`HTTP/1.1 ${annals.status} ${annals.title}\r\nConnection: close\r\nContent-Type: ${PROBLEM_TYPE}\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}

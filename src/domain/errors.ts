@@ -9,6 +9,8 @@ export const ERRORS = {
   ANN_ERR_REQUEST_INVALID: { status: 400, title: 'Invalid request' },
   ANN_ERR_REQUEST_NOT_FOUND: { status: 404, title: 'No such route' },
   ANN_ERR_REQUEST_METHOD: { status: 405, title: 'Method not allowed' },
+  ANN_ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, title: 'Request line and headers too large' },
+  ANN_ERR_REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
   // events in
   ANN_ERR_EVENT_INVALID: { status: 400, title: 'Invalid event' },
   ANN_ERR_EVENT_UNKNOWN_ACTION: { status: 422, title: 'Unknown action' },

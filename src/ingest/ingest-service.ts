@@ -38,7 +38,12 @@ export class IngestService {
 
   /** Validates and stores one request's events: all of them, or none. Resolves once they are committed. */
   async ingest(org: string, items: unknown[], options: IngestOptions = {}): Promise<AppendedEvent[]> {
-    return this.#committer.submit({ org, events: await this.prepare(org, items, options) });
+    const events = await this.prepare(org, items, options);
+    try {
+      return await this.#committer.submit({ org, events });
+    } catch (error) {
+      throw itemError(error, options.single === true);
+    }
   }
 
   /** Validates a request's events and makes them ready to append, without storing anything. */
@@ -83,6 +88,18 @@ export class IngestService {
     }
     return pending;
   }
+}
+
+/**
+ * A store's error about one event of the request (details.index: its place in the group, which is the request's)
+ * named as validation names it: `item i` in a batch, no index for a request of one event.
+ */
+function itemError(error: unknown, single: boolean): unknown {
+  if (!(error instanceof AnnalsError) || error.details.index === undefined) return error;
+  const { index, ...details } = error.details;
+  return single
+    ? new AnnalsError(error.code, error.message, details, { cause: error.cause })
+    : new AnnalsError(error.code, `item ${index}: ${error.message}`, { ...details, index }, { cause: error.cause });
 }
 
 /** A validated input, normalised: defaults filled in, absent optional fields left out. */

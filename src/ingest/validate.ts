@@ -22,7 +22,9 @@ function prefix(index: number | undefined): string {
 
 function fail(index: number | undefined, errors: FieldError[]): never {
   const first = errors[0];
-  const where = index === undefined ? first.pointer : `item ${index}, ${first.pointer}`;
+  // The pointer of the whole event is '' (RFC 6901): in words, "the event".
+  const field = first.pointer || 'the event';
+  const where = index === undefined ? field : `item ${index}, ${field}`;
   throw new AnnalsError('ANN_ERR_EVENT_INVALID', `${where}: ${first.detail}`, {
     pointer: prefix(index) + first.pointer,
     ...(index === undefined ? {} : { index }),
@@ -49,10 +51,10 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
         continue;
       }
       const detail = e.keyword === 'boolean' ? 'is not a known field' : e.message;
-      errors.push({ pointer: e.instancePath || '/', detail });
+      errors.push({ pointer: e.instancePath, detail });
       if (errors.length >= 10) break;
     }
-    if (errors.length === 0) errors.push({ pointer: '/', detail: 'must be a JSON object' });
+    if (errors.length === 0) errors.push({ pointer: '', detail: 'must be a JSON object' });
     fail(index, errors);
   }
   const event = input as EventInput;
@@ -105,8 +107,8 @@ const NOT_TEXT = /[\p{Cs}\u0000]/u;
  * in object keys too; undefined when there is none.
  */
 function unstorable(value: unknown, pointer: string): FieldError | undefined {
-  if (typeof value === 'string') return NOT_TEXT.test(value) ? { pointer: pointer || '/', detail: 'holds a lone UTF-16 surrogate or a NUL character, which are not text' } : undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { pointer: pointer || '/', detail: 'is a number too large for JSON to write back' };
+  if (typeof value === 'string') return NOT_TEXT.test(value) ? { pointer, detail: 'holds a lone UTF-16 surrogate or a NUL character, which are not text' } : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { pointer, detail: 'is a number too large for JSON to write back' };
   if (value === null || typeof value !== 'object') return undefined;
   for (const [key, v] of Object.entries(value)) {
     const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;

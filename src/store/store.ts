@@ -245,7 +245,8 @@ export interface Store {
   readonly concurrentAppends: number;
 
   /**
-   * Appends every group in one commit; a group that fails leaves no trace and does not fail the others. Restored
+   * Appends every group in one commit; a group that fails leaves no trace and does not fail the others (an
+   * ANN_ERR_IDEMPOTENCY_CONFLICT names the event at fault by its index in the group). Restored
    * events (PendingEvent.restored) keep their seq and processing time; a group of them fails with
    * ANN_ERR_RESTORE_CONFLICT unless each seq is the org's next, processing times do not go backwards, and no
    * idempotency key is stored already.

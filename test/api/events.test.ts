@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { buildApp } from '../../src/api/app.js';
 import { bearer, event, startAnnals, type TestAnnals } from '../support/annals.js';
 
 let t: TestAnnals;
@@ -132,7 +134,13 @@ describe('idempotency', () => {
     assert.equal(retry.json().data[0].duplicate, true);
     assert.equal(await count(), before + 1);
     const reused = await post(event({ idempotencyKey: 'evt-42', action: 'user_management.created_group' }));
-    assertProblem(reused, 409, 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+    const one = assertProblem(reused, 409, 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+    assert.equal(one.idempotencyKey, 'evt-42');
+    assert.equal(one.index, undefined, 'a request of one event has no item index');
+    // In a batch, the item that reused the key is named, as validation names one; nothing of the batch is stored.
+    const inBatch = assertProblem(await post([event(), event({ idempotencyKey: 'evt-42', action: 'user_management.created_group' })]), 409, 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+    assert.equal(inBatch.index, 1);
+    assert.match(inBatch.detail, /^item 1: idempotency key 'evt-42'/);
     assert.equal(await count(), before + 1);
   });
 
@@ -187,6 +195,15 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
     });
   }
 
+  test('a batch item that is not an object is named by its place in the batch', async () => {
+    for (const body of [[event(), []], `${JSON.stringify(event())}\n[1,2]\n`]) {
+      const headers: Record<string, string> = typeof body === 'string' ? { 'content-type': 'application/x-ndjson' } : {};
+      const problem = assertProblem(await post(body, headers), 400, 'ANN_ERR_EVENT_INVALID');
+      assert.deepEqual([problem.pointer, problem.index], ['/1', 1]);
+      assert.match(problem.detail, /^item 1, the event: /);
+    }
+  });
+
   test('an event over 64 KiB is refused by the ingest service, naming its index', async () => {
     const big = event({ context: Array.from({ length: 40 }, (_, i) => ({ id: `c${i}`, type: 't', attributes: Object.fromEntries(Array.from({ length: 10 }, (_, j) => [`a${j}`, 'x'.repeat(500)])) })) });
     await assert.rejects(t.annals.ingest.prepare('acme', [event(), big]), (error: any) =>
@@ -224,6 +241,40 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
       assert.equal(body.parameter, parameter, body.detail);
     });
   }
+
+  test('a value outside a closed set is refused with the set', async () => {
+    const body = assertProblem(await get('/v1/orgs/acme/events?sortOrder=up'), 400, 'ANN_ERR_REQUEST_INVALID');
+    assert.equal(body.parameter, 'sortOrder');
+    assert.match(body.detail, /'sortOrder' must be one of ("asc", "desc"|"desc", "asc")$/);
+  });
+
+  test('a body over the size limit is told the limit', async () => {
+    const body = assertProblem(await post(Array.from({ length: 40 }, () => event({ message: { content: 'x'.repeat(4000) } }))), 413, 'ANN_ERR_REQUEST_TOO_LARGE');
+    assert.match(body.detail, /over the \d+ bytes this route takes/);
+  });
+
+  test('a request line and headers over what the server reads is a problem too, as are bytes that are not HTTP', async () => {
+    const app = await buildApp(t.annals);
+    try {
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      const res = await fetch(`${address}/v1/orgs/acme/events?q=${'x'.repeat(20_000)}`, { headers: bearer(t.admin) });
+      assert.equal(res.status, 431);
+      assert.match(String(res.headers.get('content-type')), /^application\/problem\+json/);
+      const body = await res.json() as { code: string; status: number; detail: string };
+      assert.deepEqual([body.code, body.status], ['ANN_ERR_REQUEST_HEADERS_TOO_LARGE', 431]);
+      assert.match(body.detail, /shorten the URL/);
+      const { port } = new URL(address);
+      const raw = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+        socket.on('data', (chunk) => { text += chunk; }).on('end', () => resolve(text)).on('error', reject);
+      });
+      assert.match(raw, /^HTTP\/1\.1 400 /);
+      assert.match(raw, /"code":"ANN_ERR_REQUEST_INVALID"/);
+    } finally {
+      await app.close();
+    }
+  });
 
   test('a path Fastify cannot decode is a problem too; an entity id as long as the schema allows is served', async () => {
     assertProblem(await get('/v1/orgs/acme/events/%ED%A0%80'), 400, 'ANN_ERR_REQUEST_INVALID');

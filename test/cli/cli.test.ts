@@ -150,6 +150,11 @@ describe('annals CLI', () => {
     const bad = annals('query', '--org', 'ing', '--from', 'tuesday');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /from 'tuesday'/);
+    for (const [option, value] of [['--format', 'xml'], ['--sort-order', 'sideways']]) {
+      const refused = annals('query', '--org', 'ing', option, value);
+      assert.notEqual(refused.code, 0, `${option} ${value}`);
+      assert.match(refused.err, new RegExp(`'${value}' is invalid. Allowed choices are`));
+    }
   });
 
   test('demo fills an org with realistic events across every category', () => {

@@ -448,6 +448,7 @@ for (const s of STORES) {
         const reuse = pending({ idempotencyKey: 'order-1' }, { fingerprint: fp('b') });
         const results = await store.append([{ org, events: [innocent, reuse] }]);
         failed(results[0], 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+        assert.equal(!results[0].ok && (results[0].error as AnnalsError).details.index, 1, 'the event at fault, by its index in the group');
         assert.equal(await store.countEvents(org), 1);
         assert.equal(await store.getEvent(org, innocent.id), undefined);
         assert.equal(await store.getEvent(org, reuse.id), undefined);

@@ -229,16 +229,13 @@ test('demoCast describes the org: unique users with emails, groups, sites', () =
   assert.ok(events.filter((e) => e.actor.email !== undefined).every((e) => ids.has(e.actor.id)));
 });
 
-test('generation is fast (prints the rate)', () => {
+// How fast it generates is not asserted here (a timed unit test fails on a slow or busy machine, and proves
+// nothing on a fast one): `npm run bench` generates its 1M events with this generator, untimed.
+test('a large run yields exactly the events asked for', () => {
   const n = 200_000;
-  const started = performance.now();
   let count = 0;
   for (const batch of demoEvents({ seed: 1, events: n, end: END })) count += batch.length;
-  const ms = performance.now() - started;
-  const perSecond = Math.round((count / ms) * 1000);
-  console.log(`demo: ${count} events in ${ms.toFixed(0)} ms (${perSecond} events/s; 1M ≈ ${(1_000_000 / perSecond).toFixed(1)} s)`);
   assert.equal(count, n);
-  assert.ok(perSecond > 100_000, `only ${perSecond} events/s`);
 });
 
 test('covers every catalogue action in a large run', () => {

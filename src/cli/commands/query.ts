@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { type StoredEvent, toEnvelope } from '../../domain/event.js';
 import type { EventQuery } from '../../query/query-service.js';
 import { collect, repeat, withAnnals } from '../context.js';
@@ -44,8 +44,8 @@ export function queryCommand(): Command {
     .option('--location <place>', 'country or city (any case; repeatable)', repeat)
     .option('-q, --q <query>', 'the query language: qualifiers (action:, actor:, ip:, country:, time:>-7d, …), -exclusions and free text')
     .option('-n, --limit <n>', 'how many events (newest first)', (v) => Number.parseInt(v, 10), 20)
-    .option('--sort-order <order>', 'desc (newest first) or asc')
-    .option('--format <format>', 'table, json or ndjson', 'table')
+    .addOption(new Option('--sort-order <order>', 'newest first (desc) or oldest first (asc)').choices(['desc', 'asc']))
+    .addOption(new Option('--format <format>', 'how to print the events').choices(['table', 'json', 'ndjson']).default('table'))
     .action(async (opts: QueryOptions, command: Command) => {
       await withAnnals(command, async (annals) => {
         const { org: _org, limit: _limit, format: _format, ...query } = opts;

@@ -2,7 +2,7 @@
 // It follows the events-stream cursor, so it never misses an event or shows one twice, also when events arrive
 // with an old `time`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { AnnalsError } from '../../domain/errors.js';
 import { type StoredEvent, toEnvelope } from '../../domain/event.js';
 import { withAnnals } from '../context.js';
@@ -27,7 +27,7 @@ export function tailCommand(): Command {
     .option('--from <time>', 'start at this processing time instead (epoch ms, ISO-8601 or -1h)')
     .option('--interval <ms>', 'how long to wait for new events before looking again (new commits of this process, and on PostgreSQL of any Annals node, wake it at once)', (v) => Number.parseInt(v, 10), 1000)
     .option('--no-follow', 'print and exit')
-    .option('--format <format>', 'table or ndjson', 'table')
+    .addOption(new Option('--format <format>', 'how to print the events').choices(['table', 'ndjson']).default('table'))
     .action(async (opts: TailOptions, command: Command) => {
       await withAnnals(command, async (annals) => {
         let header = opts.format === 'table';

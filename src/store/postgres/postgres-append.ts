@@ -323,7 +323,8 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKey
   };
   const aliases = new Set<string>();
   const events: AppendedEvent[] = [];
-  for (const p of group.events) {
+  for (let index = 0; index < group.events.length; index++) {
+    const p = group.events[index];
     const field = unstorable(p);
     if (field !== undefined) {
       throw new AnnalsError('ANN_ERR_EVENT_INVALID', `${field} contains a NUL character, which this store cannot keep`, { pointer: `/${field.replace('.', '/')}` });
@@ -339,7 +340,7 @@ function sequence(group: AppendGroup, head: Head, rows: Rows, seen: Seen, newKey
     if (key !== undefined) {
       if (earlier) {
         if (p.fingerprint && earlier.fingerprint && !Buffer.from(p.fingerprint).equals(earlier.fingerprint)) {
-          throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT', `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key });
+          throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT', `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key, index });
         }
         events.push({ id: earlier.id, seq: earlier.seq, processedAt: earlier.processedAt, duplicate: true });
         continue;

@@ -139,7 +139,8 @@ export class SqliteAppender {
       if (id.level > 0) s.insertNode.run(orgNo, id.level, id.index, hash);
     };
     const out: AppendedEvent[] = [];
-    for (const pending of group.events) {
+    for (let index = 0; index < group.events.length; index++) {
+      const pending = group.events[index];
       const key = pending.idempotencyKey;
       const seen = key === undefined ? undefined : s.idempotency.get(orgNo, key);
       if (pending.restored) {
@@ -151,7 +152,7 @@ export class SqliteAppender {
         if (seen) {
           if (pending.fingerprint && seen.fingerprint && !Buffer.from(pending.fingerprint).equals(seen.fingerprint)) {
             throw new AnnalsError('ANN_ERR_IDEMPOTENCY_CONFLICT',
-              `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key });
+              `idempotency key '${key}' was already used for a different event`, { idempotencyKey: key, index });
           }
           const earlier = s.eventBySeq.get(orgNo, seen.seq)!;
           out.push({ id: earlier.id, seq: seen.seq, processedAt: iso(earlier.processed_ms), duplicate: true });
