@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../../src/api/app.js';
-import { bearer, event, startAnnals, type TestAnnals } from '../support/annals.js';
+import { bearer, event, startAnnals, TEST_STORE, type TestAnnals } from '../support/annals.js';
 
 let t: TestAnnals;
 let writer: string;
@@ -341,6 +343,23 @@ describe('auth', () => {
     const res = await get(`/v1/orgs/acme/events?limit=1&cursor=${encodeURIComponent(legacy)}`);
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().data.length, 1);
+  });
+
+  test('a key is kept as its SHA-256 hash: the secret part of its token is nowhere in the store', async () => {
+    const admin = await t.token('acme', ['admin']);
+    const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/keys', headers: bearer(admin), payload: { name: 'hashed', scopes: ['read:events'] } });
+    assert.equal(res.statusCode, 201, res.body);
+    const { id, token } = res.json().data as { id: string; token: string };
+    const secret = token.slice(`ann_${id}_`.length);
+    assert.ok(secret.length >= 40, token);
+    const stored = (await t.annals.store.getApiKey(id))!;
+    assert.deepEqual(stored.hash, createHash('sha256').update(token).digest());
+    assert.ok(!JSON.stringify(stored).includes(secret));
+    if (TEST_STORE === 'sqlite') {
+      for (const file of ['annals.db', 'annals.db-wal'].map((f) => join(t.dir, f)).filter((f) => existsSync(f))) {
+        assert.ok(!readFileSync(file).includes(secret), `${file} holds the secret`);
+      }
+    }
   });
 
   test('a revoked key is refused at once', async () => {
