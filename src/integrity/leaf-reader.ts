@@ -4,8 +4,9 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { AnnalsConfig } from '../annals.js';
-import { perfectSubtreeRoot } from '../ledger/compact-range.js';
+import { CompactRange, perfectSubtreeRoot } from '../ledger/compact-range.js';
 import { HASH_SIZE, leafHashInto } from '../ledger/hasher.js';
+import type { NodeID } from '../ledger/node-id.js';
 import type { StoredEvent } from '../domain/event.js';
 import { formatIp } from '../domain/ip.js';
 import { indexedCopies } from '../store/pending-event.js';
@@ -28,6 +29,12 @@ export interface CheckedLeaves {
   flags: number[];
   /** For flag 2: the seq and id the content claims; for flag 3: which indexed copy differs. */
   claims: ({ seq?: number; id?: string; field?: string } | null)[];
+  /**
+   * `deep` only, for a run whose leaves are intact: the stored interior nodes within it (the complete subtrees of
+   * levels 1 to CHUNK_LEVEL) that are not the hash of their leaves, or missing (`missing` says why).
+   */
+  badNodes?: NodeID[];
+  missing?: string;
 }
 
 export const INTACT = 0;
@@ -143,6 +150,36 @@ export function checkLeaves(rows: StoredLeaf[], from?: number, deep = false): Ch
   return out;
 }
 
+/**
+ * `deep`: compares the interior nodes stored for the run checked in `checked` (starting at `from`, a multiple of
+ * CHUNK_LEAVES) with the nodes its recomputed leaf hashes make. Proofs are built from the stored nodes: one that
+ * was altered makes every proof through it fail, though every event is intact. Only for a run of intact,
+ * consecutive leaves (anything else is a finding already, and its nodes would differ anyway).
+ */
+export async function checkNodes(store: Store, org: string, from: number, checked: CheckedLeaves): Promise<void> {
+  const n = checked.seqs.length;
+  if (checked.flags.some((f) => f === ALTERED || f === MOVED) || checked.seqs.some((seq, i) => seq !== from + i)) return;
+  const ids: NodeID[] = [];
+  const want: Buffer[] = [];
+  const range = CompactRange.empty();
+  for (let i = 0; i < n; i++) {
+    range.append(Buffer.from(checked.hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE)), (id, hash) => {
+      if (id.level === 0) return;
+      // Within the run, node (level, i) is node (level, from / 2^level + i) of the org's tree.
+      ids.push({ level: id.level, index: from / 2 ** id.level + id.index });
+      want.push(hash);
+    });
+  }
+  let stored: Buffer[];
+  try {
+    stored = await store.ledgerNodes(org, ids);
+  } catch (error) {
+    checked.missing = (error as Error).message;
+    return;
+  }
+  checked.badNodes = ids.filter((_, i) => !stored[i].equals(want[i]));
+}
+
 export interface LeafReader {
   /** Checked leaves with seq in [from, to), in chunks, in seq order (`deep`: see checkLeaves). */
   chunks(org: string, from: number, to: number, deep?: boolean): AsyncIterable<CheckedLeaves>;
@@ -160,7 +197,9 @@ export class InlineLeafReader implements LeafReader {
   async *chunks(org: string, from: number, to: number, deep = false): AsyncIterable<CheckedLeaves> {
     for (let at = from; at < to; at += CHUNK_LEAVES) {
       const rows = (await this.#store.readLeaves(org, at, Math.min(CHUNK_LEAVES, to - at), deep)).filter((r) => r.seq < Math.min(at + CHUNK_LEAVES, to));
-      yield checkLeaves(rows, at, deep);
+      const checked = checkLeaves(rows, at, deep);
+      if (deep) await checkNodes(this.#store, org, at, checked);
+      yield checked;
     }
   }
 

@@ -3,12 +3,13 @@
 import { HASH_SIZE, leafHash, nodeHash } from '../ledger/hasher.js';
 import { verifyCheckpoint, type NoteVerifier } from '../ledger/checkpoint.js';
 import { CompactRange } from '../ledger/compact-range.js';
+import { coverage, type NodeID } from '../ledger/node-id.js';
 import { verifyConsistency } from '../ledger/verify.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
 import type { LedgerService } from './ledger-service.js';
 import { ALTERED, CHUNK_LEVEL, checkLeaves, InlineLeafReader, type LeafReader, MISINDEXED, MOVED } from './leaf-reader.js';
 
-export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'root';
+export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'root' | 'node';
 
 export interface Finding {
   kind: FindingKind;
@@ -33,8 +34,8 @@ export interface VerifyOptions {
   reader?: LeafReader;
   /**
    * Also check the copies of each event's fields that searches use (time, action, actor, ip, country, city, outcome;
-   * one parse per event), and the store's entity index and rollup counts. (The full-text index is contentless: it
-   * holds nothing to check against.)
+   * one parse per event), the store's entity index and rollup counts, and the interior Merkle nodes proofs are
+   * built from. (The full-text index is contentless: it holds nothing to check against.)
    */
   deep?: boolean;
   progress?: (done: number, total: number) => void;
@@ -87,6 +88,14 @@ export async function verifyStore(
 
   // 3. Every stored event, in order: its leaf against its recorded hash, its place, and the roots it adds up to.
   const range = CompactRange.empty();
+  // deep: the nodes above a chunk (whose own nodes the reader checks), as the rebuilt tree completes them.
+  const upper: { ids: NodeID[]; hashes: Buffer[] } = { ids: [], hashes: [] };
+  const visitUpper = options.deep ? (id: NodeID, hash: Buffer) => {
+    if (id.level > CHUNK_LEVEL) {
+      upper.ids.push(id);
+      upper.hashes.push(hash);
+    }
+  } : undefined;
   let cp = 0;
   while (cp < trusted.length && trusted[cp].size === 0) cp++;
   let expected = 0;
@@ -107,10 +116,14 @@ export async function verifyStore(
   for await (const chunk of reader.chunks(org, 0, head.size, options.deep)) {
     const first = chunk.seqs[0];
     const last = chunk.seqs[chunk.seqs.length - 1];
+    for (const id of chunk.badNodes ?? []) findings.push(nodeFinding(id));
+    if (chunk.missing !== undefined) {
+      findings.push({ kind: 'node', seq: first, detail: `the Merkle nodes stored for events seq ${first} to ${last} cannot all be read (${chunk.missing}): proofs through them fail` });
+    }
     // A clean chunk with no checkpoint strictly inside it joins the tree as one subtree.
     if (chunk.root && range.size === first && expected === first
       && !(cp < trusted.length && trusted[cp].size > first && trusted[cp].size <= last)) {
-      range.appendSubtree(CHUNK_LEVEL, Buffer.from(chunk.root));
+      range.appendSubtree(CHUNK_LEVEL, Buffer.from(chunk.root), visitUpper);
       expected = last + 1;
       await checkpointsAt(range.size);
       progress(Math.min(expected, head.size), head.size);
@@ -138,7 +151,7 @@ export async function verifyStore(
       } else if (chunk.flags[i] === ALTERED) {
         findings.push({ kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) was altered: its content no longer matches the hash recorded when it was appended` });
       }
-      if (range.size === seq) range.append(hash);
+      if (range.size === seq) range.append(hash, visitUpper);
       expected = seq + 1;
       await checkpointsAt(range.size);
     }
@@ -159,6 +172,15 @@ export async function verifyStore(
     findings.push({ kind: 'deleted', seq: expected, detail: `events seq ${expected} to ${head.size - 1} are missing (deleted)` });
   }
   if (options.deep) {
+    // The nodes above the chunks, when every event is where it should be (else they differ for that reason).
+    if (!findings.some((f) => f.kind !== 'node') && upper.ids.length > 0) {
+      try {
+        const stored = await store.ledgerNodes(org, upper.ids);
+        upper.ids.forEach((id, i) => { if (!stored[i].equals(upper.hashes[i])) findings.push(nodeFinding(id)); });
+      } catch (error) {
+        findings.push({ kind: 'node', detail: `the Merkle nodes stored above level ${CHUNK_LEVEL} cannot all be read (${(error as Error).message}): proofs through them fail` });
+      }
+    }
     // The store's other indexes (entities, rollup counts) against the leaves.
     for (const f of await store.checkIndexes(org, 100)) findings.push({ kind: 'modified', ...f });
   }
@@ -167,6 +189,16 @@ export async function verifyStore(
   }
   findings.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
   return { ok: findings.length === 0, org, events: head.size, checkpoints: checkpoints.length, findings };
+}
+
+/** A stored interior node that is not the hash of the (intact) events under it. */
+function nodeFinding(id: NodeID): Finding {
+  const [begin, end] = coverage(id);
+  return {
+    kind: 'node', seq: begin,
+    detail: `the Merkle node stored at level ${id.level}, index ${id.index} is not the hash of events seq ${begin} to ${end - 1}, `
+      + 'which are intact: proofs through it fail to verify',
+  };
 }
 
 /**

@@ -90,9 +90,10 @@ export class CompactRange {
   /**
    * Appends a whole perfect subtree: the 2^level leaves [size, size + 2^level) whose root is `hash` (computed
    * elsewhere, e.g. by a worker). Requires size to be a multiple of 2^level; throws a ProofError otherwise. The
-   * same as appending those leaves one by one, minus the visits.
+   * same as appending those leaves one by one, except that `visit` sees only the nodes from `level` up: the
+   * subtree's root, then each parent it completes.
    */
-  appendSubtree(level: number, hash: Buffer): void {
+  appendSubtree(level: number, hash: Buffer, visit?: VisitFn): void {
     if (hash.length !== HASH_SIZE) throw new ProofError(`subtree hash has ${hash.length} bytes, want ${HASH_SIZE}`);
     const width = 2 ** level;
     if (!Number.isSafeInteger(width) || this.#size % width !== 0) {
@@ -100,9 +101,12 @@ export class CompactRange {
     }
     let index = this.#size / width;
     let merged = hash;
+    visit?.({ level, index }, merged);
     while (index % 2 === 1) {
       merged = nodeHash(this.#hashes.pop() as Buffer, merged);
       index = (index - 1) / 2;
+      level++;
+      visit?.({ level, index }, merged);
     }
     this.#hashes.push(merged);
     this.#size += width;

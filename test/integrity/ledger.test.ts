@@ -129,6 +129,37 @@ describe('annals verify against the store', () => {
     assert.ok(report.findings.some((f) => f.kind === 'modified' && f.seq === 20 && f.id === ids[20]), JSON.stringify(report.findings));
   });
 
+  test('a stored interior Merkle node altered or removed: the events are intact, and --deep names the node', () => {
+    const altered = tampered('node', (db) => db.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE org_no = 1 AND level = 1 AND idx = 10').run());
+    assert.equal(verifyJson(altered).code, 0, 'the events and checkpoints are intact');
+    const deep = verifyJson(altered, '--deep');
+    assert.equal(deep.code, 1);
+    assert.deepEqual(deep.report.findings.map((f) => [f.kind, f.seq]), [['node', 20]]);
+    assert.match(deep.report.findings[0].detail, /level 1, index 10 is not the hash of events seq 20 to 21/);
+    const removed = tampered('node-gone', (db) => db.prepare('DELETE FROM merkle_nodes WHERE org_no = 1 AND level = 3 AND idx = 2').run());
+    const gone = verifyJson(removed, '--deep');
+    assert.equal(gone.code, 1);
+    // (The consistency proof between the two checkpoints passes through it too.)
+    assert.ok(gone.report.findings.some((f) => f.kind === 'node' && /level 3, index 2\) of 'acme' is missing/.test(f.detail)), JSON.stringify(gone.report.findings));
+  });
+
+  test('--deep checks the nodes above a verification chunk too (a log of more than 2^15 events)', async () => {
+    const dir = join(root, 'upper');
+    const a = await openAnnals({ dataDir: dir, synchronous: 'NORMAL' });
+    await a.store.createOrg({ id: 'acme', name: 'acme' });
+    for (let n = 0; n < 2 ** 15 + 100; n += 1000) await a.ingest.ingest('acme', Array.from({ length: Math.min(1000, 2 ** 15 + 100 - n) }, () => event()));
+    await a.ledger.cut('acme');
+    await a.close();
+    const db = new Database(join(dir, 'annals.db'));
+    db.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE org_no = 1 AND level = 15 AND idx = 0').run();
+    db.close();
+    assert.equal(verifyJson(dir).code, 0);
+    const deep = verifyJson(dir, '--deep');
+    assert.equal(deep.code, 1);
+    assert.deepEqual(deep.report.findings.map((f) => [f.kind, f.seq]), [['node', 0]]);
+    assert.match(deep.report.findings[0].detail, /level 15, index 0 is not the hash of events seq 0 to 32767/);
+  });
+
   test("values that do not pack (a recorded hash cut short, a comma in a row's id): each names only its event", () => {
     // Verification reads leaves in packed runs; rows like these make the store read their run row by row.
     for (const [name, sql, kind] of [

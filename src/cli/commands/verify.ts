@@ -45,7 +45,7 @@ export function verifyCommand(): Command {
     .option('--proof <file>', '... against this inclusion proof (as GET …/proofs/inclusion serves it)')
     .option('--checkpoint <file>', 'the signed checkpoint note (default: the one in the bundle or proof)')
     .option('--key <vkey>', 'a trusted verifier key, or a file of them (repeatable; see `annals ledger keys`)', (v: string, p: string[]) => [...p, v], [])
-    .option('--deep', 'with --org: also check the copies of each event that searches use (slower)')
+    .option('--deep', 'with --org: also check the copies of each event that searches use, and the stored Merkle nodes proofs are built from (slower)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: VerifyOptions, command: Command) => {
       if (opts.org && !opts.export && !opts.event) {

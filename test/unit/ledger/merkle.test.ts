@@ -365,10 +365,15 @@ test('appendSubtree equals appending the subtree\'s leaves one by one', () => {
       const whole = CompactRange.empty();
       for (let i = 0; i < prefix; i++) { one.append(leaves[i]); whole.append(leaves[i]); }
       const sub = CompactRange.empty();
-      for (let i = prefix; i < prefix + width; i++) { one.append(leaves[i]); sub.append(leaves[i]); }
-      whole.appendSubtree(level, sub.rootHash());
+      const seen = (into: string[]) => (id: { level: number; index: number }, hash: Buffer) => {
+        if (id.level >= level) into.push(`${id.level}/${id.index}/${hash.toString('hex')}`);
+      };
+      const [byLeaf, bySubtree]: string[][] = [[], []];
+      for (let i = prefix; i < prefix + width; i++) { one.append(leaves[i], seen(byLeaf)); sub.append(leaves[i]); }
+      whole.appendSubtree(level, sub.rootHash(), seen(bySubtree));
       assert.equal(whole.size, one.size);
       assert.ok(whole.rootHash().equals(one.rootHash()), `level ${level} at ${prefix}`);
+      assert.deepEqual(bySubtree, byLeaf, `the nodes from level ${level} up, visited alike (level ${level} at ${prefix})`);
     }
   }
   const odd = CompactRange.empty();
