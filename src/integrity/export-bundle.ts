@@ -129,6 +129,14 @@ export async function verifyExport(lines: AsyncIterable<string>, options: Offlin
   if (recorded.length === size && rootOf(recorded).equals(signed.rootHash)) trusted = recorded;
   else if (recorded.length > 0) findings.push({ kind: 'root', detail: 'the bundle\'s leaf hash list does not add up to the signed checkpoint: it was altered too' });
 
+  // Each seq's line, when several claim it: with trusted hashes the one the log holds (a forged copy may come
+  // first), else the first.
+  const owner = new Map<number, number>();
+  events.forEach((e, position) => {
+    if (e.seq === undefined || e.id === undefined || e.seq >= size) return;
+    const held = owner.get(e.seq);
+    if (held === undefined || (trusted && !events[held].hash.equals(trusted[e.seq]) && e.hash.equals(trusted[e.seq]))) owner.set(e.seq, position);
+  });
   // Where each event claims to be, against where it is.
   const seen = new Map<number, number>();
   events.forEach((e, position) => {
@@ -141,7 +149,7 @@ export async function verifyExport(lines: AsyncIterable<string>, options: Offlin
       findings.push({ kind: 'inserted', seq: e.seq, id: e.id, detail: `event ${e.id} (${where}) claims seq ${e.seq}, beyond the checkpoint's ${size} events: inserted` });
       return;
     }
-    if (seen.has(e.seq)) {
+    if (owner.get(e.seq) !== position) {
       findings.push({ kind: 'inserted', seq: e.seq, id: e.id, detail: `event ${e.id} (${where}) repeats seq ${e.seq}: inserted` });
       return;
     }

@@ -7,7 +7,9 @@ import { coverage, type NodeID } from '../ledger/node-id.js';
 import { verifyConsistency } from '../ledger/verify.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
 import type { LedgerService } from './ledger-service.js';
-import { ALTERED, CHUNK_LEVEL, checkLeaves, InlineLeafReader, type LeafReader, MISINDEXED, MOVED } from './leaf-reader.js';
+import {
+  ALTERED, CHUNK_LEVEL, checkLeaves, InlineLeafReader, type LeafReader, leafSeqAndId, MISINDEXED, MOVED,
+} from './leaf-reader.js';
 
 export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'root' | 'node';
 
@@ -68,7 +70,8 @@ export async function verifyStore(
         findings.push({ kind: 'checkpoint', detail: `the checkpoint kept at size ${c.size} does not match its signed note (size ${signed.size})` });
       }
       if (signed.size > head.size) {
-        findings.push({ kind: 'deleted', detail: `a signed checkpoint covers ${signed.size} events but the log holds ${head.size}: events were removed` });
+        findings.push({ kind: 'deleted', seq: head.size, detail: `a signed checkpoint covers ${signed.size} events but the log holds ${head.size}: `
+          + `events seq ${head.size} to ${signed.size - 1} were removed` });
       }
       trusted.push({ ...c, size: signed.size, rootHash: signed.rootHash });
     } catch (error) {
@@ -100,11 +103,13 @@ export async function verifyStore(
   while (cp < trusted.length && trusted[cp].size === 0) cp++;
   let expected = 0;
   let lastGood = 0;
+  /** Events stored at one place holding the content of another: named after the loop, runs of them as one move. */
+  const moved: Moved[] = [];
   /** Checks every signed checkpoint of this size against the tree rebuilt so far. */
   const checkpointsAt = async (size: number) => {
     while (cp < trusted.length && trusted[cp].size === size) {
       // A root covers every event before it: one already named explains a mismatch.
-      const explained = findings.some((f) => f.seq !== undefined && f.seq < size);
+      const explained = findings.some((f) => f.seq !== undefined && f.seq < size) || moved.some((m) => m.seq < size);
       if (!explained && !range.rootHash().equals(trusted[cp].rootHash)) {
         const located = await locate(store, org, lastGood, size);
         findings.push(...(located.length > 0 ? located : [{ kind: 'root' as const, detail: `the events up to seq ${size - 1} do not add up to the signed checkpoint of size ${size}` }]));
@@ -144,8 +149,7 @@ export async function verifyStore(
       }
       const hash = Buffer.from(chunk.hashes.buffer, chunk.hashes.byteOffset + i * HASH_SIZE, HASH_SIZE);
       if (chunk.flags[i] === MOVED) {
-        const claim = chunk.claims[i]!;
-        findings.push({ kind: 'reordered', seq, id, detail: `the event stored at seq ${seq} (id ${id}) holds the content of seq ${claim.seq ?? '?'} (id ${claim.id ?? '?'}): events were swapped or moved` });
+        moved.push({ seq, id, claim: chunk.claims[i]! });
       } else if (chunk.flags[i] === MISINDEXED) {
         findings.push({ kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) is intact but its search index copy was altered: ${chunk.claims[i]!.field}; searches would hide or misattribute it` });
       } else if (chunk.flags[i] === ALTERED) {
@@ -163,11 +167,20 @@ export async function verifyStore(
   for (let from = now; ;) {
     const rows = await store.readLeaves(org, from, PAGE);
     for (const row of rows) {
+      const claim = leafSeqAndId(row.leaf);
+      const last = moved[moved.length - 1];
+      if (last && last.seq === row.seq - 1 && claim.seq !== undefined && claim.seq !== row.seq
+        && last.claim.seq !== undefined && last.seq - last.claim.seq === row.seq - claim.seq) {
+        // The end of a run of events moved later: one stored here because an event was inserted before them.
+        moved.push({ seq: row.seq, id: row.id, claim });
+        continue;
+      }
       findings.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} lies beyond the ledger's ${now} events: it was inserted behind Annals' back` });
     }
     if (rows.length < PAGE) break;
     from = rows[rows.length - 1].seq + 1;
   }
+  findings.push(...await movedFindings(store, org, moved));
   if (expected < head.size) {
     findings.push({ kind: 'deleted', seq: expected, detail: `events seq ${expected} to ${head.size - 1} are missing (deleted)` });
   }
@@ -184,11 +197,64 @@ export async function verifyStore(
     // The store's other indexes (entities, rollup counts) against the leaves.
     for (const f of await store.checkIndexes(org, 100)) findings.push({ kind: 'modified', ...f });
   }
-  if (findings.length === 0 && range.size === head.size && !range.rootHash().equals(CompactRange.from(head.size, head.hashes).rootHash())) {
-    findings.push({ kind: 'root', detail: 'the stored events do not add up to the tree Annals recorded: the log was changed behind its back' });
+  if (findings.length === 0 && range.size === head.size) {
+    const recorded = recordedRoot(head);
+    if (recorded === undefined) {
+      findings.push({ kind: 'root', detail: `the tree Annals recorded (${head.hashes.length} subtree hashes) cannot be one of ${head.size} events: `
+        + `the log's size was changed behind its back${trusted.length > 0 ? `; events from seq ${trusted[trusted.length - 1].size} on are signed by no checkpoint` : ''}` });
+    } else if (!range.rootHash().equals(recorded)) {
+      findings.push({ kind: 'root', detail: 'the stored events do not add up to the tree Annals recorded: the log was changed behind its back' });
+    }
   }
   findings.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
   return { ok: findings.length === 0, org, events: head.size, checkpoints: checkpoints.length, findings };
+}
+
+/** The root of the tree the store recorded (its size and compact range), or undefined if they do not fit together. */
+function recordedRoot(head: { size: number; hashes: Buffer[] }): Buffer | undefined {
+  try {
+    return CompactRange.from(head.size, head.hashes).rootHash();
+  } catch {
+    return undefined;
+  }
+}
+
+interface Moved { seq: number; id: string; claim: { seq?: number; id?: string } }
+
+/** Runs shorter than this are named event by event (two swapped events are two runs of one). */
+const RUN = 2;
+
+/**
+ * Names the moved events. A run of consecutive events each holding the content of the place `shift` before it is
+ * one move: `shift` events were inserted before the run (shift > 0; those are named), or deleted there and the gap
+ * closed (shift < 0). Anything else (swaps, an event moved alone) is named event by event.
+ */
+async function movedFindings(store: Store, org: string, moved: Moved[]): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (let i = 0; i < moved.length;) {
+    const shift = moved[i].claim.seq === undefined ? undefined : moved[i].seq - moved[i].claim.seq!;
+    let j = i + 1;
+    while (shift !== undefined && j < moved.length && moved[j].seq === moved[j - 1].seq + 1 && moved[j].claim.seq !== undefined
+      && moved[j].seq - moved[j].claim.seq! === shift) j++;
+    const [a, b] = [moved[i].seq, moved[j - 1].seq];
+    if (shift === undefined || j - i < RUN) {
+      for (const m of moved.slice(i, j)) {
+        out.push({ kind: 'reordered', seq: m.seq, id: m.id, detail: `the event stored at seq ${m.seq} (id ${m.id}) holds the content of seq ${m.claim.seq ?? '?'} (id ${m.claim.id ?? '?'}): events were swapped or moved` });
+      }
+    } else if (shift > 0) {
+      const places = shift === 1 ? 'one place' : `${shift} places`;
+      out.push({ kind: 'reordered', seq: a, detail: `the ${b - a + 1} events stored at seq ${a} to ${b} hold the content of seq ${a - shift} to ${b - shift}: they were moved ${places} later, behind what was inserted before them` });
+      const inserted = await store.readLeaves(org, a - shift, Math.min(shift, 1000));
+      for (const row of inserted.filter((r) => r.seq < a)) {
+        out.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} was inserted behind Annals' back, moving the ${b - a + 1} events after it ${places} later` });
+      }
+    } else {
+      out.push({ kind: 'deleted', seq: a, detail: `the events of seq ${a} to ${a - shift - 1} were deleted and the ${b - a + 1} after them (seq ${a - shift} to ${b - shift}) `
+        + `moved ${-shift === 1 ? 'one place' : `${-shift} places`} earlier to close the gap: they are stored at seq ${a} to ${b}` });
+    }
+    i = j;
+  }
+  return out;
 }
 
 /** A stored interior node that is not the hash of the (intact) events under it. */

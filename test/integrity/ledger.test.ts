@@ -105,6 +105,54 @@ describe('annals verify against the store', () => {
     assert.equal(found?.seq, 50);
   });
 
+  test('a forged event inserted mid-log, the later ones moved up a place: names it, and the move as one', () => {
+    const dir = tampered('insert-mid', (db) => {
+      const row = db.prepare('SELECT * FROM events WHERE seq = 24').safeIntegers(true).get() as Record<string, unknown>;
+      db.exec('UPDATE events SET seq = -(seq + 1) WHERE seq >= 25; UPDATE events SET seq = -seq WHERE seq < 0');
+      const body = (row.body as string).replace(ids[24], 'forged-id').replace('"seq":24,', '"seq":25,');
+      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
+        VALUES ((SELECT max(rowid) + 1 FROM events), ?, 25, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, row.time_ms,
+        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
+    });
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['inserted', 25, 'forged-id'], ['reordered', 26, undefined]], JSON.stringify(report.findings));
+    assert.match(report.findings[1].detail, /the 25 events stored at seq 26 to 50 hold the content of seq 25 to 49: they were moved one place later/);
+  });
+
+  test('an event deleted mid-log, the later ones moved down to close the gap: names the gap and the move', () => {
+    const dir = tampered('delete-mid', (db) => db.exec('DELETE FROM events WHERE seq = 12; UPDATE events SET seq = -(seq - 1) WHERE seq > 12; UPDATE events SET seq = -seq WHERE seq < 0'));
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.slice(0, 1).map((f) => [f.kind, f.seq]), [['deleted', 12]], JSON.stringify(report.findings));
+    assert.match(report.findings[0].detail, /the events of seq 12 to 12 were deleted and the 37 after them \(seq 13 to 49\) moved one place earlier/);
+    assert.ok(report.findings.every((f) => f.kind === 'deleted'), JSON.stringify(report.findings));
+  });
+
+  test("the log's recorded size raised to cover a forged event at its end: no crash, the mismatch is named", () => {
+    const dir = tampered('insert-counted', (db) => {
+      const row = db.prepare('SELECT * FROM events WHERE seq = 49').safeIntegers(true).get() as Record<string, unknown>;
+      const body = (row.body as string).replace(ids[49], 'forged-id').replace('"seq":49,', '"seq":50,');
+      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
+        VALUES ((SELECT max(rowid) + 1 FROM events), ?, 50, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, row.time_ms,
+        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
+      db.prepare("UPDATE orgs SET next_seq = 51 WHERE id = 'acme'").run();
+    });
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => f.kind), ['root'], JSON.stringify(report.findings));
+    assert.match(report.findings[0].detail, /cannot be one of 51 events: the log's size was changed behind its back; events from seq 50 on are signed by no checkpoint/);
+  });
+
+  test('the last events deleted and the recorded size lowered: the signed checkpoint names what is gone', () => {
+    const dir = tampered('delete-counted', (db) => db.exec("DELETE FROM events WHERE seq >= 48; UPDATE orgs SET next_seq = 48 WHERE id = 'acme'"));
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    const gone = report.findings.find((f) => f.kind === 'deleted');
+    assert.equal(gone?.seq, 48, JSON.stringify(report.findings));
+    assert.match(gone!.detail, /events seq 48 to 49 were removed/);
+  });
+
   test('two events swapped: names both', () => {
     const dir = tampered('swap', (db) => {
       const get = db.prepare('SELECT body, leaf_hash FROM events WHERE seq = ?');
@@ -271,6 +319,13 @@ describe('offline: an export, a checkpoint and the public key', () => {
     const { code, report } = check(write('inserted.ndjson', [...lines.slice(0, 9), forged, ...lines.slice(9)]));
     assert.equal(code, 1);
     assert.ok(report.findings.some((f) => f.kind === 'inserted' && f.id === 'forged-id'), JSON.stringify(report.findings));
+  });
+
+  test('a forged event put before the one whose seq it claims: the forged one is named, not the genuine', () => {
+    const forged = lines[1 + 5].replace(ids[5], 'forged-id').replace('"Bob"', '"Mallory"').replace('"Ana"', '"Mallory"');
+    const { code, report } = check(write('inserted-before.ndjson', [...lines.slice(0, 1 + 5), forged, ...lines.slice(1 + 5)]));
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['inserted', 5, 'forged-id']], JSON.stringify(report.findings));
   });
 
   test('reordered events are named', () => {
