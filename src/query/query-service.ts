@@ -101,6 +101,8 @@ export interface AroundResult {
   actor: StoredEvent[];
   ip: StoredEvent[];
   context: StoredEvent[];
+  /** Per list: whether the window holds more such events than it shows (a search over the window lists them all). */
+  more: { actor: boolean; ip: boolean; context: boolean };
 }
 
 export const PAGE_LIMIT = { default: 100, max: 1000 } as const;
@@ -287,12 +289,16 @@ export class QueryService {
     const t = Date.parse(event.time);
     const time = { from: t - minutes * MINUTE, to: t + minutes * MINUTE + 1 };
     const key: PageKey = { at: t, seq: event.seq };
-    const near = async (filter: EventFilter | undefined): Promise<StoredEvent[]> => {
-      if (!filter) return [];
+    const near = async (filter: EventFilter | undefined): Promise<{ events: StoredEvent[]; more: boolean }> => {
+      if (!filter) return { events: [], more: false };
       const half = Math.ceil(limit / 2);
-      const page = (order: 'asc' | 'desc') => this.#store.queryEvents(org, { ...filter, time }, { limit: half, order, by: 'time', after: key });
+      // One more than shown on each side says whether there are more.
+      const page = (order: 'asc' | 'desc') => this.#store.queryEvents(org, { ...filter, time }, { limit: half + 1, order, by: 'time', after: key });
       const [before, after] = await Promise.all([page('desc'), page('asc')]);
-      return [...before.events.reverse(), ...after.events];
+      return {
+        events: [...before.events.slice(0, half).reverse(), ...after.events.slice(0, half)],
+        more: before.events.length > half || after.events.length > half,
+      };
     };
     const address = event.location?.ip === undefined ? undefined : addressBytes(event.location.ip);
     const [actor, sameIp, context] = await Promise.all([
@@ -300,7 +306,10 @@ export class QueryService {
       near(address === undefined ? undefined : { ips: { any: [{ lo: address, hi: address }] } }),
       near(event.context.length === 0 ? undefined : { contexts: { any: event.context.slice(0, 32).map((c) => ({ id: c.id, type: c.type })) } }),
     ]);
-    return { event, minutes, actor, ip: sameIp, context };
+    return {
+      event, minutes, actor: actor.events, ip: sameIp.events, context: context.events,
+      more: { actor: actor.more, ip: sameIp.more, context: context.more },
+    };
   }
 
   /** The plan for a request's parameters and its `q`. */

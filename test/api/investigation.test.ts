@@ -163,6 +163,19 @@ describe('entity timelines and around this event', () => {
     assert.deepEqual(body.data.actor.map((e: any) => e.attributes.seq), expectList((s) => s.actor === 'u-ana'));
     assert.deepEqual(body.data.ip.map((e: any) => e.attributes.seq), expectList((s) => s.ip === '91.225.122.155'));
     assert.deepEqual(body.data.context.map((e: any) => e.attributes.seq), expectList((s) => s.group === 'g-0'));
+    // Whether the window holds more than each list shows (two a side here).
+    const more = (pred: (s: Sent) => boolean, side: number) => {
+      const all = near(pred);
+      return all.filter((s) => s.time < at).length > side || all.filter((s) => s.time > at).length > side;
+    };
+    const expectMore = (side: number) => ({
+      actor: more((s) => s.actor === 'u-ana', side), ip: more((s) => s.ip === '91.225.122.155', side), context: more((s) => s.group === 'g-0', side),
+    });
+    assert.deepEqual(body.meta.more, expectMore(2));
+    assert.ok(Object.values(body.meta.more).includes(true), 'the case shows a list cut short');
+    const wide = await get(`/v1/orgs/acme/events/${pick.id}/around?minutes=600&limit=100`);
+    assert.deepEqual(wide.meta.more, expectMore(50));
+    assert.ok(Object.values(wide.meta.more).includes(false), 'and one shown whole');
     assert.ok(page.data.length === 1);
     await get(`/v1/orgs/acme/events/${pick.id}/around?minutes=0`, 400);
     await get('/v1/orgs/acme/events/00000000-0000-7000-8000-000000000000/around', 404);

@@ -136,7 +136,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
     const envelopes = (events: StoredEvent[]) => events.map((e) => toEnvelope(e, base + e.id));
     return {
       data: { event: toEnvelope(around.event, base + around.event.id), actor: envelopes(around.actor), ip: envelopes(around.ip), context: envelopes(around.context) },
-      meta: { minutes: around.minutes },
+      meta: { minutes: around.minutes, more: around.more },
     };
   });
 
