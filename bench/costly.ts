@@ -59,19 +59,20 @@ export async function costlyRequests(db: Database.Database, client: HttpClient):
       base.push(performance.now() - t0);
     }
     const http: number[] = [];
+    let measured = true;
     for (let i = 0; i < ROUNDS; i++) {
       const t0 = performance.now();
       const body = await client.get(c.path);
       http.push(performance.now() - t0);
-      const answer = JSON.parse(body.toString('utf8')) as Parameters<Case['check']>[0];
-      if (!c.check(answer)) throw new Error(`${c.what}: not the answer this case measures: ${JSON.stringify(answer.meta)}`);
+      measured &&= c.check(JSON.parse(body.toString('utf8')) as Parameters<Case['check']>[0]);
     }
     rows.push({
       what: `costly ${c.what}`,
       baseline: `${percentile(base, 50).toFixed(0)} ms`,
       annals: `${percentile(http, 50).toFixed(0)} / ${percentile(http, 99).toFixed(0)} ms`,
       ratio: ratio(percentile(base, 50), percentile(http, 50)),
-      note: 'p50 (/ p99); Annals reads <= 100,000 rows and says where it stopped; baseline: the bare SELECT, whole org',
+      note: measured ? 'p50 (/ p99); Annals reads <= 100,000 rows and says where it stopped; baseline: the bare SELECT, whole org'
+        : 'NOT CUT by the row budget (a store of fewer than 100,000 events?): not the figure this case is for',
     });
   }
   return rows;

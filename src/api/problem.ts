@@ -1,4 +1,5 @@
 // RFC 9457 problem details: every error response of the API, built from the one error catalogue.
+import { maxHeaderSize } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AnnalsError, type ErrorCode, isAnnalsError } from '../domain/errors.js';
@@ -93,12 +94,14 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
 export function sendClientProblem(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const annals = error.code === 'HPE_HEADER_OVERFLOW'
-    ? new AnnalsError('ANN_ERR_REQUEST_HEADERS_TOO_LARGE', 'the request line and headers are over the 16 KiB the server reads: shorten the URL (the query) or the headers')
+    ? new AnnalsError('ANN_ERR_REQUEST_HEADERS_TOO_LARGE', `the request line and headers are over the ${maxHeaderSize} bytes the server reads: shorten the URL (the query) or the headers`)
     : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? new AnnalsError('ANN_ERR_REQUEST_TIMEOUT', 'the request did not arrive in time')
       : new AnnalsError('ANN_ERR_REQUEST_INVALID', 'the request is not valid HTTP');
   const body = JSON.stringify(problem(annals));
-  if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) {
+  // As Node's own rule: answer unless a response on this connection has begun (it may serve several in turn).
+  const inFlight = (socket as Duplex & { _httpMessage?: { _headerSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?._headerSent) {
     socket.write(`HTTP/1.1 ${annals.status} ${annals.title}\r\nConnection: close\r\nContent-Type: ${PROBLEM_TYPE}\r\n`
       + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }

@@ -69,8 +69,17 @@ export class LedgerService {
       throw keyMissing(`the latest checkpoint of '${org}' (size ${latest.size}) is signed by ${signers.join(', ') || 'no key'}`);
     }
     const published = (await this.#store.publishedKeys()).map((k) => keyName(k.verifierKey));
-    if (published.length === 0 || published.some((k) => mine.has(k))) return;
-    throw keyMissing(`the log's published keys are ${published.join(', ')}`);
+    if (published.some((k) => mine.has(k))) return;
+    if (published.length > 0) throw keyMissing(`the log's published keys are ${published.join(', ')}`);
+    // Nothing published yet (a new store, or one from before keys were published): the keys that signed the
+    // latest checkpoint of each org are the log's, if there are any.
+    const signers = new Set<string>();
+    for (const o of await this.#store.listOrgs()) {
+      const last = await this.#store.latestCheckpoint(o.id);
+      if (last) for (const s of noteSigners(last.note)) signers.add(s);
+    }
+    if (signers.size === 0 || [...signers].some((s) => mine.has(s))) return;
+    throw keyMissing(`the log's checkpoints are signed by ${[...signers].join(', ')}`);
   }
 
   /** Publishes this node's keys (they belong to the log: it may sign) that it has not published yet. */
@@ -86,8 +95,9 @@ export class LedgerService {
    * is published already), otherwise by the first checkpoint it signs.
    */
   async rotateKey(): Promise<PublicKeyInfo> {
-    const key = this.keys.rotate();
+    // Read first: a store that cannot answer leaves the keys as they were.
     const published = new Set((await this.#store.publishedKeys()).map((k) => k.verifierKey));
+    const key = this.keys.rotate();
     if (this.keys.list().some((k) => published.has(k.verifierKey))) await this.#publish();
     return key;
   }
@@ -106,15 +116,24 @@ export class LedgerService {
     return [...keys.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.verifierKey.localeCompare(b.verifierKey));
   }
 
-  /** Cuts a checkpoint for every org whose log grew since its latest one. */
+  /**
+   * Cuts a checkpoint for every org whose log grew since its latest one. One that cannot be cut (this node lacks
+   * its key, say) does not hold up the others: the first such error is thrown after all were tried.
+   */
   async cutAll(): Promise<number> {
     let cut = 0;
+    let failed: unknown;
     for (const org of await this.#store.listOrgs()) {
-      const [latest, size] = await Promise.all([this.#store.latestCheckpoint(org.id), this.#store.countEvents(org.id)]);
-      if (latest?.size === size) continue;
-      await this.cut(org.id);
-      cut++;
+      try {
+        const [latest, size] = await Promise.all([this.#store.latestCheckpoint(org.id), this.#store.countEvents(org.id)]);
+        if (latest?.size === size) continue;
+        await this.cut(org.id);
+        cut++;
+      } catch (error) {
+        failed ??= error;
+      }
     }
+    if (failed !== undefined) throw failed;
     return cut;
   }
 

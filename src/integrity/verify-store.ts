@@ -2,8 +2,8 @@
 // every checkpoint's signature and the consistency of consecutive checkpoints, and name what does not add up.
 import { HASH_SIZE, leafHash, nodeHash } from '../ledger/hasher.js';
 import { verifyCheckpoint, type NoteVerifier } from '../ledger/checkpoint.js';
-import { CompactRange } from '../ledger/compact-range.js';
-import { coverage, type NodeID } from '../ledger/node-id.js';
+import { CompactRange, perfectSubtrees } from '../ledger/compact-range.js';
+import { coverage, type NodeID, parentOf } from '../ledger/node-id.js';
 import { verifyConsistency } from '../ledger/verify.js';
 import type { Store, StoredCheckpoint } from '../store/store.js';
 import type { LedgerService } from './ledger-service.js';
@@ -105,6 +105,12 @@ export async function verifyStore(
   let lastGood = 0;
   /** Events stored at one place holding the content of another: named after the loop, runs of them as one move. */
   const moved: Moved[] = [];
+  /** deep: stored nodes that differ from the rebuilt tree's, named after the loop (see nodeFindings). */
+  const badNodes: NodeID[] = [];
+  /** Findings about the search copies of intact events: they leave the tree as it is. */
+  const indexOnly = new Set<Finding>();
+  /** Whether a finding says events are not where they should be, or not their own (the tree rebuilt from them differs). */
+  const aboutEvents = (f: Finding) => f.kind !== 'node' && f.kind !== 'checkpoint' && !indexOnly.has(f);
   /** Checks every signed checkpoint of this size against the tree rebuilt so far. */
   const checkpointsAt = async (size: number) => {
     while (cp < trusted.length && trusted[cp].size === size) {
@@ -121,7 +127,7 @@ export async function verifyStore(
   for await (const chunk of reader.chunks(org, 0, head.size, options.deep)) {
     const first = chunk.seqs[0];
     const last = chunk.seqs[chunk.seqs.length - 1];
-    for (const id of chunk.badNodes ?? []) findings.push(nodeFinding(id));
+    for (const id of chunk.badNodes ?? []) badNodes.push(id);
     if (chunk.missing !== undefined) {
       findings.push({ kind: 'node', seq: first, detail: `the Merkle nodes stored for events seq ${first} to ${last} cannot all be read (${chunk.missing}): proofs through them fail` });
     }
@@ -151,7 +157,9 @@ export async function verifyStore(
       if (chunk.flags[i] === MOVED) {
         moved.push({ seq, id, claim: chunk.claims[i]! });
       } else if (chunk.flags[i] === MISINDEXED) {
-        findings.push({ kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) is intact but its search index copy was altered: ${chunk.claims[i]!.field}; searches would hide or misattribute it` });
+        const finding: Finding = { kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) is intact but its search index copy was altered: ${chunk.claims[i]!.field}; searches would hide or misattribute it` };
+        findings.push(finding);
+        indexOnly.add(finding);
       } else if (chunk.flags[i] === ALTERED) {
         findings.push({ kind: 'modified', seq, id, detail: `event ${id} (seq ${seq}) was altered: its content no longer matches the hash recorded when it was appended` });
       }
@@ -180,25 +188,33 @@ export async function verifyStore(
     if (rows.length < PAGE) break;
     from = rows[rows.length - 1].seq + 1;
   }
-  findings.push(...await movedFindings(store, org, moved));
-  if (expected < head.size) {
+  const runs = runsOf(moved);
+  findings.push(...await movedFindings(store, org, moved, runs, now));
+  // A gap closed by moving the later events down leaves the end of the log empty: that run names it already.
+  const closed = runs.find((r) => r.shift !== undefined && r.shift < 0 && r.events.length >= RUN && r.b === expected - 1 && head.size - expected === -r.shift);
+  if (expected < head.size && !closed) {
     findings.push({ kind: 'deleted', seq: expected, detail: `events seq ${expected} to ${head.size - 1} are missing (deleted)` });
   }
   if (options.deep) {
-    // The nodes above the chunks, when every event is where it should be (else they differ for that reason).
-    if (!findings.some((f) => f.kind !== 'node') && upper.ids.length > 0) {
+    // The nodes, when every event is where it should be and its own (else the tree differs for that reason).
+    if (!findings.some(aboutEvents) && range.size === head.size) {
       try {
-        const stored = await store.ledgerNodes(org, upper.ids);
-        upper.ids.forEach((id, i) => { if (!stored[i].equals(upper.hashes[i])) findings.push(nodeFinding(id)); });
+        const stored = upper.ids.length === 0 ? [] : await store.ledgerNodes(org, upper.ids);
+        upper.ids.forEach((id, i) => { if (!stored[i].equals(upper.hashes[i])) badNodes.push(id); });
       } catch (error) {
         findings.push({ kind: 'node', detail: `the Merkle nodes stored above level ${CHUNK_LEVEL} cannot all be read (${(error as Error).message}): proofs through them fail` });
       }
+      findings.push(...nodeFindings(badNodes, head.size, range.hashes, recordedRange(head)?.hashes));
     }
     // The store's other indexes (entities, rollup counts) against the leaves.
-    for (const f of await store.checkIndexes(org, 100)) findings.push({ kind: 'modified', ...f });
+    for (const f of await store.checkIndexes(org, 100)) {
+      const finding: Finding = { kind: 'modified', ...f };
+      findings.push(finding);
+      indexOnly.add(finding);
+    }
   }
-  if (findings.length === 0 && range.size === head.size) {
-    const recorded = recordedRoot(head);
+  if (!findings.some(aboutEvents) && range.size === head.size) {
+    const recorded = recordedRange(head)?.rootHash();
     if (recorded === undefined) {
       findings.push({ kind: 'root', detail: `the tree Annals recorded (${head.hashes.length} subtree hashes) cannot be one of ${head.size} events: `
         + `the log's size was changed behind its back${trusted.length > 0 ? `; events from seq ${trusted[trusted.length - 1].size} on are signed by no checkpoint` : ''}` });
@@ -210,10 +226,10 @@ export async function verifyStore(
   return { ok: findings.length === 0, org, events: head.size, checkpoints: checkpoints.length, findings };
 }
 
-/** The root of the tree the store recorded (its size and compact range), or undefined if they do not fit together. */
-function recordedRoot(head: { size: number; hashes: Buffer[] }): Buffer | undefined {
+/** The tree the store recorded (its size and compact range), or undefined if they do not fit together. */
+function recordedRange(head: { size: number; hashes: Buffer[] }): CompactRange | undefined {
   try {
-    return CompactRange.from(head.size, head.hashes).rootHash();
+    return CompactRange.from(head.size, head.hashes);
   } catch {
     return undefined;
   }
@@ -221,50 +237,92 @@ function recordedRoot(head: { size: number; hashes: Buffer[] }): Buffer | undefi
 
 interface Moved { seq: number; id: string; claim: { seq?: number; id?: string } }
 
+/** Consecutive moved events, each holding the content of the place `shift` before it (undefined: no seq claimed). */
+interface Run { a: number; b: number; shift?: number; events: Moved[] }
+
 /** Runs shorter than this are named event by event (two swapped events are two runs of one). */
 const RUN = 2;
 
-/**
- * Names the moved events. A run of consecutive events each holding the content of the place `shift` before it is
- * one move: `shift` events were inserted before the run (shift > 0; those are named), or deleted there and the gap
- * closed (shift < 0). Anything else (swaps, an event moved alone) is named event by event.
- */
-async function movedFindings(store: Store, org: string, moved: Moved[]): Promise<Finding[]> {
-  const out: Finding[] = [];
+function runsOf(moved: Moved[]): Run[] {
+  const runs: Run[] = [];
   for (let i = 0; i < moved.length;) {
     const shift = moved[i].claim.seq === undefined ? undefined : moved[i].seq - moved[i].claim.seq!;
     let j = i + 1;
     while (shift !== undefined && j < moved.length && moved[j].seq === moved[j - 1].seq + 1 && moved[j].claim.seq !== undefined
       && moved[j].seq - moved[j].claim.seq! === shift) j++;
-    const [a, b] = [moved[i].seq, moved[j - 1].seq];
-    if (shift === undefined || j - i < RUN) {
-      for (const m of moved.slice(i, j)) {
+    runs.push({ a: moved[i].seq, b: moved[j - 1].seq, shift, events: moved.slice(i, j) });
+    i = j;
+  }
+  return runs;
+}
+
+/**
+ * Names the moved events. A run of consecutive events each holding the content of the place `shift` before it is
+ * one move: the events before it were inserted (shift > 0; named, unless they are themselves moved events), or
+ * deleted and the gap closed (shift < 0; unless their content is found moved elsewhere). Anything else (swaps, an
+ * event moved alone) is named event by event.
+ */
+async function movedFindings(store: Store, org: string, moved: Moved[], runs: Run[], size: number): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const at = new Set(moved.map((m) => m.seq));
+  const claimed = new Set(moved.map((m) => m.claim.seq));
+  const places = (n: number) => (n === 1 ? 'one place' : `${n} places`);
+  for (const { a, b, shift, events } of runs) {
+    if (shift === undefined || events.length < RUN) {
+      for (const m of events) {
         out.push({ kind: 'reordered', seq: m.seq, id: m.id, detail: `the event stored at seq ${m.seq} (id ${m.id}) holds the content of seq ${m.claim.seq ?? '?'} (id ${m.claim.id ?? '?'}): events were swapped or moved` });
       }
-    } else if (shift > 0) {
-      const places = shift === 1 ? 'one place' : `${shift} places`;
-      out.push({ kind: 'reordered', seq: a, detail: `the ${b - a + 1} events stored at seq ${a} to ${b} hold the content of seq ${a - shift} to ${b - shift}: they were moved ${places} later, behind what was inserted before them` });
-      const inserted = await store.readLeaves(org, a - shift, Math.min(shift, 1000));
-      for (const row of inserted.filter((r) => r.seq < a)) {
-        out.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} was inserted behind Annals' back, moving the ${b - a + 1} events after it ${places} later` });
+      continue;
+    }
+    const [from, to] = [a - shift, b - shift];
+    if (shift > 0) {
+      out.push({ kind: 'reordered', seq: a, detail: `the ${b - a + 1} events stored at seq ${a} to ${b} hold the content of seq ${from} to ${to}: they were moved ${places(shift)} later` });
+      const before = await store.readLeaves(org, a - shift, Math.min(shift, 1000));
+      for (const row of before.filter((r) => r.seq < a && !at.has(r.seq))) {
+        out.push({ kind: 'inserted', seq: row.seq, id: row.id, detail: `event ${row.id} at seq ${row.seq} was inserted behind Annals' back, moving the ${b - a + 1} events after it ${places(shift)} later` });
+      }
+      // The content the run would have pushed on, if it is stored nowhere (an insert can hide a delete).
+      const lost = Array.from({ length: Math.min(shift, 1000) }, (_, k) => to + 1 + k).filter((seq) => seq < size && !claimed.has(seq));
+      if (lost.length > 0) {
+        out.push({ kind: 'deleted', seq: lost[0], detail: `${lost.length === 1 ? `the event of seq ${lost[0]} is` : `the events of seq ${lost[0]} to ${lost[lost.length - 1]} are`} `
+          + `stored nowhere: deleted behind Annals' back` });
       }
     } else {
-      out.push({ kind: 'deleted', seq: a, detail: `the events of seq ${a} to ${a - shift - 1} were deleted and the ${b - a + 1} after them (seq ${a - shift} to ${b - shift}) `
-        + `moved ${-shift === 1 ? 'one place' : `${-shift} places`} earlier to close the gap: they are stored at seq ${a} to ${b}` });
+      const gone = Array.from({ length: Math.min(-shift, 1000) }, (_, k) => a + k).filter((seq) => !claimed.has(seq));
+      if (gone.length > 0) {
+        out.push({ kind: 'deleted', seq: gone[0], detail: `${gone.length === 1 ? `the event of seq ${gone[0]} was` : `the events of seq ${gone[0]} to ${gone[gone.length - 1]} were`} `
+          + `deleted behind Annals' back, and the ${b - a + 1} after ${gone.length === 1 ? 'it' : 'them'} moved ${places(-shift)} earlier to close the gap` });
+      }
+      out.push({ kind: 'reordered', seq: a, detail: `the ${b - a + 1} events stored at seq ${a} to ${b} hold the content of seq ${from} to ${to}: they were moved ${places(-shift)} earlier` });
     }
-    i = j;
   }
   return out;
 }
 
-/** A stored interior node that is not the hash of the (intact) events under it. */
-function nodeFinding(id: NodeID): Finding {
-  const [begin, end] = coverage(id);
-  return {
-    kind: 'node', seq: begin,
-    detail: `the Merkle node stored at level ${id.level}, index ${id.index} is not the hash of events seq ${begin} to ${end - 1}, `
-      + 'which are intact: proofs through it fail to verify',
-  };
+/**
+ * The stored nodes that were altered, among `bad`, those that differ from the tree rebuilt from the events (whose
+ * perfect subtrees are `rebuilt`; `recorded` are those the store recorded as it appended). An altered node differs
+ * alone: its parent, built from its true children, is the stored one. A node whose parent differs too lies on a path
+ * up from an event rewritten together with its recorded hash, which the checkpoints (or the recorded root) name.
+ * At the top, a node differs alone when the rebuilt subtree is the one recorded.
+ */
+function nodeFindings(bad: readonly NodeID[], size: number, rebuilt: readonly Buffer[], recorded: readonly Buffer[] | undefined): Finding[] {
+  const key = (id: NodeID) => `${id.level}/${id.index}`;
+  const differs = new Set(bad.map(key));
+  const tops = new Map(perfectSubtrees(0, size).map((id, j) => [key(id), j]));
+  const altered = bad.filter((id) => {
+    const top = tops.get(key(id));
+    if (top !== undefined) return recorded !== undefined && rebuilt[top].equals(recorded[top]);
+    return !differs.has(key(parentOf(id)));
+  });
+  return altered.map((id) => {
+    const [begin, end] = coverage(id);
+    return {
+      kind: 'node', seq: begin,
+      detail: `the Merkle node stored at level ${id.level}, index ${id.index} is not the hash of events seq ${begin} to ${end - 1}, `
+        + 'which are intact: proofs through it fail to verify',
+    };
+  });
 }
 
 /**

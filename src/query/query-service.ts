@@ -297,7 +297,8 @@ export class QueryService {
       const [before, after] = await Promise.all([page('desc'), page('asc')]);
       return {
         events: [...before.events.slice(0, half).reverse(), ...after.events.slice(0, half)],
-        more: before.events.length > half || after.events.length > half,
+        // (A side cut short by the store's row budget has `next` with fewer events.)
+        more: before.events.length > half || after.events.length > half || before.next !== undefined || after.next !== undefined,
       };
     };
     const address = event.location?.ip === undefined ? undefined : addressBytes(event.location.ip);

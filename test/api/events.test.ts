@@ -266,13 +266,21 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
       assert.deepEqual([body.code, body.status], ['ANN_ERR_REQUEST_HEADERS_TOO_LARGE', 431]);
       assert.match(body.detail, /shorten the URL/);
       const { port } = new URL(address);
-      const raw = await new Promise<string>((resolve, reject) => {
+      const raw = (...requests: string[]) => new Promise<string>((resolve, reject) => {
         let text = '';
-        const socket = connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
-        socket.on('data', (chunk) => { text += chunk; }).on('end', () => resolve(text)).on('error', reject);
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(requests.shift()!));
+        // Each next request once the previous response is in: one connection serving them in turn.
+        socket.on('data', (chunk) => {
+          text += chunk;
+          if (requests.length > 0 && /\r\n\r\n\{.*\}$/s.test(text)) socket.write(requests.shift()!);
+        }).on('end', () => resolve(text)).on('error', reject);
       });
-      assert.match(raw, /^HTTP\/1\.1 400 /);
-      assert.match(raw, /"code":"ANN_ERR_REQUEST_INVALID"/);
+      const notHttp = await raw('NOT HTTP AT ALL\r\n\r\n');
+      assert.match(notHttp, /^HTTP\/1\.1 400 /);
+      assert.match(notHttp, /"code":"ANN_ERR_REQUEST_INVALID"/);
+      // On a connection that has already served a request (keep-alive), the second gets its answer too.
+      const second = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`);
+      assert.match(second, /^HTTP\/1\.1 200 [\s\S]*HTTP\/1\.1 431 [\s\S]*"code":"ANN_ERR_REQUEST_HEADERS_TOO_LARGE"/);
     } finally {
       await app.close();
     }

@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { type Annals, openAnnals } from '../../src/annals.js';
 import { buildApp } from '../../src/api/app.js';
 import { AnnalsError } from '../../src/domain/errors.js';
@@ -122,6 +123,64 @@ test('the keys that sign are published in the store: every node lists them, and 
     assert.ok(header.keys.includes(rotated) && header.keys.includes(aKey), header.keys.join(' '));
   } finally {
     await a.close();
+    await b.close();
+  }
+});
+
+test("a store from before keys were published: the keys that signed its checkpoints are the log's", async () => {
+  const shared = join(dir, 'upgraded.db');
+  const node = (name: string) => openAnnals({ dataDir: join(dir, `u-${name}`), databasePath: shared, synchronous: 'NORMAL' });
+  const a = await node('a');
+  await a.store.createOrg({ id: 'acme', name: 'Acme' });
+  await cut(a);
+  const [aKey] = a.ledger.keys.list().map((k) => k.verifierKey);
+  await a.close();
+  // As a store of schema 3 would have it: checkpoints, and no published key.
+  const db = new Database(shared);
+  db.prepare('DELETE FROM checkpoint_keys').run();
+  db.close();
+  const b = await node('b');
+  try {
+    await b.store.createOrg({ id: 'initech', name: 'Initech' });
+    await b.ingest.ingest('initech', [event()]);
+    await assert.rejects(b.ledger.cut('initech'), (error: unknown) => error instanceof AnnalsError && error.code === 'ANN_ERR_CHECKPOINT_KEY'
+      && error.message.includes(`checkpoints are signed by ${aKey.split('+', 2).join('+')}`));
+    assert.deepEqual(published(await listed(b)), [], 'the stray key was not published');
+  } finally {
+    await b.close();
+  }
+  const again = await node('a');
+  try {
+    await again.ledger.cut('initech');
+    assert.deepEqual(published(await listed(again)), [aKey]);
+  } finally {
+    await again.close();
+  }
+});
+
+test('the scheduled cut goes on past an org this node may not sign', async () => {
+  const shared = join(dir, 'schedule.db');
+  const node = (name: string) => openAnnals({ dataDir: join(dir, `s-${name}`), databasePath: shared, synchronous: 'NORMAL' });
+  const a = await node('a');
+  for (const id of ['acme', 'zeta']) {
+    await a.store.createOrg({ id, name: id });
+    await a.ingest.ingest(id, [event()]);
+    await a.ledger.cut(id);
+  }
+  await a.close();
+  cpSync(join(dir, 's-a', 'keys'), join(dir, 's-b', 'keys'), { recursive: true });
+  // A rotation on a, signing acme only: b, with the old key, may still sign zeta, not acme.
+  const rotating = await node('a');
+  await rotating.ledger.rotateKey();
+  await cut(rotating);
+  await rotating.close();
+  const b = await node('b');
+  try {
+    await b.ingest.ingest('acme', [event()]);
+    await b.ingest.ingest('zeta', [event()]);
+    await assert.rejects(b.ledger.cutAll(), (error: unknown) => error instanceof AnnalsError && error.code === 'ANN_ERR_CHECKPOINT_KEY');
+    assert.equal((await b.ledger.latest('zeta')).size, 2, 'zeta, after acme in the order, was cut all the same');
+  } finally {
     await b.close();
   }
 });

@@ -120,13 +120,46 @@ describe('annals verify against the store', () => {
     assert.match(report.findings[1].detail, /the 25 events stored at seq 26 to 50 hold the content of seq 25 to 49: they were moved one place later/);
   });
 
+  test('an insert that pushes the last event out of the log does not hide that it is gone', () => {
+    const dir = tampered('insert-mid-drop', (db) => {
+      const row = db.prepare('SELECT * FROM events WHERE seq = 24').safeIntegers(true).get() as Record<string, unknown>;
+      db.exec('DELETE FROM events WHERE seq = 49; UPDATE events SET seq = -(seq + 1) WHERE seq >= 25; UPDATE events SET seq = -seq WHERE seq < 0');
+      const body = (row.body as string).replace(ids[24], 'forged-id').replace('"seq":24,', '"seq":25,');
+      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
+        VALUES ((SELECT max(rowid) + 1 FROM events), ?, 25, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, row.time_ms,
+        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
+    });
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['inserted', 25, 'forged-id'], ['reordered', 26, undefined], ['deleted', 49, undefined]], JSON.stringify(report.findings));
+  });
+
   test('an event deleted mid-log, the later ones moved down to close the gap: names the gap and the move', () => {
     const dir = tampered('delete-mid', (db) => db.exec('DELETE FROM events WHERE seq = 12; UPDATE events SET seq = -(seq - 1) WHERE seq > 12; UPDATE events SET seq = -seq WHERE seq < 0'));
     const { code, report } = verifyJson(dir);
     assert.equal(code, 1);
-    assert.deepEqual(report.findings.slice(0, 1).map((f) => [f.kind, f.seq]), [['deleted', 12]], JSON.stringify(report.findings));
-    assert.match(report.findings[0].detail, /the events of seq 12 to 12 were deleted and the 37 after them \(seq 13 to 49\) moved one place earlier/);
-    assert.ok(report.findings.every((f) => f.kind === 'deleted'), JSON.stringify(report.findings));
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq]), [['deleted', 12], ['reordered', 12]], JSON.stringify(report.findings));
+    assert.match(report.findings[0].detail, /the event of seq 12 was deleted behind Annals' back, and the 37 after it moved one place earlier/);
+    assert.match(report.findings[1].detail, /the 37 events stored at seq 12 to 48 hold the content of seq 13 to 49/);
+  });
+
+  test('two blocks of events swapped: two moves, nothing inserted or deleted', () => {
+    const dir = tampered('block-swap', (db) => db.exec('UPDATE events SET seq = CASE WHEN seq < 15 THEN -(seq + 5) ELSE -(seq - 5) END WHERE seq BETWEEN 10 AND 19; UPDATE events SET seq = -seq WHERE seq < 0'));
+    const { code, report } = verifyJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(report.findings.map((f) => [f.kind, f.seq]), [['reordered', 10], ['reordered', 15]], JSON.stringify(report.findings));
+  });
+
+  test('one event moved far, the others shifted to make room: the event and the shift, nothing inserted or deleted', () => {
+    // Event 40 put at seq 10, events 10 to 39 moved up a place; then the reverse, event 10 put at seq 40.
+    const up = tampered('move-up', (db) => db.exec('UPDATE events SET seq = CASE WHEN seq = 40 THEN -10 ELSE -(seq + 1) END WHERE seq BETWEEN 10 AND 40; UPDATE events SET seq = -seq WHERE seq < 0'));
+    const a = verifyJson(up);
+    assert.equal(a.code, 1);
+    assert.deepEqual(a.report.findings.map((f) => [f.kind, f.seq, f.id]), [['reordered', 10, ids[40]], ['reordered', 11, undefined]], JSON.stringify(a.report.findings));
+    const down = tampered('move-down', (db) => db.exec('UPDATE events SET seq = CASE WHEN seq = 10 THEN -40 ELSE -(seq - 1) END WHERE seq BETWEEN 10 AND 40; UPDATE events SET seq = -seq WHERE seq < 0'));
+    const b = verifyJson(down);
+    assert.equal(b.code, 1);
+    assert.deepEqual(b.report.findings.map((f) => [f.kind, f.seq, f.id]), [['reordered', 10, undefined], ['reordered', 40, ids[10]]], JSON.stringify(b.report.findings));
   });
 
   test("the log's recorded size raised to cover a forged event at its end: no crash, the mismatch is named", () => {
@@ -166,15 +199,36 @@ describe('annals verify against the store', () => {
     assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['reordered', 3, ids[3]], ['reordered', 9, ids[9]]]);
   });
 
-  test('an event rewritten together with its recorded hash: found through the stored tree', () => {
+  test('an event rewritten together with its recorded hash: found through the stored tree, with --deep too', () => {
     const dir = tampered('rehash', (db) => {
       const row = db.prepare('SELECT body FROM events WHERE seq = 20').get() as { body: string };
       const body = row.body.replace('"u-bob"', '"u-eve"');
       db.prepare('UPDATE events SET body = ?, leaf_hash = ? WHERE seq = 20').run(body, leafHash(body));
     });
-    const { code, report } = verifyJson(dir);
-    assert.equal(code, 1);
-    assert.ok(report.findings.some((f) => f.kind === 'modified' && f.seq === 20 && f.id === ids[20]), JSON.stringify(report.findings));
+    for (const extra of [[], ['--deep']]) {
+      const { code, report } = verifyJson(dir, ...extra);
+      assert.equal(code, 1);
+      assert.ok(report.findings.some((f) => f.kind === 'modified' && f.seq === 20 && f.id === ids[20]), JSON.stringify(report.findings));
+      // The stored nodes above it are the true ones: not blamed.
+      assert.ok(!report.findings.some((f) => f.kind === 'node'), JSON.stringify(report.findings));
+    }
+  });
+
+  test('an event past the last checkpoint rewritten with its recorded hash: the recorded root names it, not the nodes', async () => {
+    const dir = join(root, 'rehash-unsigned');
+    cpSync(pristine, dir, { recursive: true });
+    const a = await openAnnals({ dataDir: dir, synchronous: 'NORMAL' });
+    await a.ingest.ingest('acme', [event(), event(), event(), event(), event(), event()]);
+    await a.close();
+    const db = new Database(join(dir, 'annals.db'));
+    const row = db.prepare('SELECT body FROM events WHERE seq = 53').get() as { body: string };
+    const body = row.body.replace('"u-', '"u-eve-');
+    db.prepare('UPDATE events SET body = ?, leaf_hash = ? WHERE seq = 53').run(body, leafHash(body));
+    db.close();
+    assert.deepEqual(verifyJson(dir).report.findings.map((f) => f.kind), ['root']);
+    // --deep also finds the actor's search copies and counts disagreeing with the rewritten body; no node is blamed.
+    const deep = verifyJson(dir, '--deep').report.findings;
+    assert.ok(deep.some((f) => f.kind === 'root') && !deep.some((f) => f.kind === 'node'), JSON.stringify(deep));
   });
 
   test('a stored interior Merkle node altered or removed: the events are intact, and --deep names the node', () => {
@@ -184,6 +238,11 @@ describe('annals verify against the store', () => {
     assert.equal(deep.code, 1);
     assert.deepEqual(deep.report.findings.map((f) => [f.kind, f.seq]), [['node', 20]]);
     assert.match(deep.report.findings[0].detail, /level 1, index 10 is not the hash of events seq 20 to 21/);
+    // The top of the tree: a node no stored node is the parent of (50 events: subtrees of 32, 16 and 2).
+    const top = tampered('node-top', (db) => db.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE org_no = 1 AND level = 4 AND idx = 2').run());
+    // (The consistency proof between the two checkpoints passes through it: that fails too.)
+    const atTop = verifyJson(top, '--deep').report.findings;
+    assert.deepEqual(atTop.filter((f) => f.kind !== 'checkpoint').map((f) => [f.kind, f.seq]), [['node', 32]], JSON.stringify(atTop));
     const removed = tampered('node-gone', (db) => db.prepare('DELETE FROM merkle_nodes WHERE org_no = 1 AND level = 3 AND idx = 2').run());
     const gone = verifyJson(removed, '--deep');
     assert.equal(gone.code, 1);
