@@ -44,6 +44,15 @@ function tampered(name: string, change: (db: Database.Database) => void): string
   return dir;
 }
 
+/** Stores a copy of event `from` as the forged event 'forged-id' at `seq`, its body claiming that seq, its hash recorded. */
+function forge(db: Database.Database, from: number, seq: number): void {
+  const row = db.prepare('SELECT * FROM events WHERE seq = ?').safeIntegers(true).get(from) as Record<string, unknown>;
+  const body = (row.body as string).replace(ids[from], 'forged-id').replace(`"seq":${from},`, `"seq":${seq},`);
+  db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
+    VALUES ((SELECT max(rowid) + 1 FROM events), ?, ?, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, seq, row.time_ms,
+    row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
+}
+
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'annals-ledger-'));
   pristine = join(root, 'pristine');
@@ -107,12 +116,8 @@ describe('annals verify against the store', () => {
 
   test('a forged event inserted mid-log, the later ones moved up a place: names it, and the move as one', () => {
     const dir = tampered('insert-mid', (db) => {
-      const row = db.prepare('SELECT * FROM events WHERE seq = 24').safeIntegers(true).get() as Record<string, unknown>;
       db.exec('UPDATE events SET seq = -(seq + 1) WHERE seq >= 25; UPDATE events SET seq = -seq WHERE seq < 0');
-      const body = (row.body as string).replace(ids[24], 'forged-id').replace('"seq":24,', '"seq":25,');
-      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
-        VALUES ((SELECT max(rowid) + 1 FROM events), ?, 25, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, row.time_ms,
-        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
+      forge(db, 24, 25);
     });
     const { code, report } = verifyJson(dir);
     assert.equal(code, 1);
@@ -122,12 +127,8 @@ describe('annals verify against the store', () => {
 
   test('an insert that pushes the last event out of the log does not hide that it is gone', () => {
     const dir = tampered('insert-mid-drop', (db) => {
-      const row = db.prepare('SELECT * FROM events WHERE seq = 24').safeIntegers(true).get() as Record<string, unknown>;
       db.exec('DELETE FROM events WHERE seq = 49; UPDATE events SET seq = -(seq + 1) WHERE seq >= 25; UPDATE events SET seq = -seq WHERE seq < 0');
-      const body = (row.body as string).replace(ids[24], 'forged-id').replace('"seq":24,', '"seq":25,');
-      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
-        VALUES ((SELECT max(rowid) + 1 FROM events), ?, 25, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, row.time_ms,
-        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
+      forge(db, 24, 25);
     });
     const { code, report } = verifyJson(dir);
     assert.equal(code, 1);
@@ -164,11 +165,7 @@ describe('annals verify against the store', () => {
 
   test("the log's recorded size raised to cover a forged event at its end: no crash, the mismatch is named", () => {
     const dir = tampered('insert-counted', (db) => {
-      const row = db.prepare('SELECT * FROM events WHERE seq = 49').safeIntegers(true).get() as Record<string, unknown>;
-      const body = (row.body as string).replace(ids[49], 'forged-id').replace('"seq":49,', '"seq":50,');
-      db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, outcome, day, body, leaf_hash)
-        VALUES ((SELECT max(rowid) + 1 FROM events), ?, 50, 'forged-id', ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(row.org_no, row.time_ms,
-        row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
+      forge(db, 49, 50);
       db.prepare("UPDATE orgs SET next_seq = 51 WHERE id = 'acme'").run();
     });
     const { code, report } = verifyJson(dir);
