@@ -302,7 +302,7 @@ describe('organizations, keys, docs and health', () => {
     for (const path of ['/v1/orgs/{orgId}/events', '/v1/orgs/{orgId}/events/{eventId}', '/admin/v1/orgs/{orgId}/events', '/admin/v1/orgs/{orgId}/event-actions', '/v1/orgs/{orgId}/event-actions']) {
       assert.ok(doc.paths[path], path);
     }
-    assert.ok(doc.paths['/v1/orgs/{orgId}/events'].post.requestBody);
+    assert.deepEqual(Object.keys(doc.paths['/v1/orgs/{orgId}/events'].post.requestBody.content).sort(), ['application/json', 'application/x-ndjson']);
     const html = await t.app.inject({ method: 'GET', url: '/docs/' });
     assert.equal(html.statusCode, 200);
     assert.match(html.headers['content-type'] as string, /text\/html/);

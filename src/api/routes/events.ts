@@ -159,6 +159,7 @@ function ingestRoute(app: FastifyInstance, annals: Annals): void {
       tags: ['events'],
       summary: 'Record events: one JSON event, a JSON array, or NDJSON (one event per line); a batch is all-or-nothing',
       params: OrgParams,
+      consumes: ['application/json', 'application/x-ndjson'],
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key never stores twice' })) }),
       body: Type.Union([EventInputSchema, Type.Array(EventInputSchema)]),
       response: {
