@@ -205,6 +205,11 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
         if (negated) fail(clause, 'a time cannot be excluded', 'time:<… or time:>=… for the times wanted');
         const span = 'span' in clause.origin ? clause.origin.span.start : 0;
         filter.time = intersect(filter.time, parseQueryTime(value, span, ctx.now));
+        if (filter.time.from !== undefined && filter.time.to !== undefined && filter.time.from >= filter.time.to) {
+          // Each time: narrows the window (so that time:>=a time:<b is a range): two that do not overlap leave none.
+          fail(clause, `leaves no time at all with the window before it (${new Date(filter.time.to).toISOString()} is not after `
+            + `${new Date(filter.time.from).toISOString()}): each time: narrows the window`, 'times that overlap, or one range such as time:2026-11-20..2026-11-25');
+        }
         break;
       }
     }

@@ -277,6 +277,7 @@ describe('planner', () => {
     await invalid('ip:10.0.0.0/33', 3, /prefix length/);
     await invalid('  -time:2026', 8, /cannot be excluded/);
     await invalid('time:>=soon', 7, /not a time/);
+    await invalid('time:2026-11-20 time:2026-11-25', 21, /leaves no time at all .* each time: narrows the window/);
   });
 
   test('an exact action key or a product from a request parameter may match nothing (as connectors expect); a category may not', async () => {
