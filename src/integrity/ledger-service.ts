@@ -61,7 +61,7 @@ export class LedgerService {
    * sign part of the log with a key no auditor was given.
    */
   async #holdsLogKey(org: string): Promise<void> {
-    const mine = new Set(this.keys.list().map((k) => keyName(k.verifierKey)));
+    const mine = this.#keyNames();
     const latest = await this.#store.latestCheckpoint(org);
     if (latest) {
       const signers = noteSigners(latest.note);
@@ -82,6 +82,11 @@ export class LedgerService {
     throw keyMissing(`the log's checkpoints are signed by ${[...signers].join(', ')}`);
   }
 
+  /** This node's keys, by `<name>+<key ID>` (as signature lines and published keys name them). */
+  #keyNames(): Set<string> {
+    return new Set(this.keys.list().map((k) => keyName(k.verifierKey)));
+  }
+
   /** Publishes this node's keys (they belong to the log: it may sign) that it has not published yet. */
   async #publish(): Promise<void> {
     const fresh = this.keys.list().filter((k) => !this.#published.has(k.verifierKey));
@@ -96,9 +101,10 @@ export class LedgerService {
    */
   async rotateKey(): Promise<PublicKeyInfo> {
     // Read first: a store that cannot answer leaves the keys as they were.
-    const published = new Set((await this.#store.publishedKeys()).map((k) => k.verifierKey));
+    const published = (await this.#store.publishedKeys()).map((k) => keyName(k.verifierKey));
+    const mine = this.#keyNames();
     const key = this.keys.rotate();
-    if (this.keys.list().some((k) => published.has(k.verifierKey))) await this.#publish();
+    if (published.some((k) => mine.has(k))) await this.#publish();
     return key;
   }
 

@@ -115,7 +115,7 @@ export async function verifyStore(
   const checkpointsAt = async (size: number) => {
     while (cp < trusted.length && trusted[cp].size === size) {
       // A root covers every event before it: one already named explains a mismatch.
-      const explained = findings.some((f) => f.seq !== undefined && f.seq < size) || moved.some((m) => m.seq < size);
+      const explained = findings.some((f) => aboutEvents(f) && f.seq !== undefined && f.seq < size) || moved.some((m) => m.seq < size);
       if (!explained && !range.rootHash().equals(trusted[cp].rootHash)) {
         const located = await locate(store, org, lastGood, size);
         findings.push(...(located.length > 0 ? located : [{ kind: 'root' as const, detail: `the events up to seq ${size - 1} do not add up to the signed checkpoint of size ${size}` }]));

@@ -292,14 +292,10 @@ export class QueryService {
     const near = async (filter: EventFilter | undefined): Promise<{ events: StoredEvent[]; more: boolean }> => {
       if (!filter) return { events: [], more: false };
       const half = Math.ceil(limit / 2);
-      // One more than shown on each side says whether there are more.
-      const page = (order: 'asc' | 'desc') => this.#store.queryEvents(org, { ...filter, time }, { limit: half + 1, order, by: 'time', after: key });
+      const page = (order: 'asc' | 'desc') => this.#store.queryEvents(org, { ...filter, time }, { limit: half, order, by: 'time', after: key });
       const [before, after] = await Promise.all([page('desc'), page('asc')]);
-      return {
-        events: [...before.events.slice(0, half).reverse(), ...after.events.slice(0, half)],
-        // (A side cut short by the store's row budget has `next` with fewer events.)
-        more: before.events.length > half || after.events.length > half || before.next !== undefined || after.next !== undefined,
-      };
+      // The store says when another page may follow (more matches, or a read its row budget cut short).
+      return { events: [...before.events.reverse(), ...after.events], more: before.next !== undefined || after.next !== undefined };
     };
     const address = event.location?.ip === undefined ? undefined : addressBytes(event.location.ip);
     const [actor, sameIp, context] = await Promise.all([

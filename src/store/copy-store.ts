@@ -1,10 +1,9 @@
 // Copying one store into another (`annals migrate`): orgs, API keys, custom actions, the cursor secret, the published
-// checkpoint keys, every event
-// exactly as stored (id, seq, processedAt: the same leaves) and every checkpoint. Resumable: each org's events
-// continue from what the target holds (once its tree at that size is checked to be the source's), and whatever else
-// exists there already is left as it is. At the end each org's tree is compared: the same size and the same root,
-// or the copy is reported as failed. Copy from a store no server is writing to: one that still takes events ends
-// with a different size.
+// checkpoint keys, every event exactly as stored (id, seq, processedAt: the same leaves) and every checkpoint.
+// Resumable: each org's events continue from what the target holds (once its tree at that size is checked to be the
+// source's), and whatever else exists there already is left as it is. At the end each org's tree is compared: the
+// same size and the same root, or the copy is reported as failed. Copy from a store no server is writing to: one
+// that still takes events ends with a different size.
 import { builtInAction } from '../catalogue/catalogue.js';
 import type { ActionDefinition } from '../domain/action.js';
 import { AnnalsError } from '../domain/errors.js';

@@ -15,9 +15,9 @@ export function ledgerCommand(): Command {
     .description("list the checkpoint signing keys: every node's published ones and this node's own (their verifier keys are what auditors keep)")
     .action(async (_opts: unknown, command: Command) => {
       await withAnnals(command, async (annals) => {
+        const held = new Set(annals.ledger.keys.list().map((k) => k.verifierKey));
         for (const k of await annals.ledger.publicKeys()) {
-          const held = annals.ledger.keys.list().some((mine) => mine.verifierKey === k.verifierKey);
-          const use = k.active ? 'active' : held ? 'retired' : 'not held here';
+          const use = k.active ? 'active' : held.has(k.verifierKey) ? 'retired' : 'not held here';
           process.stdout.write(`${k.verifierKey}\t${k.createdAt}\t${use}\t${k.published ? 'published' : 'unpublished'}\n`);
         }
       });

@@ -101,15 +101,15 @@ export interface CompileOptions {
   textSet?: boolean;
 }
 
-/**
- * A compiler for one org and one filter. `filter.actors` must already name actor ids (the store resolves emails
- * and names first), and `processed` ranges must already be seq ranges when the seq driver is used.
- */
 /** The `budget`-th of `keys` (rows of `k`, at least budget + 1 of them) and the one after it, when there are. */
 function edgeOf(keys: Sql, budget: number): Sql {
   return join([sql('SELECT k FROM ('), keys, sql(') LIMIT 2 OFFSET ?', [budget - 1])], '');
 }
 
+/**
+ * A compiler for one org and one filter. `filter.actors` must already name actor ids (the store resolves emails
+ * and names first), and `processed` ranges must already be seq ranges when the seq driver is used.
+ */
 export class SqliteQueryCompiler {
   readonly #orgNo: number;
   readonly #filter: EventFilter;
