@@ -10,7 +10,7 @@ interface Case {
   path: string;
   /** The bare SQL of the same filter, unbounded. */
   sql: string;
-  /** Checks what Annals answered: a page cut by the budget, an incomplete count, or any page. */
+  /** Checks what Annals answered: a page cut by the budget, an incomplete count, any page or any count. */
   check(body: { data: unknown; meta: { next?: string | null; complete?: boolean } }): boolean;
 }
 
@@ -47,6 +47,15 @@ export async function costlyRequests(db: Database.Database, client: HttpClient):
             ORDER BY rowid DESC LIMIT 100`,
       // Each row is looked up in the full-text index, counting 40 rows a word against the budget.
       check: anyPage,
+    },
+    {
+      what: `facets: ${words.map((w) => `-${w}`).join(' ')}`,
+      path: `/v1/orgs/bench/events/facets?${whole}&q=${q(words.map((w) => `-${w}`).join(' '))}`,
+      sql: `SELECT action, count(*) FROM events INDEXED BY events_by_org WHERE org_no = 1
+              AND rowid NOT IN (SELECT rowid FROM fts_1 WHERE fts_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
+            GROUP BY action`,
+      // A count takes the words' matches within its window as one set; complete or not, it is the figure.
+      check: (b) => b.meta.complete !== undefined,
     },
   ];
   const rows: Row[] = [];
