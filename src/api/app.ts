@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Annals } from '../annals.js';
 import { AnnalsError } from '../domain/errors.js';
 import { registerAuth } from './auth.js';
-import { sendClientProblem, sendProblem } from './problem.js';
+import { mediaTypeError, sendClientProblem, sendProblem } from './problem.js';
 import { actionRoutes } from './routes/actions.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
@@ -55,6 +55,14 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
       }
     }
     done(null, items);
+  });
+
+  // No route takes text: a body of a type no parser here reads is refused as the wrong media type (415), not handed
+  // on as a string to be refused as malformed; an empty one (a POST that takes no body) is no body at all.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    if ((body as Buffer).length === 0) done(null, undefined);
+    else done(mediaTypeError(request), undefined);
   });
 
   // Long polls of the events-stream answer at once when the server stops, instead of holding the close up.

@@ -38,9 +38,6 @@ export function toAnnalsError(error: unknown, bodyLimit?: number): AnnalsError {
       { parameter: name || undefined });
   }
   switch (e.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AnnalsError('ANN_ERR_REQUEST_MEDIA_TYPE',
-        'send application/json (one event or an array) or application/x-ndjson (one event per line)', { parameter: 'Content-Type' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AnnalsError('ANN_ERR_REQUEST_TOO_LARGE', bodyLimit === undefined ? e.message
         : `the body is over the ${bodyLimit} bytes this route takes: send it in smaller requests`);
@@ -79,6 +76,14 @@ export function problem(error: AnnalsError, instance?: string): Problem {
     code: error.code,
     ...extensions,
   };
+}
+
+/** A body of a type the route does not read: what it does read. */
+export function mediaTypeError(request: FastifyRequest): AnnalsError {
+  const ingest = request.method === 'POST' && request.routeOptions.url === '/v1/orgs/:orgId/events';
+  const detail = ingest ? 'send application/json (one event or an array) or application/x-ndjson (one event per line)'
+    : request.routeOptions.schema?.body ? 'send application/json' : 'this route takes no body: send none';
+  return new AnnalsError('ANN_ERR_REQUEST_MEDIA_TYPE', detail, { parameter: 'Content-Type' });
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {

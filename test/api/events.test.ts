@@ -151,6 +151,21 @@ describe('idempotency', () => {
     assert.equal(cut.statusCode, 201, cut.body);
   });
 
+  test('every route refuses a body of a type it does not read with a 415 that says what it reads, and writes nothing', async () => {
+    const send = (url: string, type: string, payload: string) =>
+      t.app.inject({ method: 'POST', url, headers: { ...bearer(t.admin), 'content-type': type }, payload });
+    const org = assertProblem(await send('/v1/orgs', 'text/plain', '{"id":"typed-as-text"}'), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
+    assert.equal(org.detail, 'send application/json');
+    assert.equal((await t.app.inject({ method: 'GET', url: '/v1/orgs/typed-as-text/events', headers: bearer(t.admin) })).statusCode, 404);
+    assertProblem(await send('/v1/orgs/acme/event-actions', 'application/x-www-form-urlencoded', 'key=custom.x'), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
+    assertProblem(await send('/v1/orgs/acme/keys', 'text/csv', 'name,scopes'), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
+    const cut = assertProblem(await send('/v1/orgs/acme/checkpoints', 'text/plain', 'now please'), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
+    assert.equal(cut.detail, 'this route takes no body: send none');
+    // Without any Content-Type, a body is refused the same way.
+    const untyped = assertProblem(await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: bearer(t.admin), payload: Buffer.from(JSON.stringify(event())) }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
+    assert.match(untyped.detail, /application\/x-ndjson/);
+  });
+
   test('an Idempotency-Key with spaces is refused', async () => {
     assertProblem(await post(event(), { 'idempotency-key': 'has space' }), 400, 'ANN_ERR_IDEMPOTENCY_KEY_INVALID');
   });

@@ -36,12 +36,7 @@ function pageUrl(request: FastifyRequest, cursor: string): string {
 }
 
 export function eventRoutes(app: FastifyInstance, annals: Annals): void {
-  // Events come as JSON or NDJSON. In a scope of its own, this route drops Fastify's built-in text/plain parser,
-  // which would let any text through to be refused as a malformed event rather than as the wrong media type.
-  app.register(async (scope) => {
-    scope.removeContentTypeParser('text/plain');
-    ingestRoute(scope, annals);
-  });
+  ingestRoute(app, annals);
 
   for (const prefix of READ_PREFIXES) {
     const atlassian = prefix.startsWith('/admin');
