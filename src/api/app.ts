@@ -39,6 +39,10 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
     clientErrorHandler: sendClientProblem,
   });
 
+  // Response schemas document the API (the OpenAPI document, and a test that checks served bodies against it);
+  // bodies are written as they are, not re-shaped by a serializer compiled from the schema.
+  app.setSerializerCompiler(() => JSON.stringify);
+
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     const items: unknown[] = [];
     const lines = (body as string).split('\n');

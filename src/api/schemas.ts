@@ -1,6 +1,7 @@
 // Request and response schemas shared by the routes: they validate requests and make the OpenAPI document.
 import Type from 'typebox';
 import { OPERATIONS } from '../domain/action.js';
+import { ActorSchema, EntitySchema, LocationSchema } from '../ingest/event-schema.js';
 import { SCOPES } from '../domain/org.js';
 import { FACET_SIZE, INTERVALS, PAGE_LIMIT } from '../query/query-service.js';
 
@@ -125,3 +126,58 @@ export const Problem = Type.Object({
 /** A documented success response whose body is passed through as is. */
 export const Ok = (description: string) => Type.Object({}, { additionalProperties: true, description });
 export const NoContent = Type.Null({ description: 'No content' });
+
+// Response bodies, for the OpenAPI document (bodies are written as they are: see the serializer in app.ts).
+const Url = Type.String({ description: 'Absolute URL' });
+const NullableUrl = Type.Union([Url, Type.Null()]);
+
+/** An event as served: the Atlassian Organizations API envelope, Annals' own fields beside the others in attributes. */
+const EventEnvelope = Type.Object({
+  id: Type.String({ description: 'Event id (UUIDv7, time-sortable)' }),
+  type: Type.Literal('events'),
+  attributes: Type.Object({
+    time: Type.String({ description: 'When it happened (ISO-8601), as the producer said' }),
+    processedAt: Type.String({ description: 'When Annals sequenced it (ISO-8601); increases with seq within an org' }),
+    action: Type.String({ description: 'Catalogue key' }),
+    actor: ActorSchema,
+    context: Type.Array(EntitySchema),
+    container: Type.Array(EntitySchema),
+    location: Type.Optional(LocationSchema),
+    outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+    userAgent: Type.Optional(Type.String()),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    idempotencyKey: Type.Optional(Type.String()),
+    org: Type.String(),
+    seq: Type.Integer({ minimum: 0, description: "Position in the org's log: the event's Merkle leaf index" }),
+  }, { additionalProperties: false }),
+  message: Type.Optional(Type.Object({ content: Type.String(), format: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  links: Type.Object({ self: Url }, { additionalProperties: false }),
+}, { additionalProperties: false });
+
+/** A page of events, in the Atlassian Organizations API shape. */
+export const EventPage = Type.Object({
+  data: Type.Array(EventEnvelope),
+  meta: Type.Object({
+    next: Type.Union([Type.String(), Type.Null()], { description: 'The cursor of the next page; null when there is none' }),
+    page_size: Type.Integer(),
+  }, { additionalProperties: false }),
+  links: Type.Object({ self: Url, next: NullableUrl, prev: NullableUrl }, { additionalProperties: false }),
+}, { additionalProperties: false, description: 'A page of events' });
+
+export const OneEvent = Type.Object({ data: EventEnvelope }, { additionalProperties: false, description: 'The event' });
+
+export const Actions = Type.Object({
+  data: Type.Array(Type.Object({
+    key: Type.String(), displayName: Type.String(), category: Type.String(), product: Type.String(),
+    operation: Type.Union(OPERATIONS.map((o) => Type.Literal(o))),
+    builtIn: Type.Boolean({ description: "false for the organization's own registered actions" }),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false, description: "The catalogue and the organization's own actions" });
+
+export const AtlassianActions = Type.Object({
+  data: Type.Array(Type.Object({
+    id: Type.String({ description: 'Action key' }),
+    type: Type.Literal('event-actions'),
+    attributes: Type.Object({ displayName: Type.String(), groupDisplayName: Type.String({ description: 'Category' }) }, { additionalProperties: false }),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false, description: 'Event actions, in the Atlassian Organizations API shape' });

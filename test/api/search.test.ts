@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import Schema from 'typebox/schema';
 import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
 import { bearer, startAnnals, TEST_STORE, type TestAnnals } from '../support/annals.js';
 
@@ -306,6 +307,38 @@ describe('organizations, keys, docs and health', () => {
     const html = await t.app.inject({ method: 'GET', url: '/docs/' });
     assert.equal(html.statusCode, 200);
     assert.match(html.headers['content-type'] as string, /text\/html/);
+  });
+
+  test('the reads answer with exactly the bodies /openapi.json documents for them', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const first = (await get('/v1/orgs/acme/events?limit=1')).data[0];
+    const reads: [string, string][] = [
+      ['/v1/orgs/{orgId}/events', '/v1/orgs/acme/events?limit=3'],
+      ['/admin/v1/orgs/{orgId}/events', '/admin/v1/orgs/acme/events?limit=3'],
+      ['/v1/orgs/{orgId}/events/{eventId}', `/v1/orgs/acme/events/${first.id}`],
+      ['/admin/v1/orgs/{orgId}/events/{eventId}', `/admin/v1/orgs/acme/events/${first.id}`],
+      ['/admin/v1/orgs/{orgId}/events-stream', '/admin/v1/orgs/acme/events-stream?limit=3'],
+      ['/v1/orgs/{orgId}/events-stream', '/v1/orgs/acme/events-stream?limit=3'],
+      ['/v1/orgs/{orgId}/entities/{entityId}/events', '/v1/orgs/acme/entities/u-ana/events?limit=3'],
+      ['/v1/orgs/{orgId}/event-actions', '/v1/orgs/acme/event-actions'],
+      ['/admin/v1/orgs/{orgId}/event-actions', '/admin/v1/orgs/acme/event-actions'],
+    ];
+    for (const [path, url] of reads) {
+      const schema = doc.paths[path]?.get?.responses?.['200']?.content?.['application/json']?.schema;
+      assert.ok(schema, `${path} documents its 200 body`);
+      const check = Schema.Compile(schema);
+      const body = await get(url);
+      assert.ok(body.data.length === undefined || body.data.length > 0, url);
+      assert.ok(check.Check(body), `${url}: ${JSON.stringify(check.Errors(body)[1].slice(0, 3))}`);
+      // Not a schema that takes anything: a body missing a field, or with one more, does not fit it.
+      const item = (b: any) => (Array.isArray(b.data) ? b.data[0] : b.data);
+      const without = structuredClone(body);
+      delete item(without)[path === '/v1/orgs/{orgId}/event-actions' ? 'key' : 'id'];
+      assert.equal(check.Check(without), false, `${path} without a field`);
+      const extra = structuredClone(body);
+      item(extra).undocumented = 1;
+      assert.equal(check.Check(extra), false, `${path} with a field more`);
+    }
   });
 
   test('health and readiness', async () => {

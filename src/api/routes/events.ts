@@ -8,8 +8,8 @@ import { EventInputSchema } from '../../ingest/event-schema.js';
 import { joinedBody } from '../joined-body.js';
 import { type Coverage, type EventQuery, type EventQueryPage, type Facet, FACETS, type Interval } from '../../query/query-service.js';
 import {
-  AroundQuery, AtlassianEventSearchQuery, EntityParams, EventParams, EventSearchQuery, EventStreamQuery,
-  FacetQuery, HistogramQuery, Ok, OrgParams, Problem, TimelineQuery,
+  AroundQuery, AtlassianEventSearchQuery, EntityParams, EventPage, EventParams, EventSearchQuery, EventStreamQuery,
+  FacetQuery, HistogramQuery, Ok, OneEvent, OrgParams, Problem, TimelineQuery,
 } from '../schemas.js';
 
 export const READ_PREFIXES = ['/v1/orgs/:orgId', '/admin/v1/orgs/:orgId'] as const;
@@ -48,7 +48,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
         summary: 'Search events, newest first; follow meta.next for the next page',
         params: OrgParams,
         querystring: atlassian ? AtlassianEventSearchQuery : EventSearchQuery,
-        response: { 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: EventPage, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
@@ -68,7 +68,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
           + 'working after the last page: call it again later for the events that arrived since',
         params: OrgParams,
         querystring: EventStreamQuery,
-        response: { 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: EventPage, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
@@ -81,7 +81,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
       config: { scope: 'read:events' },
       schema: {
         tags, summary: 'One event by id', params: EventParams,
-        response: { 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: OneEvent, 401: Problem, 403: Problem, 404: Problem },
       },
     }, async (request) => {
       const { orgId, eventId } = request.params as { orgId: string; eventId: string };
@@ -137,7 +137,10 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
 
   app.get('/v1/orgs/:orgId/entities/:entityId/events', {
     config: { scope: 'read:events' },
-    schema: { ...investigate, summary: 'Every event an entity appears in (as actor, token, context or container), newest first', params: EntityParams, querystring: TimelineQuery },
+    schema: {
+      ...investigate, summary: 'Every event an entity appears in (as actor, token, context or container), newest first', params: EntityParams, querystring: TimelineQuery,
+      response: { ...investigate.response, 200: EventPage },
+    },
   }, async (request, reply) => {
     const { orgId, entityId } = request.params as { orgId: string; entityId: string };
     const { type, ...q } = request.query as EventQuery & { type?: string };
