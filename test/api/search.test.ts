@@ -199,6 +199,22 @@ describe('the Atlassian Organizations API shape', () => {
     assert.equal(new Set(all.map((x) => x.seq)).size, sent.length);
   });
 
+  test('the Atlassian paths take a parameter given twice with the same value once; /v1 refuses it', async () => {
+    // A client that adds its own parameters to links.next, which holds them already.
+    const first = await get('/admin/v1/orgs/acme/events?limit=7&location=kyiv');
+    const next = new URL(first.links.next);
+    const again = await get(`${next.pathname}${next.search}&limit=7&location=kyiv`);
+    assert.equal(again.data.length, 7);
+    assert.ok(again.data.every((e: any) => e.attributes.location.city === 'Kyiv'));
+    assert.deepEqual(again.data, (await get(`${next.pathname}${next.search}`)).data, 'the next page, as links.next alone gives it');
+    const stream = await get('/admin/v1/orgs/acme/events-stream?limit=3&limit=3&sortOrder=desc&sortOrder=desc');
+    assert.deepEqual(stream.data.map((e: any) => e.attributes.seq), [119, 118, 117]);
+    for (const url of ['/admin/v1/orgs/acme/events?limit=7&limit=8', '/admin/v1/orgs/acme/events-stream?sortOrder=asc&sortOrder=desc', '/v1/orgs/acme/events?limit=7&limit=7']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(reader) });
+      assert.equal(res.statusCode, 400, url);
+    }
+  });
+
   test("their request parameters: q is one literal search term, location a country or city, an unknown product matches nothing", async () => {
     const seqs = (items: { seq: number }[]) => items.map((x) => x.seq);
     const ana = expected((s) => s.actor.id === 'u-ana');

@@ -1,6 +1,6 @@
 // Events: write (Annals' own path) and read (Annals' path and the Atlassian Organizations API paths, same shape).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
+import Type, { type TObject } from 'typebox';
 import type { Annals } from '../../annals.js';
 import { AnnalsError } from '../../domain/errors.js';
 import { envelopeJson, type StoredEvent, toEnvelope } from '../../domain/event.js';
@@ -50,6 +50,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
         querystring: atlassian ? AtlassianEventSearchQuery : EventSearchQuery,
         response: { 200: EventPage, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
+      preValidation: atlassian ? sameValuesOnce(AtlassianEventSearchQuery) : undefined,
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
       const query = request.query as EventQuery;
@@ -70,6 +71,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
         querystring: EventStreamQuery,
         response: { 200: EventPage, 400: Problem, 401: Problem, 403: Problem, 404: Problem },
       },
+      preValidation: atlassian ? sameValuesOnce(EventStreamQuery) : undefined,
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
       const { wait, ...query } = request.query as EventQuery & { wait?: number };
@@ -188,6 +190,21 @@ function ingestRoute(app: FastifyInstance, annals: Annals): void {
       meta: { stored, duplicates: appended.length - stored },
     });
   });
+}
+
+/**
+ * The Atlassian paths take a parameter given twice with the same value once: a client that adds its parameters to
+ * a links.next URL, which holds them already, sends each twice. (Different values are refused, naming the
+ * parameter, as everywhere on /v1.)
+ */
+function sameValuesOnce(schema: TObject): preValidationHookHandler {
+  const lists = new Set(Object.keys(schema.properties).filter((name) => (schema.properties[name] as { type?: unknown }).type === 'array'));
+  return async (request) => {
+    const query = request.query as Record<string, unknown>;
+    for (const [name, value] of Object.entries(query)) {
+      if (Array.isArray(value) && !lists.has(name) && value.every((v) => v === value[0])) query[name] = value[0];
+    }
+  };
 }
 
 /** The request's narrowing parameters, with comma-separated lists split. */
