@@ -47,6 +47,8 @@ function point(text: string, offset: number, now: number): Point {
     return { start: t, end: t + 1, relative: true };
   }
   if (/^\d{10,15}$/.test(text)) {
+    // Ten digits in ms are a moment in 1970; in seconds, one from 2001 to 2286: what a client meant.
+    if (text.length === 10) throw new BadTime(offset, `'${text}' looks like epoch seconds; times are epoch milliseconds, such as ${text}000`, EXPECTED);
     const t = Number(text);
     return { start: t, end: t + 1, relative: false };
   }
@@ -115,11 +117,11 @@ export function parseQueryTime(value: string, offset: number, now: number): Time
 
 /** A `from` or `to` parameter: epoch ms, or any single point the query language knows (its start). */
 export function parseTimeParameter(value: string, parameter: string, now: number): number {
-  if (/^\d{1,15}$/.test(value)) return Number(value);
+  if (/^\d{1,15}$/.test(value) && value.length !== 10) return Number(value);
   try {
     return point(value, 0, now).start;
   } catch (error) {
     if (!(error instanceof BadTime)) throw error;
-    throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${parameter} '${value.slice(0, 64)}' is not a time: expected ${EXPECTED}`, { parameter });
+    throw new AnnalsError('ANN_ERR_QUERY_INVALID', `${parameter} ${error.message}: expected ${EXPECTED}`, { parameter });
   }
 }

@@ -191,6 +191,16 @@ describe('time values', () => {
     assert.equal(parseTimeParameter('-1h', 'from', NOW), NOW - 3_600_000);
     assert.throws(() => parseTimeParameter('later', 'to', NOW), (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_INVALID' && e.details.parameter === 'to');
   });
+
+  test('ten digits are epoch seconds by mistake (in ms, a moment in 1970): refused, with the value in ms', () => {
+    assert.throws(() => parseTimeParameter('1764067200', 'from', NOW),
+      (e: unknown) => e instanceof AnnalsError && e.details.parameter === 'from' && /looks like epoch seconds.*1764067200000/.test(e.message));
+    assert.throws(() => parseQueryTime('>=1764067200', 5, NOW),
+      (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_SYNTAX' && e.details.position === 7 && /epoch seconds/.test(e.message));
+    // Nine digits or eleven are still milliseconds.
+    assert.equal(parseTimeParameter('999999999', 'from', NOW), 999_999_999);
+    assert.equal(parseTimeParameter('17640672000', 'to', NOW), 17_640_672_000);
+  });
 });
 
 describe('planner', () => {
