@@ -360,5 +360,17 @@ describe('organizations, keys, docs and health', () => {
   test('health and readiness', async () => {
     assert.deepEqual((await t.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
     assert.deepEqual((await t.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: TEST_STORE });
+    // A store that does not answer: not ready, and a client that backs off is told for how long.
+    const down = await startAnnals();
+    try {
+      await down.annals.store.close();
+      const res = await down.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().code, 'ANN_ERR_SERVICE_UNAVAILABLE');
+      assert.equal(res.headers['retry-after'], '5');
+      assert.equal((await t.app.inject({ method: 'GET', url: '/readyz' })).headers['retry-after'], undefined);
+    } finally {
+      await down.close();
+    }
   });
 });
