@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { OPERATIONS } from '../domain/action.js';
 import { ActorSchema, EntitySchema, LocationSchema } from '../ingest/event-schema.js';
 import { SCOPES } from '../domain/org.js';
+import { CURSOR_MAX_LENGTH } from '../query/cursor.js';
 import { FACET_SIZE, INTERVALS, PAGE_LIMIT } from '../query/query-service.js';
 
 export const OrgParams = Type.Object({ orgId: Type.String({ maxLength: 64, description: 'Organization id' }) });
@@ -36,7 +37,10 @@ const Narrowing = {
 
 const Paging = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })),
-  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'meta.next or a links.prev cursor of an earlier page' })),
+  cursor: Type.Optional(Type.String({
+    maxLength: CURSOR_MAX_LENGTH,
+    description: 'meta.next or a links.prev cursor of an earlier page. It carries the filters of its query: sent alone it continues that query; filters sent with it must be the same',
+  })),
 };
 
 export const EventSearchQuery = Type.Object({

@@ -10,7 +10,8 @@ import type { Query } from '../domain/query.js';
 import type {
   Aggregates, EntityRef, EventFilter, FacetField, PageKey, PageRequest, Store, TimeRange,
 } from '../store/store.js';
-import type { CursorCodec, CursorState } from './cursor.js';
+import { canonicalJson } from '../ledger/canonical-json.js';
+import { type CursorCodec, type CursorState, filtersDigest } from './cursor.js';
 import { type Clause, clausesOf, plan } from './plan.js';
 import { parseQuery, phraseQuery } from './parser.js';
 import { parseTimeParameter } from './time.js';
@@ -144,7 +145,8 @@ export class QueryService {
 
   /** A page of events, newest first unless sortOrder=asc, ordered by event time. */
   async search(org: string, query: EventQuery): Promise<EventQueryPage> {
-    return this.#page(org, await this.filter(org, query), query, 'time');
+    const { asked, cursor } = this.#continued(org, query);
+    return this.#page(org, await this.filter(org, asked), asked, 'time', cursor);
   }
 
   /**
@@ -158,7 +160,8 @@ export class QueryService {
    * then it looks again.
    */
   async stream(org: string, query: EventQuery, waitMs = 0): Promise<EventQueryPage> {
-    if (waitMs <= 0) return this.#streamOnce(org, query);
+    const { asked, cursor } = this.#continued(org, query);
+    if (waitMs <= 0) return this.#streamOnce(org, asked, cursor);
     const deadline = Date.now() + waitMs;
     let committed = false;
     let wake = () => {};
@@ -171,7 +174,7 @@ export class QueryService {
     try {
       for (;;) {
         committed = false;
-        const page = await this.#streamOnce(org, query);
+        const page = await this.#streamOnce(org, asked, cursor);
         const left = deadline - Date.now();
         // A page the row budget cut short is still looking, not waiting: it answers at once.
         if (page.leaves.length > 0 || page.partial || left <= 0 || this.#closing) return page;
@@ -197,13 +200,12 @@ export class QueryService {
     for (const wake of this.#waiting) wake();
   }
 
-  async #streamOnce(org: string, query: EventQuery): Promise<EventQueryPage> {
+  async #streamOnce(org: string, query: EventQuery, cursor: CursorState | undefined): Promise<EventQueryPage> {
     const { from, to, ...rest } = query;
     const filter = await this.filter(org, rest);
     const filtered = Object.values(filter).some((v) => v !== undefined);
     const processed = this.#range(from, to);
     if (processed) filter.processed = processed;
-    const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(org, query.cursor);
     const order = cursor?.order ?? query.sortOrder ?? 'asc';
     // A filtered poller that finds nothing new still moves on: read the newest event (within `to`) first, and
     // resume after it, so the next poll does not read the same non-matching events again.
@@ -211,21 +213,22 @@ export class QueryService {
       ? (await this.#store.queryLeaves(org, processed?.to === undefined ? {} : { processed: { to: processed.to } }, { limit: 1, order: 'desc', by: 'processed' })).leaves[0]
       : undefined;
     if (head !== undefined && cursor !== undefined && (JSON.parse(head) as StoredEvent).seq <= cursor.key.seq) head = undefined;
-    const page = await this.#page(org, filter, { ...query, sortOrder: order }, 'processed');
+    const page = await this.#page(org, filter, { ...query, sortOrder: order }, 'processed', cursor);
     const last = page.leaves[page.leaves.length - 1] ?? head;
-    if (page.next === undefined && last !== undefined) page.next = this.#encode(org, last, order, 'processed', 'next');
+    if (page.next === undefined && last !== undefined) page.next = this.#encode(this.#cursorBase(org, query, order, 'processed'), last, 'next');
     return page;
   }
 
   /** Every event in which an entity appears: as the actor, the token that acted, context or container. */
   async timeline(org: string, entity: EntityRef, query: EventQuery): Promise<EventQueryPage> {
-    const filter = await this.filter(org, query);
+    const { asked, cursor } = this.#continued(org, query);
+    const filter = await this.filter(org, asked);
     if (filter.entities?.any) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID',
         'q: a timeline names its entity already; entity: in its q may only exclude (-entity:…); search /events to combine entities', { parameter: 'q' });
     }
     filter.entities = filter.entities?.none ? { any: [entity], none: filter.entities.none } : { any: [entity] };
-    return this.#page(org, filter, query, 'time');
+    return this.#page(org, filter, asked, 'time', cursor);
   }
 
   /** Counts of the events a query matches, by the facets asked for, over its time window. */
@@ -324,16 +327,16 @@ export class QueryService {
     }, this.#range(query.from, query.to));
   }
 
-  async #page(org: string, filter: EventFilter, query: EventQuery, by: 'time' | 'processed'): Promise<EventQueryPage> {
+  async #page(org: string, filter: EventFilter, query: EventQuery, by: 'time' | 'processed', cursor: CursorState | undefined): Promise<EventQueryPage> {
     const limit = query.limit ?? PAGE_LIMIT.default;
     if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID', `limit must be an integer from 1 to ${PAGE_LIMIT.max}`, { parameter: 'limit' });
     }
-    const cursor = query.cursor === undefined ? undefined : this.#cursors.decode(org, query.cursor);
     if (cursor && cursor.by !== by) {
       throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `this cursor pages ${cursor.by === 'time' ? 'a search' : 'the events-stream'}; use it there`, { parameter: 'cursor' });
     }
     const order = cursor?.order ?? this.#order(query, by);
+    const base = this.#cursorBase(org, query, order, by);
     if (cursor?.dir === 'prev') {
       // Read backwards from the cursor, then restore the page's own order.
       const flipped = order === 'desc' ? 'asc' : 'desc';
@@ -342,17 +345,17 @@ export class QueryService {
       // Further back resumes where the store stopped reading: after the page's first event, or, when the store's
       // row budget cut the read short, after the last row it read. A page cut to nothing goes forward from there
       // too (over the rows it read, to the page it came from).
-      const at = (dir: CursorState['dir']) => this.#at(org, page.next, order, by, dir);
+      const at = (dir: CursorState['dir']) => this.#at(base, page.next, dir);
       return new EventQueryPage(leaves, limit,
-        leaves.length > 0 ? this.#encode(org, leaves[leaves.length - 1], order, by, 'next') : at('next'),
+        leaves.length > 0 ? this.#encode(base, leaves[leaves.length - 1], 'next') : at('next'),
         at('prev'), leaves.length < limit && page.next !== undefined);
     }
     const request: PageRequest = { limit, order, by, after: cursor?.key };
     const page = await this.#store.queryLeaves(org, filter, request);
     const { leaves } = page;
-    const at = (dir: CursorState['dir']) => this.#at(org, page.next, order, by, dir);
+    const at = (dir: CursorState['dir']) => this.#at(base, page.next, dir);
     // Back from a page cut to nothing: from where the store stopped, over the rows it read, to the page before.
-    const back = leaves.length > 0 ? this.#encode(org, leaves[0], order, by, 'prev') : at('prev');
+    const back = leaves.length > 0 ? this.#encode(base, leaves[0], 'prev') : at('prev');
     return new EventQueryPage(leaves, limit, at('next'), cursor ? back : undefined, leaves.length < limit && page.next !== undefined);
   }
 
@@ -390,17 +393,78 @@ export class QueryService {
     }));
   }
 
+  /**
+   * A request's query, and the cursor it goes on from. A cursor carries the filters of the query it was issued
+   * for: sent alone, it continues that query (some clients send only the cursor after the first page); a filter
+   * sent with it must be one it carries, unchanged. A cursor is a place in one query's answer, not in another's.
+   */
+  #continued(org: string, query: EventQuery): { asked: EventQuery; cursor?: CursorState } {
+    if (query.cursor === undefined) return { asked: query };
+    const cursor = this.#cursors.decode(org, query.cursor);
+    const carried = cursor.filters;
+    // A cursor issued before cursors carried their filters goes on with whatever is sent.
+    if (carried === undefined) return { asked: query, cursor };
+    const sent = filtersOf(query);
+    if (typeof carried === 'string') {
+      if (filtersDigest(sent) === carried) return { asked: query, cursor };
+      throw new AnnalsError('ANN_ERR_QUERY_CURSOR',
+        "this cursor's query has filters too long for it to carry: send them with it, unchanged (as links.next does)", { parameter: 'cursor' });
+    }
+    for (const [name, value] of Object.entries(sent)) {
+      if (!Object.hasOwn(carried, name) || canonicalJson(value) !== canonicalJson(carried[name])) {
+        throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `${name}: this cursor continues a query ${Object.hasOwn(carried, name) ? `with another ${name}` : `without ${name}`}; `
+          + "send the cursor alone, or with its query's filters unchanged (as links.next does)", { parameter: name });
+      }
+    }
+    return { asked: { ...query, ...carried }, cursor };
+  }
+
+  /** What every cursor of a page shares: its org, sort, and the filters it carries (see #continued). */
+  #cursorBase(org: string, query: EventQuery, order: 'asc' | 'desc', by: 'time' | 'processed'): CursorBase {
+    const filters = filtersOf(query);
+    return { org, order, by, filters: JSON.stringify(filters).length > CARRIED_MAX ? filtersDigest(filters) : filters };
+  }
+
   /** A cursor at the place the store said a read stopped, if it said one. */
-  #at(org: string, key: PageKey | undefined, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string | undefined {
-    return key === undefined ? undefined : this.#cursors.encode(org, { key, order, by, dir });
+  #at(base: CursorBase, key: PageKey | undefined, dir: CursorState['dir']): string | undefined {
+    return key === undefined ? undefined : this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters });
   }
 
   /** A cursor at one event of a page (given as its leaf: only the first and last of a page are parsed). */
-  #encode(org: string, leaf: string, order: 'asc' | 'desc', by: 'time' | 'processed', dir: CursorState['dir']): string {
+  #encode(base: CursorBase, leaf: string, dir: CursorState['dir']): string {
     const event = JSON.parse(leaf) as StoredEvent;
-    const key: PageKey = { at: Date.parse(by === 'time' ? event.time : event.processedAt), seq: event.seq };
-    return this.#cursors.encode(org, { key, order, by, dir });
+    const key: PageKey = { at: Date.parse(base.by === 'time' ? event.time : event.processedAt), seq: event.seq };
+    return this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters });
   }
+}
+
+interface CursorBase {
+  org: string;
+  order: 'asc' | 'desc';
+  by: 'time' | 'processed';
+  filters: CursorState['filters'];
+}
+
+/** The parameters that narrow a read, which a cursor carries; the others (limit, sortOrder, cursor) page it. */
+const FILTERS = ['from', 'to', 'action', 'category', 'product', 'actor', 'ip', 'location', 'q', 'term'] as const;
+/** Filters longer than this, as JSON, go into a cursor as their digest: they must then be sent with it. */
+const CARRIED_MAX = 2048;
+
+/**
+ * A query's filters, those that narrow anything (an empty list or text narrows nothing), lists as sets (their values
+ * OR: neither order nor a repeat changes what they match).
+ */
+function filtersOf(query: EventQuery): Record<string, unknown> {
+  const filters: Record<string, unknown> = {};
+  for (const name of FILTERS) {
+    const value = query[name];
+    if (Array.isArray(value)) {
+      if (value.length > 0) filters[name] = [...new Set(value)].sort();
+    } else if (value !== undefined && value !== '') {
+      filters[name] = value;
+    }
+  }
+  return filters;
 }
 
 function coverage(window: { from: number; to: number }, counts: Aggregates): Coverage {

@@ -199,6 +199,35 @@ describe('the Atlassian Organizations API shape', () => {
     assert.equal(new Set(all.map((x) => x.seq)).size, sent.length);
   });
 
+  test('a cursor carries the filters of its query: sent alone it goes on with them, sent with others it is refused', async () => {
+    const first = await get('/v1/orgs/acme/events?limit=7&actor=u-ana&q=quarterly-report');
+    const byLink = await get(new URL(first.links.next).pathname + new URL(first.links.next).search);
+    const alone = await get(`/v1/orgs/acme/events?cursor=${encodeURIComponent(first.meta.next)}&limit=7`);
+    assert.deepEqual(alone.data, byLink.data);
+    assert.ok(alone.data.length > 0 && alone.data.every((e: any) => e.attributes.actor.id === 'u-ana'));
+    const all = await walk('/v1/orgs/acme/events?limit=1000&actor=u-ana&q=quarterly-report');
+    assert.deepEqual([...first.data, ...alone.data].map((e: any) => e.attributes.seq), all.slice(0, 7 + alone.data.length).map((e) => e.seq));
+    // The same filters again (in another order or spelling of a list) go on too; other ones are refused by name.
+    const again = await get(`/v1/orgs/acme/events?cursor=${encodeURIComponent(first.meta.next)}&limit=7&q=quarterly-report&actor=u-ana&actor=u-ana`);
+    assert.deepEqual(again.data, alone.data);
+    for (const [extra, name] of [['&actor=u-bob', 'actor'], ['&product=jira', 'product'], ['&q=routine', 'q']]) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/acme/events?cursor=${encodeURIComponent(first.meta.next)}${extra}`, headers: bearer(reader) });
+      assert.equal(res.statusCode, 400, extra);
+      assert.deepEqual([res.json().code, res.json().parameter], ['ANN_ERR_QUERY_CURSOR', name]);
+    }
+    // On the Atlassian path too, where q is one literal term.
+    const atl = await get('/admin/v1/orgs/acme/events?limit=3&q=quarterly-report');
+    const atlNext = await get(`/admin/v1/orgs/acme/events?cursor=${encodeURIComponent(atl.meta.next)}&limit=3`);
+    assert.ok(atlNext.data.length > 0 && atlNext.data.every((e: any) => JSON.stringify(e).includes('quarterly-report')));
+    // Filters too long to carry travel as a digest: the cursor must then come with them.
+    const actors = Array.from({ length: 40 }, (_, i) => `actor=${`u-${i}-`.padEnd(80, 'x')}`).join('&');
+    const long = await get(`/v1/orgs/acme/events?limit=2&${actors}&actor=u-ana`);
+    assert.ok(long.meta.next.length < 300, 'the digest, not the filters');
+    assert.equal((await get(`/v1/orgs/acme/events?cursor=${encodeURIComponent(long.meta.next)}&limit=2&${actors}&actor=u-ana`)).data.length, 2);
+    const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/acme/events?cursor=${encodeURIComponent(long.meta.next)}&limit=2`, headers: bearer(reader) });
+    assert.deepEqual([res.statusCode, res.json().code], [400, 'ANN_ERR_QUERY_CURSOR']);
+  });
+
   test('the Atlassian paths take a parameter given twice with the same value once; /v1 refuses it', async () => {
     // A client that adds its own parameters to links.next, which holds them already.
     const first = await get('/admin/v1/orgs/acme/events?limit=7&location=kyiv');

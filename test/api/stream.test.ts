@@ -45,7 +45,10 @@ class CursorPoller {
   }
 }
 
-/** Elastic's atlassian_cloud integration: each interval from = the last item's processedAt (ms), to = now. */
+/**
+ * Elastic's atlassian_cloud integration: each interval from = the last item's processedAt (ms), to = now; after the
+ * first page it sends only the cursor (and limit), which carries the rest.
+ */
 class RestartingPoller {
   readonly seen = new Map<string, Item>();
   #from = 0;
@@ -57,7 +60,7 @@ class RestartingPoller {
       const page: Page = await get(url);
       for (const item of page.data) this.seen.set(item.id, item);
       last = page.data[page.data.length - 1] ?? last;
-      url = page.meta.next === null ? null : `${STREAM}?cursor=${encodeURIComponent(page.meta.next)}&from=${this.#from}&to=${to}`;
+      url = page.meta.next === null ? null : `${STREAM}?cursor=${encodeURIComponent(page.meta.next)}&limit=7`;
       if (page.data.length === 0) break;
     }
     if (last) this.#from = Date.parse(last.attributes.processedAt);
@@ -139,6 +142,30 @@ describe('the events-stream', () => {
     assert.equal(again.data.length, 0);
     const unfiltered = await get(`${STREAM}?from=${Date.now() + 3_600_000}`);
     assert.deepEqual([unfiltered.data.length, unfiltered.meta.next], [0, null], 'unfiltered, an empty page says meta.next: null');
+  });
+
+  test('a cursor sent alone keeps its window: from, to and q come with it, and pages end at to', async () => {
+    const all = (await get(`${STREAM}?limit=1000`)).data;
+    assert.ok(all.length > 20);
+    // A window on processedAt that cuts the stream in the middle: the pages of its cursor stay inside it.
+    const from = Date.parse(all[5].attributes.processedAt);
+    const to = Date.parse(all[all.length - 5].attributes.processedAt);
+    const want = all.filter((i) => Date.parse(i.attributes.processedAt) >= from && Date.parse(i.attributes.processedAt) < to).map((i) => i.attributes.seq);
+    const seen: number[] = [];
+    let page = await get(`${STREAM}?limit=4&sortOrder=asc&from=${from}&to=${to}`);
+    for (;;) {
+      seen.push(...page.data.map((i) => i.attributes.seq));
+      if (page.meta.next === null) break;
+      page = await get(`${STREAM}?cursor=${encodeURIComponent(page.meta.next)}&limit=4`);
+    }
+    assert.deepEqual(seen, want);
+    // The cursor with a filter it does not carry, or with another value of one it does: a 400 naming it.
+    const first = await get(`${STREAM}?limit=2&from=${from}&to=${to}`);
+    for (const [extra, name] of [[`&to=${to + 1}`, 'to'], ['&q=jira', 'q']]) {
+      const res = await t.app.inject({ method: 'GET', url: `${STREAM}?cursor=${encodeURIComponent(first.meta.next!)}${extra}`, headers: bearer(reader) });
+      assert.equal(res.statusCode, 400, extra);
+      assert.deepEqual([res.json().code, res.json().parameter], ['ANN_ERR_QUERY_CURSOR', name]);
+    }
   });
 
   test('the same stream at /v1, with q; a search cursor is refused here', async () => {
