@@ -166,6 +166,25 @@ describe('idempotency', () => {
     assert.match(untyped.detail, /application\/x-ndjson/);
   });
 
+  test('a Host header that is not a host is a 400 that stores nothing; links spell the host one way', async () => {
+    const before = await count();
+    for (const host of ['bad host', 'acme.example:99999', 'a/b']) {
+      const stored = assertProblem(await post(event(), { host }), 400, 'ANN_ERR_REQUEST_INVALID');
+      assert.equal(stored.parameter, 'Host');
+      assertProblem(await t.app.inject({ method: 'GET', url: '/v1/orgs/acme/events?limit=1', headers: { ...bearer(t.admin), host } }), 400, 'ANN_ERR_REQUEST_INVALID');
+    }
+    assert.equal(await count(), before);
+    // The default port is left out of every link alike: the page's own, its events', and one event's.
+    const page = (await t.app.inject({ method: 'GET', url: '/admin/v1/orgs/acme/events?limit=1', headers: { ...bearer(t.admin), host: 'annals.example:80' } })).json();
+    const self = page.data[0].links.self;
+    assert.equal(self, `http://annals.example/admin/v1/orgs/acme/events/${page.data[0].id}`);
+    assert.ok(page.links.self.startsWith('http://annals.example/admin/'));
+    const one = (await t.app.inject({ method: 'GET', url: new URL(self).pathname, headers: { ...bearer(t.admin), host: 'annals.example:80' } })).json();
+    assert.equal(one.data.links.self, self);
+    const v6 = (await t.app.inject({ method: 'GET', url: '/v1/orgs/acme/events?limit=1', headers: { ...bearer(t.admin), host: '[::1]:8080' } })).json();
+    assert.ok(v6.data[0].links.self.startsWith('http://[::1]:8080/v1/orgs/acme/events/'));
+  });
+
   test('an Idempotency-Key with spaces is refused', async () => {
     assertProblem(await post(event(), { 'idempotency-key': 'has space' }), 400, 'ANN_ERR_IDEMPOTENCY_KEY_INVALID');
   });

@@ -24,8 +24,19 @@ function list(values: string[] | undefined): string[] | undefined {
  * scheme and Host header.
  */
 export function origin(request: FastifyRequest): string {
-  return PUBLIC_URL ?? `${request.protocol}://${request.host}`;
+  if (PUBLIC_URL !== undefined) return PUBLIC_URL;
+  const host = request.host ?? '';
+  try {
+    // As the URL of the links will spell it (no default port): the same in every link of a response.
+    if (HOST.test(host)) return new URL(`${request.protocol}://${host}`).origin;
+  } catch {
+    // A port out of range: refused below.
+  }
+  throw new AnnalsError('ANN_ERR_REQUEST_INVALID', `the Host header '${host.slice(0, 100)}' is not a host name or address with an optional port`, { parameter: 'Host' });
 }
+
+/** RFC 3986's host (an IP literal in brackets, or a name or IPv4 address) and an optional port. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::\d{1,5})?$/;
 
 const PUBLIC_URL = process.env.ANNALS_PUBLIC_URL?.replace(/\/+$/, '') || undefined;
 
@@ -179,11 +190,12 @@ function ingestRoute(app: FastifyInstance, annals: Annals): void {
     const single = !Array.isArray(body);
     const items = single ? [body] : (body as unknown[]);
     const header = request.headers['idempotency-key'];
+    // Before anything is stored: a request the answer cannot be made for is refused whole.
+    const base = `${origin(request)}/v1/orgs/${encodeURIComponent(orgId)}/events/`;
     const appended = await annals.ingest.ingest(orgId, items, {
       single,
       idempotencyKey: Array.isArray(header) ? header[0] : header,
     });
-    const base = `${origin(request)}/v1/orgs/${encodeURIComponent(orgId)}/events/`;
     const stored = appended.filter((e) => !e.duplicate).length;
     return reply.code(stored > 0 ? 201 : 200).send({
       data: appended.map((e) => ({ ...e, links: { self: base + e.id } })),
