@@ -39,7 +39,7 @@ const Paging = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })),
   cursor: Type.Optional(Type.String({
     maxLength: CURSOR_MAX_LENGTH,
-    description: 'meta.next or a links.prev cursor of an earlier page. It carries the filters of its query: sent alone it continues that query; filters sent with it must be the same',
+    description: 'meta.next or a links.prev cursor of an earlier page. It carries the filters of its query (on the events-stream, its q): sent alone it continues that query; filters sent with it must be the same',
   })),
 };
 

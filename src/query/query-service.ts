@@ -145,7 +145,7 @@ export class QueryService {
 
   /** A page of events, newest first unless sortOrder=asc, ordered by event time. */
   async search(org: string, query: EventQuery): Promise<EventQueryPage> {
-    const { asked, cursor } = this.#continued(org, query);
+    const { asked, cursor } = this.#continued(org, query, 'time');
     return this.#page(org, await this.filter(org, asked), asked, 'time', cursor);
   }
 
@@ -160,7 +160,7 @@ export class QueryService {
    * then it looks again.
    */
   async stream(org: string, query: EventQuery, waitMs = 0): Promise<EventQueryPage> {
-    const { asked, cursor } = this.#continued(org, query);
+    const { asked, cursor } = this.#continued(org, query, 'processed');
     if (waitMs <= 0) return this.#streamOnce(org, asked, cursor);
     const deadline = Date.now() + waitMs;
     let committed = false;
@@ -221,7 +221,7 @@ export class QueryService {
 
   /** Every event in which an entity appears: as the actor, the token that acted, context or container. */
   async timeline(org: string, entity: EntityRef, query: EventQuery): Promise<EventQueryPage> {
-    const { asked, cursor } = this.#continued(org, query);
+    const { asked, cursor } = this.#continued(org, query, 'time');
     const filter = await this.filter(org, asked);
     if (filter.entities?.any) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID',
@@ -398,13 +398,13 @@ export class QueryService {
    * for: sent alone, it continues that query (some clients send only the cursor after the first page); a filter
    * sent with it must be one it carries, unchanged. A cursor is a place in one query's answer, not in another's.
    */
-  #continued(org: string, query: EventQuery): { asked: EventQuery; cursor?: CursorState } {
+  #continued(org: string, query: EventQuery, by: 'time' | 'processed'): { asked: EventQuery; cursor?: CursorState } {
     if (query.cursor === undefined) return { asked: query };
     const cursor = this.#cursors.decode(org, query.cursor);
     const carried = cursor.filters;
     // A cursor issued before cursors carried their filters goes on with whatever is sent.
     if (carried === undefined) return { asked: query, cursor };
-    const sent = filtersOf(query);
+    const sent = filtersOf(query, by);
     if (typeof carried === 'string') {
       if (filtersDigest(sent) === carried) return { asked: query, cursor };
       throw new AnnalsError('ANN_ERR_QUERY_CURSOR',
@@ -421,7 +421,7 @@ export class QueryService {
 
   /** What every cursor of a page shares: its org, sort, and the filters it carries (see #continued). */
   #cursorBase(org: string, query: EventQuery, order: 'asc' | 'desc', by: 'time' | 'processed'): CursorBase {
-    const filters = filtersOf(query);
+    const filters = filtersOf(query, by);
     return { org, order, by, filters: JSON.stringify(filters).length > CARRIED_MAX ? filtersDigest(filters) : filters };
   }
 
@@ -445,8 +445,15 @@ interface CursorBase {
   filters: CursorState['filters'];
 }
 
-/** The parameters that narrow a read, which a cursor carries; the others (limit, sortOrder, cursor) page it. */
-const FILTERS = ['from', 'to', 'action', 'category', 'product', 'actor', 'ip', 'location', 'q', 'term'] as const;
+/**
+ * The parameters that narrow a read, which a cursor carries; the others (limit, sortOrder, cursor) page it. On the
+ * events-stream only `q`: there `from` and `to` bound the request they are sent with, and a cursor goes on past
+ * `to`, as Atlassian's does ("can be used when last page is reached to poll for new events").
+ */
+const FILTERS = {
+  time: ['from', 'to', 'action', 'category', 'product', 'actor', 'ip', 'location', 'q', 'term'],
+  processed: ['q'],
+} as const;
 /** Filters longer than this, as JSON, go into a cursor as their digest: they must then be sent with it. */
 const CARRIED_MAX = 2048;
 
@@ -454,9 +461,9 @@ const CARRIED_MAX = 2048;
  * A query's filters, those that narrow anything (an empty list or text narrows nothing), lists as sets (their values
  * OR: neither order nor a repeat changes what they match).
  */
-function filtersOf(query: EventQuery): Record<string, unknown> {
+function filtersOf(query: EventQuery, by: 'time' | 'processed'): Record<string, unknown> {
   const filters: Record<string, unknown> = {};
-  for (const name of FILTERS) {
+  for (const name of FILTERS[by]) {
     const value = query[name];
     if (Array.isArray(value)) {
       if (value.length > 0) filters[name] = [...new Set(value)].sort();
