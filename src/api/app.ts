@@ -64,8 +64,9 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   // No route takes text: a body of a type no parser here reads is refused as the wrong media type (415), not handed
   // on as a string to be refused as malformed; an empty one (a POST that takes no body) is no body at all.
   app.removeContentTypeParser('text/plain');
+  // (A request for no route is left to be answered 404.)
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
-    if ((body as Buffer).length === 0) done(null, undefined);
+    if ((body as Buffer).length === 0 || request.is404) done(null, undefined);
     else done(mediaTypeError(request), undefined);
   });
 

@@ -86,13 +86,14 @@ export function mediaTypeError(request: FastifyRequest): AnnalsError {
   return new AnnalsError('ANN_ERR_REQUEST_MEDIA_TYPE', detail, { parameter: 'Content-Type' });
 }
 
-const RETRY_AFTER_SECONDS = 5;
-
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const annals = toAnnalsError(error, request.routeOptions.bodyLimit);
+  // A Content-Type Fastify cannot parse at all (';;;') is as much the wrong media type as one no parser reads.
+  const annals = (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+    ? mediaTypeError(request)
+    : toAnnalsError(error, request.routeOptions.bodyLimit);
   if (annals.status >= 500) request.log.error({ err: error }, 'request failed');
-  // The store or its database is out of reach: clients that back off read how long (RFC 9110, 10.2.3).
-  if (annals.code === 'ANN_ERR_SERVICE_UNAVAILABLE') reply.header('retry-after', RETRY_AFTER_SECONDS);
+  // Out of reach for now (the database, say): clients that back off read how long (RFC 9110, 10.2.3).
+  if (typeof annals.details.retryAfter === 'number') reply.header('retry-after', annals.details.retryAfter);
   return reply.code(annals.status).type(PROBLEM_TYPE).send(problem(annals, request.url));
 }
 

@@ -58,8 +58,13 @@ export interface ErrorDetails {
   index?: number;
   /** The query parameter or header at fault. */
   parameter?: string;
+  /** Seconds after which a retry may succeed (a service that is down for now); sent as Retry-After too. */
+  retryAfter?: number;
   [extra: string]: unknown;
 }
+
+/** What a client is told to wait before retrying when the store or its database does not answer for now. */
+export const RETRY_AFTER_SECONDS = 5;
 
 export class AnnalsError extends Error {
   readonly code: ErrorCode;

@@ -145,8 +145,8 @@ export class QueryService {
 
   /** A page of events, newest first unless sortOrder=asc, ordered by event time. */
   async search(org: string, query: EventQuery): Promise<EventQueryPage> {
-    const { asked, cursor } = this.#continued(org, query, 'time');
-    return this.#page(org, await this.filter(org, asked), asked, 'time', cursor);
+    const { asked, cursor } = this.#continued(org, query, SEARCH);
+    return this.#page(org, await this.filter(org, asked), asked, SEARCH, cursor);
   }
 
   /**
@@ -160,7 +160,7 @@ export class QueryService {
    * then it looks again.
    */
   async stream(org: string, query: EventQuery, waitMs = 0): Promise<EventQueryPage> {
-    const { asked, cursor } = this.#continued(org, query, 'processed');
+    const { asked, cursor } = this.#continued(org, query, STREAM);
     if (waitMs <= 0) return this.#streamOnce(org, asked, cursor);
     const deadline = Date.now() + waitMs;
     let committed = false;
@@ -213,22 +213,23 @@ export class QueryService {
       ? (await this.#store.queryLeaves(org, processed?.to === undefined ? {} : { processed: { to: processed.to } }, { limit: 1, order: 'desc', by: 'processed' })).leaves[0]
       : undefined;
     if (head !== undefined && cursor !== undefined && (JSON.parse(head) as StoredEvent).seq <= cursor.key.seq) head = undefined;
-    const page = await this.#page(org, filter, { ...query, sortOrder: order }, 'processed', cursor);
+    const page = await this.#page(org, filter, { ...query, sortOrder: order }, STREAM, cursor);
     const last = page.leaves[page.leaves.length - 1] ?? head;
-    if (page.next === undefined && last !== undefined) page.next = this.#encode(this.#cursorBase(org, query, order, 'processed'), last, 'next');
+    if (page.next === undefined && last !== undefined) page.next = this.#encode(this.#cursorBase(org, query, order, STREAM), last, 'next');
     return page;
   }
 
   /** Every event in which an entity appears: as the actor, the token that acted, context or container. */
   async timeline(org: string, entity: EntityRef, query: EventQuery): Promise<EventQueryPage> {
-    const { asked, cursor } = this.#continued(org, query, 'time');
+    const read: Read = { by: 'time', entity };
+    const { asked, cursor } = this.#continued(org, query, read);
     const filter = await this.filter(org, asked);
     if (filter.entities?.any) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID',
         'q: a timeline names its entity already; entity: in its q may only exclude (-entity:…); search /events to combine entities', { parameter: 'q' });
     }
     filter.entities = filter.entities?.none ? { any: [entity], none: filter.entities.none } : { any: [entity] };
-    return this.#page(org, filter, asked, 'time', cursor);
+    return this.#page(org, filter, asked, read, cursor);
   }
 
   /** Counts of the events a query matches, by the facets asked for, over its time window. */
@@ -327,16 +328,14 @@ export class QueryService {
     }, this.#range(query.from, query.to));
   }
 
-  async #page(org: string, filter: EventFilter, query: EventQuery, by: 'time' | 'processed', cursor: CursorState | undefined): Promise<EventQueryPage> {
+  async #page(org: string, filter: EventFilter, query: EventQuery, read: Read, cursor: CursorState | undefined): Promise<EventQueryPage> {
     const limit = query.limit ?? PAGE_LIMIT.default;
     if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID', `limit must be an integer from 1 to ${PAGE_LIMIT.max}`, { parameter: 'limit' });
     }
-    if (cursor && cursor.by !== by) {
-      throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `this cursor pages ${cursor.by === 'time' ? 'a search' : 'the events-stream'}; use it there`, { parameter: 'cursor' });
-    }
+    const { by } = read;
     const order = cursor?.order ?? this.#order(query, by);
-    const base = this.#cursorBase(org, query, order, by);
+    const base = this.#cursorBase(org, query, order, read);
     if (cursor?.dir === 'prev') {
       // Read backwards from the cursor, then restore the page's own order.
       const flipped = order === 'desc' ? 'asc' : 'desc';
@@ -398,31 +397,39 @@ export class QueryService {
    * for: sent alone, it continues that query (some clients send only the cursor after the first page); a filter
    * sent with it must be one it carries, unchanged. A cursor is a place in one query's answer, not in another's.
    */
-  #continued(org: string, query: EventQuery, by: 'time' | 'processed'): { asked: EventQuery; cursor?: CursorState } {
+  #continued(org: string, query: EventQuery, read: Read): { asked: EventQuery; cursor?: CursorState } {
     if (query.cursor === undefined) return { asked: query };
     const cursor = this.#cursors.decode(org, query.cursor);
+    const elsewhere = (what: string) => new AnnalsError('ANN_ERR_QUERY_CURSOR', `this cursor pages ${what}; use it there`, { parameter: 'cursor' });
+    if (cursor.by !== read.by) throw elsewhere(cursor.by === 'time' ? 'a search' : 'the events-stream');
     const carried = cursor.filters;
     // A cursor issued before cursors carried their filters goes on with whatever is sent.
     if (carried === undefined) return { asked: query, cursor };
-    const sent = filtersOf(query, by);
+    const sent = filtersOf(query, read);
     if (typeof carried === 'string') {
       if (filtersDigest(sent) === carried) return { asked: query, cursor };
       throw new AnnalsError('ANN_ERR_QUERY_CURSOR',
         "this cursor's query has filters too long for it to carry: send them with it, unchanged (as links.next does)", { parameter: 'cursor' });
     }
-    for (const [name, value] of Object.entries(sent)) {
-      if (!Object.hasOwn(carried, name) || canonicalJson(value) !== canonicalJson(carried[name])) {
-        throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `${name}: this cursor continues a query ${Object.hasOwn(carried, name) ? `with another ${name}` : `without ${name}`}; `
-          + "send the cursor alone, or with its query's filters unchanged (as links.next does)", { parameter: name });
+    // A timeline's cursor is a place among one entity's events, a search's among the org's.
+    const same = (name: string) => canonicalJson(sent[name] ?? null) === canonicalJson(carried[name] ?? null);
+    if (!same('entity')) throw elsewhere(carried.entity === undefined ? 'a search' : "another entity's timeline");
+    for (const name of Object.keys(sent)) {
+      if (!same(name)) {
+        // On the Atlassian paths the literal term is their `q`.
+        const shown = name === 'term' ? 'q' : name;
+        throw new AnnalsError('ANN_ERR_QUERY_CURSOR', `${shown}: this cursor continues a query ${Object.hasOwn(carried, name) ? `with another ${shown}` : `without ${shown}`}; `
+          + "send the cursor alone, or with its query's filters unchanged (as links.next does)", { parameter: shown });
       }
     }
-    return { asked: { ...query, ...carried }, cursor };
+    const { entity: _entity, ...filters } = carried;
+    return { asked: { ...query, ...filters }, cursor };
   }
 
   /** What every cursor of a page shares: its org, sort, and the filters it carries (see #continued). */
-  #cursorBase(org: string, query: EventQuery, order: 'asc' | 'desc', by: 'time' | 'processed'): CursorBase {
-    const filters = filtersOf(query, by);
-    return { org, order, by, filters: Buffer.byteLength(JSON.stringify(filters)) > CARRIED_MAX ? filtersDigest(filters) : filters };
+  #cursorBase(org: string, query: EventQuery, order: 'asc' | 'desc', read: Read): CursorBase {
+    const filters = filtersOf(query, read);
+    return { org, order, by: read.by, filters: Buffer.byteLength(JSON.stringify(filters)) > CARRIED_MAX ? filtersDigest(filters) : filters };
   }
 
   /** A cursor at the place the store said a read stopped, if it said one. */
@@ -445,10 +452,19 @@ interface CursorBase {
   filters: CursorState['filters'];
 }
 
+/** What a read pages by, and for an entity's timeline, the entity: what its cursors are a place in. */
+interface Read {
+  by: 'time' | 'processed';
+  entity?: EntityRef;
+}
+const SEARCH: Read = { by: 'time' };
+const STREAM: Read = { by: 'processed' };
+
 /**
- * The parameters that narrow a read, which a cursor carries; the others (limit, sortOrder, cursor) page it. On the
- * events-stream only `q`: there `from` and `to` bound the request they are sent with, and a cursor goes on past
- * `to`, as Atlassian's does ("can be used when last page is reached to poll for new events").
+ * The parameters that narrow a read, which a cursor carries (with a timeline's entity); the others (limit,
+ * sortOrder, cursor) page it. On the events-stream only `q`: there `from` and `to` bound the request they are sent
+ * with, and a cursor goes on past `to`, as Atlassian's does ("can be used when last page is reached to poll for new
+ * events"). Relative times (`from=-1h`, `time:>-7d`) are read at each request, as in links.next.
  */
 const FILTERS = {
   time: ['from', 'to', 'action', 'category', 'product', 'actor', 'ip', 'location', 'q', 'term'],
@@ -464,9 +480,9 @@ const CARRIED_MAX = 2048;
  * A query's filters, those that narrow anything (an empty list or text narrows nothing), lists as sets (their values
  * OR: neither order nor a repeat changes what they match).
  */
-function filtersOf(query: EventQuery, by: 'time' | 'processed'): Record<string, unknown> {
-  const filters: Record<string, unknown> = {};
-  for (const name of FILTERS[by]) {
+function filtersOf(query: EventQuery, read: Read): Record<string, unknown> {
+  const filters: Record<string, unknown> = read.entity === undefined ? {} : { entity: read.entity };
+  for (const name of FILTERS[read.by]) {
     const value = query[name];
     if (Array.isArray(value)) {
       if (value.length > 0) filters[name] = [...new Set(value)].sort();

@@ -161,6 +161,9 @@ describe('idempotency', () => {
     assertProblem(await send('/v1/orgs/acme/keys', 'text/csv', 'name,scopes'), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
     const cut = assertProblem(await send('/v1/orgs/acme/checkpoints', 'text/plain', 'now please'), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
     assert.equal(cut.detail, 'this route takes no body: send none');
+    // A Content-Type that does not parse at all is the wrong media type too; a path with no route is still a 404.
+    assertProblem(await send('/v1/orgs/acme/checkpoints', ';;;', 'x'), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
+    assertProblem(await send('/v1/orgs/acme/no-such-thing', 'text/plain', 'hi'), 404, 'ANN_ERR_REQUEST_NOT_FOUND');
     // Without any Content-Type, a body is refused the same way.
     const untyped = assertProblem(await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: bearer(t.admin), payload: Buffer.from(JSON.stringify(event())) }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
     assert.match(untyped.detail, /application\/x-ndjson/);

@@ -215,10 +215,25 @@ describe('the Atlassian Organizations API shape', () => {
       assert.equal(res.statusCode, 400, extra);
       assert.deepEqual([res.json().code, res.json().parameter], ['ANN_ERR_QUERY_CURSOR', name]);
     }
-    // On the Atlassian path too, where q is one literal term.
+    // On the Atlassian path too, where q is one literal term (and named q when it differs).
     const atl = await get('/admin/v1/orgs/acme/events?limit=3&q=quarterly-report');
     const atlNext = await get(`/admin/v1/orgs/acme/events?cursor=${encodeURIComponent(atl.meta.next)}&limit=3`);
     assert.ok(atlNext.data.length > 0 && atlNext.data.every((e: any) => JSON.stringify(e).includes('quarterly-report')));
+    const atlOther = await t.app.inject({ method: 'GET', url: `/admin/v1/orgs/acme/events?cursor=${encodeURIComponent(atl.meta.next)}&q=routine`, headers: bearer(reader) });
+    assert.deepEqual([atlOther.statusCode, atlOther.json().parameter], [400, 'q']);
+    // A timeline's cursor is a place among one entity's events: not a search's, nor another entity's.
+    const timeline = await get('/v1/orgs/acme/entities/u-ana/events?limit=2');
+    const onward = await get(`/v1/orgs/acme/entities/u-ana/events?cursor=${encodeURIComponent(timeline.meta.next)}&limit=2`);
+    assert.ok(onward.data.every((e: any) => e.attributes.actor.id === 'u-ana'));
+    for (const url of [`/v1/orgs/acme/events?cursor=${encodeURIComponent(timeline.meta.next)}`, `/v1/orgs/acme/entities/u-bob/events?cursor=${encodeURIComponent(timeline.meta.next)}`,
+      `/v1/orgs/acme/entities/u-ana/events?cursor=${encodeURIComponent(first.meta.next)}`]) {
+      const res = await t.app.inject({ method: 'GET', url, headers: bearer(reader) });
+      assert.deepEqual([res.statusCode, res.json().code, res.json().parameter], [400, 'ANN_ERR_QUERY_CURSOR', 'cursor'], url);
+    }
+    // A stream's cursor on a search is named as such, whatever filters come with it.
+    const stream = await get('/v1/orgs/acme/events-stream?limit=2');
+    const onSearch = await t.app.inject({ method: 'GET', url: `/v1/orgs/acme/events?cursor=${encodeURIComponent(stream.meta.next)}&actor=u-ana`, headers: bearer(reader) });
+    assert.match(onSearch.json().detail, /pages the events-stream/);
     // Filters too long to carry travel as a digest: the cursor must then come with them.
     const actors = Array.from({ length: 40 }, (_, i) => `actor=${`u-${i}-`.padEnd(80, 'x')}`).join('&');
     const long = await get(`/v1/orgs/acme/events?limit=2&${actors}&actor=u-ana`);

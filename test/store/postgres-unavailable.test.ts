@@ -9,7 +9,9 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 test('a database nobody answers for: reads reject and appends fail with ANN_ERR_SERVICE_UNAVAILABLE', async () => {
   // Port 1 on loopback: nothing listens there, the connection is refused at once.
   const store = new PostgresStore({ url: 'postgres://postgres@127.0.0.1:1/test', writer: 'inline' });
-  const unavailable = (error: unknown) => error instanceof AnnalsError && error.code === 'ANN_ERR_SERVICE_UNAVAILABLE' && error.status === 503;
+  // Each says when to try again (the API sends it as Retry-After too).
+  const unavailable = (error: unknown) => error instanceof AnnalsError && error.code === 'ANN_ERR_SERVICE_UNAVAILABLE' && error.status === 503
+    && error.details.retryAfter === 5;
   try {
     await assert.rejects(store.getOrg('acme'), unavailable);
     await assert.rejects(store.ping(), unavailable);

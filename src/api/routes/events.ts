@@ -40,8 +40,8 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::\d{1,5})?$
 
 const PUBLIC_URL = process.env.ANNALS_PUBLIC_URL?.replace(/\/+$/, '') || undefined;
 
-function pageUrl(request: FastifyRequest, cursor: string): string {
-  const url = new URL(request.url, origin(request));
+function pageUrl(request: FastifyRequest, at: string, cursor: string): string {
+  const url = new URL(request.url, at);
   url.searchParams.set('cursor', cursor);
   return url.toString();
 }
@@ -68,8 +68,9 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
       // On the Atlassian path `q` is that API's single search term (literal text), not the query language. (Their
       // events-stream has no `q`: there it is Annals' own, the query language, on both paths.)
       const asked = atlassian && query.q !== undefined ? { ...query, q: undefined, term: query.q } : query;
+      const at = origin(request);
       const page = await annals.query.search(orgId, narrowing(asked));
-      return pageBody(request, reply, prefix, orgId, page);
+      return pageBody(request, reply, at, prefix, orgId, page);
     });
 
     app.get(`${prefix}/events-stream`, {
@@ -86,8 +87,9 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
     }, async (request, reply) => {
       const { orgId } = request.params as { orgId: string };
       const { wait, ...query } = request.query as EventQuery & { wait?: number };
+      const at = origin(request);
       const page = await annals.query.stream(orgId, query, (wait ?? 0) * 1000);
-      return pageBody(request, reply, prefix, orgId, page);
+      return pageBody(request, reply, at, prefix, orgId, page);
     });
 
     app.get(`${prefix}/events/:eventId`, {
@@ -157,8 +159,9 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
   }, async (request, reply) => {
     const { orgId, entityId } = request.params as { orgId: string; entityId: string };
     const { type, ...q } = request.query as EventQuery & { type?: string };
+    const at = origin(request);
     const page = await annals.query.timeline(orgId, type === undefined ? { id: entityId } : { id: entityId, type }, narrowing(q));
-    return pageBody(request, reply, '/v1/orgs/:orgId', orgId, page);
+    return pageBody(request, reply, at, '/v1/orgs/:orgId', orgId, page);
   });
 }
 
@@ -231,14 +234,14 @@ function narrowing(q: EventQuery): EventQuery {
  * leaf (see envelopeJson), so the hot path neither parses nor re-serializes events, and the envelopes are written
  * into the body one by one (see joinedBody).
  */
-function pageBody(request: FastifyRequest, reply: FastifyReply, prefix: string, orgId: string, page: EventQueryPage) {
-  const base = `${origin(request)}${prefix.replace(':orgId', encodeURIComponent(orgId))}/events/`;
+function pageBody(request: FastifyRequest, reply: FastifyReply, at: string, prefix: string, orgId: string, page: EventQueryPage) {
+  const base = `${at}${prefix.replace(':orgId', encodeURIComponent(orgId))}/events/`;
   const rest = JSON.stringify({
     meta: { next: page.next ?? null, page_size: page.limit },
     links: {
-      self: new URL(request.url, origin(request)).toString(),
-      next: page.next ? pageUrl(request, page.next) : null,
-      prev: page.prev ? pageUrl(request, page.prev) : null,
+      self: new URL(request.url, at).toString(),
+      next: page.next ? pageUrl(request, at, page.next) : null,
+      prev: page.prev ? pageUrl(request, at, page.prev) : null,
     },
   });
   return reply.type('application/json; charset=utf-8')
