@@ -20,6 +20,11 @@ export interface CursorState {
    * digest of them; absent from cursors issued before cursors carried them.
    */
   filters?: Record<string, unknown> | string;
+  /**
+   * A search's (or timeline's): when its first page was read, so that every page reads relative times
+   * (`from=-1h`, `time:>-7d`) from the same moment and the query's window does not move while it is paged.
+   */
+  now?: number;
 }
 
 const MAC_BYTES = 16;
@@ -36,7 +41,8 @@ export class CursorCodec {
   /** A cursor at `state` for reads of `org`'s events (the organization is MACed, not written into it). */
   encode(org: string, state: CursorState): string {
     const fields: unknown[] = [state.key.at, state.key.seq, state.order, state.by, state.dir];
-    if (state.filters !== undefined) fields.push(state.filters);
+    if (state.filters !== undefined || state.now !== undefined) fields.push(state.filters ?? null);
+    if (state.now !== undefined) fields.push(state.now);
     const payload = Buffer.from(JSON.stringify(fields));
     return `${payload.toString('base64url')}.${this.#mac(payload, org).toString('base64url')}`;
   }
@@ -55,14 +61,15 @@ export class CursorCodec {
     if (!valid) {
       bad('was altered, or was not issued by this server for this organization');
     }
-    const [at, seq, order, by, dir, filters] = JSON.parse(payload.toString('utf8')) as [number, number, string, string, string, CursorState['filters']];
+    const [at, seq, order, by, dir, filters, now] = JSON.parse(payload.toString('utf8')) as [number, number, string, string, string, CursorState['filters'] | null, unknown];
     const state: CursorState = {
       key: { at, seq },
       order: order === 'asc' ? 'asc' : 'desc',
       by: by === 'processed' ? 'processed' : 'time',
       dir: dir === 'prev' ? 'prev' : 'next',
     };
-    if (filters !== undefined) state.filters = filters;
+    if (filters !== undefined && filters !== null) state.filters = filters;
+    if (typeof now === 'number') state.now = now;
     return state;
   }
 

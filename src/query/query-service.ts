@@ -145,8 +145,8 @@ export class QueryService {
 
   /** A page of events, newest first unless sortOrder=asc, ordered by event time. */
   async search(org: string, query: EventQuery): Promise<EventQueryPage> {
-    const { asked, cursor } = this.#continued(org, query, SEARCH);
-    return this.#page(org, await this.filter(org, asked), asked, SEARCH, cursor);
+    const { asked, cursor, now } = this.#continued(org, query, SEARCH);
+    return this.#page(org, await this.filter(org, asked, now), asked, SEARCH, cursor, now);
   }
 
   /**
@@ -213,23 +213,23 @@ export class QueryService {
       ? (await this.#store.queryLeaves(org, processed?.to === undefined ? {} : { processed: { to: processed.to } }, { limit: 1, order: 'desc', by: 'processed' })).leaves[0]
       : undefined;
     if (head !== undefined && cursor !== undefined && (JSON.parse(head) as StoredEvent).seq <= cursor.key.seq) head = undefined;
-    const page = await this.#page(org, filter, { ...query, sortOrder: order }, STREAM, cursor);
+    const page = await this.#page(org, filter, { ...query, sortOrder: order }, STREAM, cursor, Date.now());
     const last = page.leaves[page.leaves.length - 1] ?? head;
-    if (page.next === undefined && last !== undefined) page.next = this.#encode(this.#cursorBase(org, query, order, STREAM), last, 'next');
+    if (page.next === undefined && last !== undefined) page.next = this.#encode(this.#cursorBase(org, query, order, STREAM, Date.now()), last, 'next');
     return page;
   }
 
   /** Every event in which an entity appears: as the actor, the token that acted, context or container. */
   async timeline(org: string, entity: EntityRef, query: EventQuery): Promise<EventQueryPage> {
     const read: Read = { by: 'time', entity };
-    const { asked, cursor } = this.#continued(org, query, read);
-    const filter = await this.filter(org, asked);
+    const { asked, cursor, now } = this.#continued(org, query, read);
+    const filter = await this.filter(org, asked, now);
     if (filter.entities?.any) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID',
         'q: a timeline names its entity already; entity: in its q may only exclude (-entity:…); search /events to combine entities', { parameter: 'q' });
     }
     filter.entities = filter.entities?.none ? { any: [entity], none: filter.entities.none } : { any: [entity] };
-    return this.#page(org, filter, asked, read, cursor);
+    return this.#page(org, filter, asked, read, cursor, now);
   }
 
   /** Counts of the events a query matches, by the facets asked for, over its time window. */
@@ -314,7 +314,7 @@ export class QueryService {
   }
 
   /** The plan for a request's parameters and its `q`. */
-  async filter(org: string, query: EventQuery): Promise<EventFilter> {
+  async filter(org: string, query: EventQuery, now = Date.now()): Promise<EventFilter> {
     const parsed: Query | undefined = query.q !== undefined ? parseQuery(query.q)
       : query.term !== undefined ? phraseQuery(query.term) : undefined;
     const clauses: Clause[] = parsed ? clausesOf(parsed) : [];
@@ -323,19 +323,19 @@ export class QueryService {
     }
     let actions: Promise<readonly ActionDefinition[]> | undefined;
     return plan(clauses, parsed, {
-      now: Date.now(),
+      now,
       actions: () => (actions ??= this.#actions.list(org)),
-    }, this.#range(query.from, query.to));
+    }, this.#range(query.from, query.to, now));
   }
 
-  async #page(org: string, filter: EventFilter, query: EventQuery, read: Read, cursor: CursorState | undefined): Promise<EventQueryPage> {
+  async #page(org: string, filter: EventFilter, query: EventQuery, read: Read, cursor: CursorState | undefined, now: number): Promise<EventQueryPage> {
     const limit = query.limit ?? PAGE_LIMIT.default;
     if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max) {
       throw new AnnalsError('ANN_ERR_QUERY_INVALID', `limit must be an integer from 1 to ${PAGE_LIMIT.max}`, { parameter: 'limit' });
     }
     const { by } = read;
     const order = cursor?.order ?? this.#order(query, by);
-    const base = this.#cursorBase(org, query, order, read);
+    const base = this.#cursorBase(org, query, order, read, now);
     if (cursor?.dir === 'prev') {
       // Read backwards from the cursor, then restore the page's own order.
       const flipped = order === 'desc' ? 'asc' : 'desc';
@@ -362,8 +362,7 @@ export class QueryService {
     return query.sortOrder ?? (by === 'processed' ? 'asc' : 'desc');
   }
 
-  #range(from: string | undefined, to: string | undefined): TimeRange | undefined {
-    const now = Date.now();
+  #range(from: string | undefined, to: string | undefined, now = Date.now()): TimeRange | undefined {
     const range: TimeRange = {};
     if (from !== undefined) range.from = parseTimeParameter(from, 'from', now);
     if (to !== undefined) range.to = parseTimeParameter(to, 'to', now);
@@ -397,17 +396,18 @@ export class QueryService {
    * for: sent alone, it continues that query (some clients send only the cursor after the first page); a filter
    * sent with it must be one it carries, unchanged. A cursor is a place in one query's answer, not in another's.
    */
-  #continued(org: string, query: EventQuery, read: Read): { asked: EventQuery; cursor?: CursorState } {
-    if (query.cursor === undefined) return { asked: query };
+  #continued(org: string, query: EventQuery, read: Read): { asked: EventQuery; cursor?: CursorState; now: number } {
+    if (query.cursor === undefined) return { asked: query, now: Date.now() };
     const cursor = this.#cursors.decode(org, query.cursor);
     const elsewhere = (what: string) => new AnnalsError('ANN_ERR_QUERY_CURSOR', `this cursor pages ${what}; use it there`, { parameter: 'cursor' });
     if (cursor.by !== read.by) throw elsewhere(cursor.by === 'time' ? 'a search' : 'the events-stream');
+    const now = cursor.now ?? Date.now();
     const carried = cursor.filters;
     // A cursor issued before cursors carried their filters goes on with whatever is sent.
-    if (carried === undefined) return { asked: query, cursor };
+    if (carried === undefined) return { asked: query, cursor, now };
     const sent = filtersOf(query, read);
     if (typeof carried === 'string') {
-      if (filtersDigest(sent) === carried) return { asked: query, cursor };
+      if (filtersDigest(sent) === carried) return { asked: query, cursor, now };
       throw new AnnalsError('ANN_ERR_QUERY_CURSOR',
         "this cursor's query has filters too long for it to carry: send them with it, unchanged (as links.next does)", { parameter: 'cursor' });
     }
@@ -423,25 +423,30 @@ export class QueryService {
       }
     }
     const { entity: _entity, ...filters } = carried;
-    return { asked: { ...query, ...filters }, cursor };
+    return { asked: { ...query, ...filters }, cursor, now };
   }
 
   /** What every cursor of a page shares: its org, sort, and the filters it carries (see #continued). */
-  #cursorBase(org: string, query: EventQuery, order: 'asc' | 'desc', read: Read): CursorBase {
+  #cursorBase(org: string, query: EventQuery, order: 'asc' | 'desc', read: Read, now: number): CursorBase {
     const filters = filtersOf(query, read);
-    return { org, order, by: read.by, filters: Buffer.byteLength(JSON.stringify(filters)) > CARRIED_MAX ? filtersDigest(filters) : filters };
+    return {
+      org, order, by: read.by,
+      filters: Buffer.byteLength(JSON.stringify(filters)) > CARRIED_MAX ? filtersDigest(filters) : filters,
+      // A stream reads its relative times afresh at each poll: it follows the log as it grows.
+      now: read.by === 'time' ? now : undefined,
+    };
   }
 
   /** A cursor at the place the store said a read stopped, if it said one. */
   #at(base: CursorBase, key: PageKey | undefined, dir: CursorState['dir']): string | undefined {
-    return key === undefined ? undefined : this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters });
+    return key === undefined ? undefined : this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters, now: base.now });
   }
 
   /** A cursor at one event of a page (given as its leaf: only the first and last of a page are parsed). */
   #encode(base: CursorBase, leaf: string, dir: CursorState['dir']): string {
     const event = JSON.parse(leaf) as StoredEvent;
     const key: PageKey = { at: Date.parse(base.by === 'time' ? event.time : event.processedAt), seq: event.seq };
-    return this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters });
+    return this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters, now: base.now });
   }
 }
 
@@ -450,6 +455,7 @@ interface CursorBase {
   order: 'asc' | 'desc';
   by: 'time' | 'processed';
   filters: CursorState['filters'];
+  now: number | undefined;
 }
 
 /** What a read pages by, and for an entity's timeline, the entity: what its cursors are a place in. */
@@ -464,7 +470,7 @@ const STREAM: Read = { by: 'processed' };
  * The parameters that narrow a read, which a cursor carries (with a timeline's entity); the others (limit,
  * sortOrder, cursor) page it. On the events-stream only `q`: there `from` and `to` bound the request they are sent
  * with, and a cursor goes on past `to`, as Atlassian's does ("can be used when last page is reached to poll for new
- * events"). Relative times (`from=-1h`, `time:>-7d`) are read at each request, as in links.next.
+ * events"). A search's cursor also carries when its first page was read (see CursorState.now).
  */
 const FILTERS = {
   time: ['from', 'to', 'action', 'category', 'product', 'actor', 'ip', 'location', 'q', 'term'],

@@ -248,6 +248,23 @@ describe('the Atlassian Organizations API shape', () => {
     assert.equal((await get(`/v1/orgs/acme/events?cursor=${encodeURIComponent(widePage.meta.next)}&limit=2&${wide}&actor=u-ana`)).data.length, 2);
   });
 
+  test("a search's cursor reads relative times from its first page's moment: the window does not move while it is paged", async () => {
+    // An org of its own: the others' tests count this one's events.
+    const [writer, reading] = [await t.token('recent', ['write:events']), await t.token('recent', ['read:events'])];
+    const stamp = new Date(Date.now() - 500).toISOString();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/recent/events', headers: bearer(writer),
+      payload: [1, 2, 3].map((n) => ({ time: stamp, action: ACTIONS[0], actor: { id: `u-recent-${n}` } })) });
+    assert.equal(res.statusCode, 201);
+    const read = async (url: string) => (await t.app.inject({ method: 'GET', url, headers: bearer(reading) })).json();
+    const first = await read('/v1/orgs/recent/events?limit=1&from=-3s');
+    assert.equal(first.data.length, 1);
+    // Later than the window's three seconds: read afresh, -3s would now be past every one of them.
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    const rest = await read(`/v1/orgs/recent/events?cursor=${encodeURIComponent(first.meta.next)}&limit=10`);
+    assert.deepEqual(rest.data.map((e: any) => e.attributes.actor.id), ['u-recent-2', 'u-recent-1']);
+    assert.equal((await read('/v1/orgs/recent/events?limit=1&from=-3s')).data.length, 0);
+  });
+
   test('the Atlassian paths take a parameter given twice with the same value once; /v1 refuses it', async () => {
     // A client that adds its own parameters to links.next, which holds them already.
     const first = await get('/admin/v1/orgs/acme/events?limit=7&location=kyiv');
