@@ -115,9 +115,12 @@ export function parseQueryTime(value: string, offset: number, now: number): Time
   }
 }
 
-/** A `from` or `to` parameter: epoch ms, or any single point the query language knows (its start). */
+/**
+ * A `from` or `to` parameter: epoch ms, or any single point the query language knows (its start). Four digits are a
+ * year, as in `time:` (in ms they would be a moment in 1970's first ten seconds); ten are refused (see point).
+ */
 export function parseTimeParameter(value: string, parameter: string, now: number): number {
-  if (/^\d{1,15}$/.test(value) && value.length !== 10) return Number(value);
+  if (/^\d{1,15}$/.test(value) && value.length !== 10 && value.length !== 4) return Number(value);
   try {
     return point(value, 0, now).start;
   } catch (error) {

@@ -197,7 +197,9 @@ describe('time values', () => {
       (e: unknown) => e instanceof AnnalsError && e.details.parameter === 'from' && /looks like epoch seconds.*1764067200000/.test(e.message));
     assert.throws(() => parseQueryTime('>=1764067200', 5, NOW),
       (e: unknown) => e instanceof AnnalsError && e.code === 'ANN_ERR_QUERY_SYNTAX' && e.details.position === 7 && /epoch seconds/.test(e.message));
-    // Nine digits or eleven are still milliseconds.
+    // Four digits are a year, as in time:; nine digits or eleven are still milliseconds.
+    assert.equal(parseTimeParameter('2026', 'from', NOW), Date.UTC(2026, 0, 1));
+    assert.equal(parseTimeParameter('0', 'from', NOW), 0);
     assert.equal(parseTimeParameter('999999999', 'from', NOW), 999_999_999);
     assert.equal(parseTimeParameter('17640672000', 'to', NOW), 17_640_672_000);
   });
