@@ -53,6 +53,12 @@ function forge(db: Database.Database, from: number, seq: number): void {
     row.processed_ms, row.action, row.actor_id, row.ip, row.outcome, row.day, body, leafHash(body));
 }
 
+/** A forged event inserted at seq 25, the events from there on moved one place later (their bodies unchanged). */
+function insertMid(db: Database.Database): void {
+  db.exec('UPDATE events SET seq = -(seq + 1) WHERE seq >= 25; UPDATE events SET seq = -seq WHERE seq < 0');
+  forge(db, 24, 25);
+}
+
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'annals-ledger-'));
   pristine = join(root, 'pristine');
@@ -115,10 +121,7 @@ describe('annals verify against the store', () => {
   });
 
   test('a forged event inserted mid-log, the later ones moved up a place: names it, and the move as one', () => {
-    const dir = tampered('insert-mid', (db) => {
-      db.exec('UPDATE events SET seq = -(seq + 1) WHERE seq >= 25; UPDATE events SET seq = -seq WHERE seq < 0');
-      forge(db, 24, 25);
-    });
+    const dir = tampered('insert-mid', insertMid);
     const { code, report } = verifyJson(dir);
     assert.equal(code, 1);
     assert.deepEqual(report.findings.map((f) => [f.kind, f.seq, f.id]), [['inserted', 25, 'forged-id'], ['reordered', 26, undefined]], JSON.stringify(report.findings));
@@ -127,8 +130,8 @@ describe('annals verify against the store', () => {
 
   test('an insert that pushes the last event out of the log does not hide that it is gone', () => {
     const dir = tampered('insert-mid-drop', (db) => {
-      db.exec('DELETE FROM events WHERE seq = 49; UPDATE events SET seq = -(seq + 1) WHERE seq >= 25; UPDATE events SET seq = -seq WHERE seq < 0');
-      forge(db, 24, 25);
+      db.exec('DELETE FROM events WHERE seq = 49');
+      insertMid(db);
     });
     const { code, report } = verifyJson(dir);
     assert.equal(code, 1);
