@@ -24,11 +24,12 @@ export function problemType(code: ErrorCode): string {
 interface SchemaError { instancePath: string; keyword?: string; message?: string; params?: Record<string, unknown> }
 
 /**
- * Maps anything thrown while handling a request to an AnnalsError (unknown errors become ANN_ERR_INTERNAL).
- * `bodyLimit`: the route's, in bytes, for the message of a body over it.
+ * Maps anything thrown while handling `request` to an AnnalsError (unknown errors become ANN_ERR_INTERNAL); the
+ * request's route says what a body over its limit, or of the wrong type, should have been.
  */
-export function toAnnalsError(error: unknown, bodyLimit?: number): AnnalsError {
+export function toAnnalsError(error: unknown, request: FastifyRequest): AnnalsError {
   if (isAnnalsError(error)) return error;
+  const { bodyLimit } = request.routeOptions;
   const e = error as FastifyError & { validation?: SchemaError[] };
   if (e.validation && e.validation.length > 0) {
     const v = e.validation[0];
@@ -38,6 +39,9 @@ export function toAnnalsError(error: unknown, bodyLimit?: number): AnnalsError {
       { parameter: name || undefined });
   }
   switch (e.code) {
+    // A Content-Type Fastify cannot parse at all (';;;') is as much the wrong media type as one no parser reads.
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return mediaTypeError(request);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AnnalsError('ANN_ERR_REQUEST_TOO_LARGE', bodyLimit === undefined ? e.message
         : `the body is over the ${bodyLimit} bytes this route takes: send it in smaller requests`);
@@ -87,10 +91,7 @@ export function mediaTypeError(request: FastifyRequest): AnnalsError {
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  // A Content-Type Fastify cannot parse at all (';;;') is as much the wrong media type as one no parser reads.
-  const annals = (error as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-    ? mediaTypeError(request)
-    : toAnnalsError(error, request.routeOptions.bodyLimit);
+  const annals = toAnnalsError(error, request);
   if (annals.status >= 500) request.log.error({ err: error }, 'request failed');
   // Out of reach for now (the database, say): clients that back off read how long (RFC 9110, 10.2.3).
   if (typeof annals.details.retryAfter === 'number') reply.header('retry-after', annals.details.retryAfter);
