@@ -125,8 +125,7 @@ export async function verifyStore(
     }
   };
   for await (const chunk of reader.chunks(org, 0, head.size, options.deep)) {
-    const first = chunk.seqs[0];
-    const last = chunk.seqs[chunk.seqs.length - 1];
+    const { first, last } = chunk;
     for (const id of chunk.badNodes ?? []) badNodes.push(id);
     if (chunk.missing !== undefined) {
       findings.push({ kind: 'node', seq: first, detail: `the Merkle nodes stored for events seq ${first} to ${last} cannot all be read (${chunk.missing}): proofs through them fail` });

@@ -8,7 +8,7 @@
 // reported nodes are every perfect subtree of the tree, each reported once, when it becomes complete.
 import { assertSafeNat, isPowerOfTwo, popcount } from './bits.js';
 import { ProofError } from './errors.js';
-import { EMPTY_ROOT, HASH_SIZE, nodeHash, nodeHashInto } from './hasher.js';
+import { EMPTY_ROOT, HASH_SIZE, nodeHash, pairHashInto } from './hasher.js';
 import type { NodeID } from './node-id.js';
 
 export { perfectSubtrees } from './node-id.js';
@@ -150,10 +150,7 @@ export function perfectSubtreeRoot(hashes: Uint8Array, count: number): Buffer {
   }
   const level = Buffer.from(hashes.slice(0, count * HASH_SIZE));
   for (let width = count; width > 1; width /= 2) {
-    for (let i = 0; i < width / 2; i++) {
-      const left = 2 * i * HASH_SIZE;
-      nodeHashInto(level.subarray(left, left + HASH_SIZE), level.subarray(left + HASH_SIZE, left + 2 * HASH_SIZE), level, i * HASH_SIZE);
-    }
+    for (let i = 0; i < width / 2; i++) pairHashInto(level, 2 * i * HASH_SIZE, level, i * HASH_SIZE);
   }
   return Buffer.from(level.subarray(0, HASH_SIZE));
 }

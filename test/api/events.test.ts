@@ -147,8 +147,19 @@ describe('idempotency', () => {
   });
 
   test('routes that take no body do not care what type an empty body claims to be', async () => {
-    const cut = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/checkpoints', headers: { ...bearer(t.admin), 'content-type': 'text/plain' }, payload: '' });
-    assert.equal(cut.statusCode, 201, cut.body);
+    for (const type of ['text/plain', 'application/json', 'application/json; charset=utf-8']) {
+      const cut = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/checkpoints', headers: { ...bearer(t.admin), 'content-type': type }, payload: '' });
+      assert.equal(cut.statusCode, 201, `${type}: ${cut.body}`);
+    }
+    // A route that reads JSON still says an empty body is not JSON, and stores nothing.
+    const before = await count();
+    const empty = assertProblem(await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: { ...bearer(t.admin), 'content-type': 'application/json' }, payload: '' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON');
+    assert.equal(empty.detail, 'the body is empty; send a JSON document');
+    assertProblem(await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { ...bearer(t.admin), 'content-type': 'application/json' }, payload: '' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON');
+    // A body on a route that takes none is still JSON read and refused by the route's own rules.
+    assertProblem(await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/checkpoints', headers: { ...bearer(t.admin), 'content-type': 'application/json' }, payload: '{' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON');
+    assertProblem(await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: { ...bearer(t.admin), 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1}}' }), 400, 'ANN_ERR_REQUEST_MALFORMED_JSON');
+    assert.equal(await count(), before);
   });
 
   test('every route refuses a body of a type it does not read with a 415 that says what it reads, and writes nothing', async () => {

@@ -11,7 +11,7 @@ import {
   leafHashInto,
   leafHashStreaming,
   nodeHash,
-  nodeHashInto,
+  pairHashInto,
   nodeHashStreaming,
 } from '../../../src/ledger/hasher.js';
 import { coverage, nodeKey, type NodeID } from '../../../src/ledger/node-id.js';
@@ -86,7 +86,7 @@ describe('hasher', () => {
     );
   });
 
-  test('leafHashInto and nodeHashInto write the same hashes where they are told, over their own inputs too', () => {
+  test('leafHashInto and pairHashInto write the same hashes where they are told, over their own inputs too', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 })), fc.nat(64), (leaf, offset) => {
         const out = new Uint8Array(offset + 32 + 7).fill(0xee);
@@ -103,10 +103,16 @@ describe('hasher', () => {
     // In place: a level of hashes folded onto itself, as verification folds a chunk.
     const level = Buffer.concat([leafHash('a'), leafHash('b'), leafHash('c'), leafHash('d')]);
     const want = nodeHash(nodeHash(leafHash('a'), leafHash('b')), nodeHash(leafHash('c'), leafHash('d')));
-    nodeHashInto(level.subarray(0, 32), level.subarray(32, 64), level, 0);
-    nodeHashInto(level.subarray(64, 96), level.subarray(96, 128), level, 32);
-    nodeHashInto(level.subarray(0, 32), level.subarray(32, 64), level, 0);
+    pairHashInto(level, 0, level, 0);
+    pairHashInto(level, 64, level, 32);
+    pairHashInto(level, 0, level, 0);
     assert.deepEqual(level.subarray(0, 32), want);
+    // Elsewhere, from anywhere.
+    const spaced = Buffer.concat([Buffer.alloc(5), leafHash('a'), leafHash('b')]);
+    const into = Buffer.alloc(40).fill(0xee);
+    pairHashInto(spaced, 5, into, 3);
+    assert.deepEqual(into.subarray(3, 35), nodeHash(leafHash('a'), leafHash('b')));
+    assert.ok(into.subarray(0, 3).every((b) => b === 0xee) && into.subarray(35).every((b) => b === 0xee));
   });
 
   test('perfectSubtreeRoot folds 2^k hashes to the root that appending them one by one gives', () => {
