@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openAnnals } from '../src/annals.js';
+import { builtInAction } from '../src/catalogue/catalogue.js';
 import type { EventInput } from '../src/domain/event.js';
 import { ParallelLeafReader } from '../src/integrity/leaf-reader.js';
 import { verifyStore } from '../src/integrity/verify-store.js';
@@ -51,7 +52,8 @@ async function rawInsert(): Promise<IngestRun> {
         e.location?.city ?? null, e.outcome === 'failure' ? 1 : 0, day, body, noHash).lastInsertRowid;
       for (const c of e.context ?? []) entity.run(day, c.id, k, 0, c.type);
       for (const c of e.container ?? []) entity.run(day, c.id, k, 1, c.type);
-      text.run(k, ftsDocument(`${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`, e.actor.id, e.action, e.location?.countryName));
+      text.run(k, ftsDocument(`${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`,
+        { actor: e.actor.id, action: builtInAction(e.action)!, country: e.location?.countryName }));
       seq++;
     }
   });

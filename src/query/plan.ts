@@ -148,6 +148,8 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
   const filter: EventFilter = {};
   if (time && (time.from !== undefined || time.to !== undefined)) filter.time = { ...time };
   const positive = new Map<ActionField, Set<string>>();
+  /** The categories and products asked for (slugs): what every action of the answer is of (see actionsWithin). */
+  const groups = { category: new Set<string>(), product: new Set<string>() };
   const negative = new Set<string>();
   const actors = new MatchBuilder<string>();
   const ips = new MatchBuilder<IpRange>();
@@ -166,6 +168,7 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
         const keys = await actionKeys(field, clause, ctx);
         if (negated) for (const k of keys) negative.add(k);
         else {
+          if (field === 'category' || field === 'product') groups[field].add(slug(value));
           const set = positive.get(field) ?? new Set<string>();
           for (const k of keys) set.add(k);
           positive.set(field, set);
@@ -218,6 +221,10 @@ export async function plan(clauses: readonly Clause[], query: Query | undefined,
     const sets = [...positive.values()];
     const any = [...sets[0]].filter((k) => sets.every((s) => s.has(k)) && !negative.has(k));
     filter.actions = { any };
+    const within: NonNullable<EventFilter['actionsWithin']> = {};
+    if (groups.category.size > 0) within.categories = [...groups.category];
+    if (groups.product.size > 0) within.products = [...groups.product];
+    if (within.categories || within.products) filter.actionsWithin = within;
   } else if (negative.size > 0) {
     filter.actions = { none: [...negative] };
   }

@@ -105,6 +105,7 @@ export function eventPage({ leaves, next }: LeafPage): EventPage {
  * PostgreSQL counts these in SQL).
  */
 export function countedWhole(f: EventFilter, request: AggregateRequest): boolean {
-  const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && v !== undefined).map(([k]) => k);
+  // (actionsWithin is no condition: it says where `actions` came from.)
+  const rest = Object.entries(f).filter(([k, v]) => k !== 'time' && k !== 'actionsWithin' && v !== undefined).map(([k]) => k);
   return rest.length === 0 || (rest.length === 1 && rest[0] === 'actions' && request.facets.every((x) => x === 'action'));
 }

@@ -107,6 +107,12 @@ export interface EventFilter {
   processed?: TimeRange;
   /** Action keys (categories, products and wildcards are already expanded by the caller). */
   actions?: Match<string>;
+  /**
+   * The categories and products (slugs) that `actions.any` was asked for by, when it was: each of its actions is
+   * of one of these categories and of one of these products. A store may use them to find those actions' events
+   * (the embedded store's full-text rows name each event's product and category); the answer is `actions`.
+   */
+  actionsWithin?: { categories?: readonly string[]; products?: readonly string[] };
   /** Actors, each named by id, or by an email or name (any case) the actor has used in this org. */
   actors?: Match<string>;
   ips?: Match<IpRange>;

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type Database from 'better-sqlite3';
 import { type Annals, openAnnals } from '../../src/annals.js';
 import { builtInAction } from '../../src/catalogue/catalogue.js';
 import type { StoredEvent } from '../../src/domain/event.js';
@@ -131,6 +132,22 @@ describe('upgrading a schema-1 store', () => {
   });
 });
 
+/**
+ * Turns the store at `path` into one of schema `version` as far as org 1's full-text rows go: each event's row made
+ * again as `document` says that schema wrote it (`also`: anything else that schema did not have).
+ */
+function rewriteFullText(path: string, version: number, document: (e: StoredEvent) => string, also?: (db: Database.Database) => void): void {
+  const db = openDatabase(path, 'NORMAL');
+  db.exec('DROP TABLE fts_1');
+  db.exec(`CREATE VIRTUAL TABLE fts_1 USING fts5 (text, content = '', columnsize = 0)`);
+  for (const row of db.prepare('SELECT rowid AS k, body FROM events').safeIntegers(true).all() as { k: bigint; body: string }[]) {
+    db.prepare('INSERT INTO fts_1 (rowid, text) VALUES (?, ?)').run(row.k, document(JSON.parse(row.body) as StoredEvent));
+  }
+  also?.(db);
+  db.pragma(`user_version = ${version}`);
+  db.close();
+}
+
 describe('upgrading a schema-2 store: full-text rows without the field tokens', () => {
   let dir2: string;
   let store: Annals;
@@ -154,16 +171,7 @@ describe('upgrading a schema-2 store: full-text rows without the field tokens', 
     await first.close();
     // What schema 2 wrote: the search text alone.
     const path = join(dir2, 'annals.db');
-    const db = openDatabase(path, 'NORMAL');
-    db.exec('DROP TABLE fts_1');
-    db.exec(`CREATE VIRTUAL TABLE fts_1 USING fts5 (text, content = '', columnsize = 0)`);
-    for (const row of db.prepare('SELECT rowid AS k, body FROM events').safeIntegers(true).all() as { k: bigint; body: string }[]) {
-      const e = JSON.parse(row.body) as StoredEvent;
-      db.prepare('INSERT INTO fts_1 (rowid, text) VALUES (?, ?)').run(row.k, searchText(e, builtInAction(e.action)!));
-    }
-    db.exec('DROP TABLE checkpoint_keys');
-    db.pragma('user_version = 2');
-    db.close();
+    rewriteFullText(path, 2, (e) => searchText(e, builtInAction(e.action)!), (db) => db.exec('DROP TABLE checkpoint_keys'));
     assert.equal(tokenRows(path).n, 0);
     store = await openAnnals({ dataDir: dir2, synchronous: 'NORMAL' });
   });
@@ -179,5 +187,58 @@ describe('upgrading a schema-2 store: full-text rows without the field tokens', 
     assert.deepEqual(await seqs('jones actor:u-bob'), all.filter((i) => i % 3 === 0));
     assert.deepEqual(await seqs('silva action:jira_user_actions.viewed_jira_issue'), all.filter((i) => i % 3 !== 0 && i % 2 === 0));
     assert.deepEqual(await seqs('silva actor:u-bob'), []);
+  });
+});
+
+describe('upgrading a schema-4 store: full-text rows without product and category tokens', () => {
+  let dir4: string;
+  let store: Annals;
+  const custom = { key: 'billing.refunded_invoice', displayName: 'Refunded invoice', category: 'Billing desk' };
+  const groupRows = (path: string) => {
+    const db = openDatabase(path, 'NORMAL');
+    try {
+      const n = (token: string) => (db.prepare('SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?').get(token) as { n: number }).n;
+      return { jira: n(fieldToken('product', 'jira')), billing: n(fieldToken('category', 'billing_desk')) };
+    } finally {
+      db.close();
+    }
+  };
+  const actionOf = (i: number) => (i % 3 === 0 ? custom.key : i % 3 === 1 ? 'user_management.added_user_to_group' : 'jira_user_actions.viewed_jira_issue');
+  const actorOf = (i: number) => (i % 2 ? { id: 'u-ana', name: 'Ana Silva' } : { id: 'u-bob', name: 'Bob Quimby' });
+
+  before(async () => {
+    dir4 = mkdtempSync(join(tmpdir(), 'annals-upgrade4-'));
+    const first = await openAnnals({ dataDir: dir4, synchronous: 'NORMAL' });
+    await first.store.createOrg({ id: 'acme', name: 'acme' });
+    await first.actions.register('acme', custom);
+    await first.ingest.ingest('acme', Array.from({ length: 30 }, (_, i) => event({ action: actionOf(i), actor: actorOf(i) })));
+    await first.close();
+    // What schema 4 wrote: the search text and the actor, action and country tokens.
+    const path = join(dir4, 'annals.db');
+    rewriteFullText(path, 4, (e) => {
+      const country = e.location?.countryName === undefined ? '' : ` ${fieldToken('country', e.location.countryName)}`;
+      return `${searchText(e, builtInAction(e.action) ?? custom)} ${fieldToken('actor', e.actor.id)} ${fieldToken('action', e.action)}${country}`;
+    });
+    assert.deepEqual(groupRows(path), { jira: 0, billing: 0 });
+    store = await openAnnals({ dataDir: dir4, synchronous: 'NORMAL' });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir4, { recursive: true, force: true });
+  });
+
+  test('every row gets its product and category tokens (the org\'s own actions too), and a product or category with an actor finds what it should', async () => {
+    assert.deepEqual(groupRows(join(dir4, 'annals.db')), { jira: 10, billing: 10 });
+    const seqs = async (q: string) => (await store.query.search('acme', { q, limit: 1000 })).events.map((e) => e.seq).sort((a, b) => a - b);
+    const all = Array.from({ length: 30 }, (_, i) => i);
+    assert.deepEqual(await seqs('product:jira actor:u-bob'), all.filter((i) => i % 3 === 2 && i % 2 === 0));
+    assert.deepEqual(await seqs('category:"billing desk" actor:u-ana'), all.filter((i) => i % 3 === 0 && i % 2 === 1));
+    assert.deepEqual(await seqs('quimby category:"User management"'), all.filter((i) => i % 3 === 1 && i % 2 === 0));
+    assert.deepEqual(await seqs('product:custom actor:u-bob -action:billing.*'), []);
+    // Events appended after the upgrade carry them too.
+    await store.ingest.ingest('acme', [event({ action: custom.key, actor: { id: 'u-bob' } }), event({ action: 'jira_user_actions.viewed_jira_issue', actor: { id: 'u-bob' } })]);
+    assert.deepEqual(await seqs('category:billing_desk actor:u-bob'), [...all.filter((i) => i % 3 === 0 && i % 2 === 0), 30]);
+    assert.deepEqual(await seqs('product:jira actor:u-bob'), [...all.filter((i) => i % 3 === 2 && i % 2 === 0), 31]);
+    assert.deepEqual(groupRows(join(dir4, 'annals.db')), { jira: 11, billing: 11 });
   });
 });

@@ -71,8 +71,13 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.deepEqual(c.countText({}, 100).params, [`("saml") AND (${u1} OR ${u2}) AND (${ab})`, 100], 'the text count is what the text driver reads');
     const probe = c.select({ kind: 'list', field: 'actors' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [1] });
     assert.ok(probe.params.includes('"saml"') && !probe.params.some((p) => typeof p === 'string' && p.includes('annals')));
-    assert.equal(ftsDocument('Ana viewed', 'u-1', 'a.b', undefined), `Ana viewed ${u1} ${ab}`);
-    assert.equal(ftsDocument('Ana viewed', 'u-1', 'a.b', 'Germany'), `Ana viewed ${u1} ${ab} ${fieldToken('country', 'Germany')}`);
+    const action = { key: 'a.b', product: 'Jira', category: 'Jira user actions' };
+    const groups = `${fieldToken('product', 'jira')} ${fieldToken('category', 'jira_user_actions')}`;
+    assert.equal(ftsDocument('Ana viewed', { actor: 'u-1', action, country: undefined }), `Ana viewed ${u1} ${ab} ${groups}`);
+    assert.equal(ftsDocument('Ana viewed', { actor: 'u-1', action, country: 'Germany' }), `Ana viewed ${u1} ${ab} ${groups} ${fieldToken('country', 'Germany')}`);
+    // Products and categories compare as the query language names them (slugs).
+    assert.equal(fieldToken('category', 'Jira user actions'), fieldToken('category', 'jira_user_actions'));
+    assert.notEqual(fieldToken('category', 'jira'), fieldToken('product', 'jira'));
     // Countries compare as the column does (NOCASE: ASCII letters only).
     assert.equal(fieldToken('country', 'GERMANY'), fieldToken('country', 'germany'));
     assert.notEqual(fieldToken('country', 'TÜRKIYE'), fieldToken('country', 'türkiye'));
@@ -85,6 +90,16 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.deepEqual(many.countText({}, 1).params[0], `("saml") AND (${ftsAnyOf('action', product)})`, 'a product\'s actions are asked for as tokens');
     const long = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: BUILT_IN_ACTIONS.slice(0, 70).map((a) => a.key) } });
     assert.deepEqual(long.countText({}, 1).params[0], '"saml"', 'past TOKEN_OR_MAX values the columns alone narrow');
+    // Actions asked for by product or category: the product's or category's one token (however many actions),
+    // the category's when both; the actions themselves still checked on every row.
+    const admin = BUILT_IN_ACTIONS.filter((a) => a.product === 'admin').map((a) => a.key);
+    const byProduct = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: admin }, actionsWithin: { products: ['admin'] } });
+    assert.deepEqual(byProduct.countText({}, 1).params[0], `("saml") AND (${fieldToken('product', 'admin')})`);
+    assert.ok(admin.every((k) => byProduct.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [] }).params.includes(k)));
+    const both = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: product }, actionsWithin: { categories: ['a', 'b'], products: ['jira'] } });
+    assert.deepEqual(both.countText({}, 1).params[0], `("saml") AND (${fieldToken('category', 'a')} OR ${fieldToken('category', 'b')})`);
+    const one = new SqliteQueryCompiler(7, { text: { all: ['saml'] }, actions: { any: ['a.b'] }, actionsWithin: { products: ['jira'] } });
+    assert.deepEqual(one.countText({}, 1).params[0], `("saml") AND (${ab})`, 'one action is its own token');
   });
 
   test('without text, two or more of actors, actions and countries drive through their tokens alone', () => {
@@ -103,6 +118,17 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(new SqliteQueryCompiler(7, { ...f, text: { all: ['x'] } }).tokensCanDrive, false, 'with text, the text drives');
     assert.deepEqual(chooseDriver(c, new Map([['actors', 900], ['actions', 20_000]]), 1000), { kind: 'list', field: 'actors' }, 'a small list still drives');
     assert.deepEqual(chooseDriver(c, new Map([['actors', 20_000], ['actions', 20_000]]), 1000), { kind: 'text' });
+    // An OR of many tokens may be slow to intersect when dense: the actor's rows are looked at first. One token a
+    // field is not.
+    assert.equal(c.tokenAlternative, 'actors');
+    const byProduct = new SqliteQueryCompiler(7, { ...f, actionsWithin: { products: ['jira'] } });
+    assert.deepEqual(byProduct.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [] }).params[0],
+      `(${fieldToken('actor', 'u-1')}) AND (${fieldToken('product', 'jira')})`);
+    assert.equal(byProduct.tokenAlternative, undefined);
+    // Then the full-text index drives without counting the lists, unless a list without tokens might drive instead.
+    assert.equal(byProduct.tokensSuffice, true);
+    assert.equal(c.tokensSuffice, false, 'an OR of tokens: the lists are counted and looked at');
+    assert.equal(new SqliteQueryCompiler(7, { ...f, actionsWithin: { products: ['jira'] }, contexts: { any: [{ id: 'g-1' }] } }).tokensSuffice, false);
     // The list the store tries first, a few pages' worth of its rows, in case the matches are dense.
     assert.equal(c.tokenAlternative, 'actors', 'the list that merges (the long action list does not)');
     const scanning = c.selectScanning('actors', 404, { columns: 'page', order: 'desc', limit: 101, keys: {}, days: [5, 6] });

@@ -1,6 +1,7 @@
 // The embedded store's write path: sequencing, the ledger and the indexes of appended events, in one transaction.
 // It runs on whichever connection owns writes: a writer thread (sqlite-writer.ts) or, for `:memory:`, inline.
 import type Database from 'better-sqlite3';
+import { builtInAction } from '../../catalogue/catalogue.js';
 import { AnnalsError } from '../../domain/errors.js';
 import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHashAndBytes } from '../../ledger/hasher.js';
@@ -12,8 +13,11 @@ import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
 import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
 import { RollupCounts } from '../rollups.js';
 import { UPSERT_ROLLUP, writeRollups } from './sqlite-rollups.js';
-import { ftsDocument, ftsTable } from './sqlite-fts.js';
+import { ftsDocument, ftsTable, type TokenValues } from './sqlite-fts.js';
 import { OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
+
+/** What an event's full-text row names of its action (see sqlite-fts.ts). */
+type ActionGroups = TokenValues['action'];
 
 /** Entity rows inserted by one statement at most. */
 const ENTITY_ROWS_MAX = 64;
@@ -46,6 +50,8 @@ export class SqliteAppender {
   readonly #stmt;
   /** Each org's full-text insert (the table is the org's own). */
   readonly #insertText = new Map<number, Database.Statement>();
+  /** The org's own actions seen, by org number and key (see #action). */
+  readonly #customActions = new Map<string, ActionGroups>();
   /** The entity rows' insert for each number of rows (see #entityRows). */
   readonly #insertEntities = new Map<number, Database.Statement>();
   /** Rollup counts of the transaction in progress, and of the group in progress (absorbed when it commits). */
@@ -76,6 +82,7 @@ export class SqliteAppender {
       insertIdempotency: db.prepare('INSERT INTO idempotency (org_no, key, seq, fingerprint) VALUES (?, ?, ?, ?)'),
       eventBySeq: db.prepare<[number, number], { id: string; processed_ms: number }>(
         'SELECT id, processed_ms FROM events WHERE org_no = ? AND seq = ?'),
+      customAction: db.prepare<[number, string], ActionGroups>('SELECT key, product, category FROM actions WHERE org_no = ? AND key = ?'),
     };
     // Each group runs in its own savepoint (a nested better-sqlite3 transaction) inside one write transaction:
     // one fsync for all of them, and a group that throws is rolled back alone.
@@ -192,7 +199,7 @@ export class SqliteAppender {
       throw error;
     }
     if (key >> KEY_SHIFT !== BigInt(t)) throw full();
-    this.#text(orgNo).run(key, ftsDocument(p.text, p.actorId, p.action, p.country));
+    this.#text(orgNo).run(key, ftsDocument(p.text, { actor: p.actorId, action: this.#action(orgNo, p.action), country: p.country }));
     // One statement for the event's entity rows (per-statement overhead was a part of what each row cost).
     const { entities } = p;
     for (let from = 0; from < entities.length; from += ENTITY_ROWS_MAX) {
@@ -212,6 +219,24 @@ export class SqliteAppender {
       this.#insertEntities.set(n, stmt);
     }
     return stmt;
+  }
+
+  /**
+   * An action's product and category, for its full-text tokens: built in, or the org's own (remembered: actions
+   * never change). Ingest refuses an event whose action is neither, and copying a store copies its actions first;
+   * an append that bypasses both (the store's own tests) has neither, and no product or category asks for it.
+   */
+  #action(orgNo: number, key: string): ActionGroups {
+    const builtIn = builtInAction(key);
+    if (builtIn) return builtIn;
+    const known = `${orgNo}\u0000${key}`;
+    let action = this.#customActions.get(known);
+    if (!action) {
+      action = this.#stmt.customAction.get(orgNo, key);
+      if (!action) return { key };
+      this.#customActions.set(known, action);
+    }
+    return action;
   }
 
   #text(orgNo: number): Database.Statement {

@@ -2,14 +2,17 @@
 // each row holds, and how a filter's text becomes an FTS5 expression.
 //
 // A row holds the event's search text (domain/search-text.ts) and tokens of Annals' own naming the event's actor,
-// its action and its country (a *field token*: a prefix and 16 hex digits of a SHA-256 of the value; countries
-// folded as NOCASE folds them). With them, free text together with `actor:`, `action:` or `country:` is one MATCH
-// that FTS5 answers by stepping through the posting lists together, skipping ahead in each, instead of reading
-// every event that matches one side and checking the other. The tokens only narrow: the query still checks the
+// its action, the action's product and category, and its country (a *field token*: a prefix and 16 hex digits of a
+// SHA-256 of the value; countries folded as NOCASE folds them, products and categories as slugs, as the query
+// language names them). With them, free text together with `actor:`, `action:` or `country:` is one MATCH that FTS5
+// answers by stepping through the posting lists together, skipping ahead in each, instead of reading every event
+// that matches one side and checking the other; a product or a category is one posting list rather than an OR of
+// its actions' (an action never changes product or category: actions are only ever added). The tokens only narrow: the query still checks the
 // columns on every row, so a hash collision, or a word in some event that happens to look like a token, never
 // changes an answer. (Free text that names a token, such as `annalsactor…`, matches like any other word.)
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { slug } from '../../domain/action.js';
 import { asciiLower } from '../../domain/words.js';
 
 /** The full-text table of an org (`no` is the store's own integer, never user input). */
@@ -19,31 +22,54 @@ export function createFtsTable(db: Database.Database, orgNo: number): void {
   db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${ftsTable(orgNo)} USING fts5 (text, content = '', columnsize = 0)`);
 }
 
-export type TokenField = 'actor' | 'action' | 'country';
+export type TokenField = 'actor' | 'action' | 'product' | 'category' | 'country';
 
-const PREFIX: Record<TokenField, string> = { actor: 'annalsactor', action: 'annalsaction', country: 'annalscountry' };
+const PREFIX: Record<TokenField, string> = {
+  actor: 'annalsactor', action: 'annalsaction', product: 'annalsproduct', category: 'annalscategory', country: 'annalscountry',
+};
 
 /** Tokens already made, per field and value as given (actors and actions repeat): each cleared past LIMIT. */
-const made: Record<TokenField, Map<string, string>> = { actor: new Map(), action: new Map(), country: new Map() };
+const made: Record<TokenField, Map<string, string>> = {
+  actor: new Map(), action: new Map(), product: new Map(), category: new Map(), country: new Map(),
+};
+
+/** A value as its token names it: what the queries that ask for it compare equal. */
+const tokenValue: Record<TokenField, (value: string) => string> = {
+  actor: (v) => v, action: (v) => v, product: slug, category: slug, country: asciiLower,
+};
 const LIMIT = 100_000;
 
 /** The token that stands for `value` of `field` in the full-text rows. */
 export function fieldToken(field: TokenField, value: string): string {
-  // The append path makes three tokens per event: a map of its own per field, so a hit builds no key.
+  // The append path makes five tokens per event: a map of its own per field, so a hit builds no key.
   const cache = made[field];
   let token = cache.get(value);
   if (token === undefined) {
     if (cache.size >= LIMIT) cache.clear();
-    const hashed = `${field}\u0000${field === 'country' ? asciiLower(value) : value}`;
+    const hashed = `${field}\u0000${tokenValue[field](value)}`;
     token = PREFIX[field] + createHash('sha256').update(hashed).digest('hex').slice(0, 16);
     cache.set(value, token);
   }
   return token;
 }
 
+/** What an event's full-text row names besides its text. */
+export interface TokenValues {
+  actor: string;
+  /**
+   * The action's key, product and category (see ActionDefinition); an action neither built in nor registered (only
+   * a store written to without ingest holds one) has none.
+   */
+  action: { key: string; product?: string; category?: string };
+  country: string | undefined;
+}
+
 /** What the org's full-text row of an event holds. */
-export function ftsDocument(text: string, actorId: string, action: string, country: string | undefined): string {
-  const tokens = `${text} ${fieldToken('actor', actorId)} ${fieldToken('action', action)}`;
+export function ftsDocument(text: string, values: TokenValues): string {
+  const { actor, action, country } = values;
+  let tokens = `${text} ${fieldToken('actor', actor)} ${fieldToken('action', action.key)}`;
+  if (action.product !== undefined) tokens += ` ${fieldToken('product', action.product)}`;
+  if (action.category !== undefined) tokens += ` ${fieldToken('category', action.category)}`;
   return country === undefined ? tokens : `${tokens} ${fieldToken('country', country)}`;
 }
 

@@ -39,6 +39,9 @@ export const TOKEN_OR_MAX = 64;
 
 /** The lists that full-text rows carry tokens for (sqlite-fts.ts), and their token fields. */
 const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' } as const satisfies Partial<Record<ListField, TokenField>>;
+type TokenList = keyof typeof TOKEN_FIELDS;
+/** In the order a MATCH asks for them. */
+const TOKEN_LISTS: readonly TokenList[] = ['actors', 'actions', 'countries'];
 
 /** Time keys [lo, hi): event times converted, and a cursor's bound. */
 export interface KeyRange {
@@ -140,7 +143,7 @@ export class SqliteQueryCompiler {
    * full-text index then yields only rows that have one of its values, so the list never needs to drive.
    */
   narrowedByText(field: ListField): boolean {
-    return this.hasText && this.#tokenValues(field) !== undefined;
+    return this.hasText && this.#tokens(field) !== undefined;
   }
 
   /**
@@ -149,22 +152,52 @@ export class SqliteQueryCompiler {
    * posting lists together, where a list driver reads every event of one side to check the other.
    */
   get tokensCanDrive(): boolean {
-    return !this.hasText && Object.keys(TOKEN_FIELDS).filter((field) => this.#tokenValues(field as ListField) !== undefined).length >= 2;
+    return !this.hasText && TOKEN_LISTS.filter((field) => this.#tokens(field) !== undefined).length >= 2;
   }
 
-  /** The values of `field` that a MATCH asks for through their tokens: a field that has them, 1 to TOKEN_OR_MAX. */
-  #tokenValues(field: ListField): readonly string[] | undefined {
-    const values = field in TOKEN_FIELDS ? this.#filter[field as keyof typeof TOKEN_FIELDS]?.any : undefined;
-    return values !== undefined && values.length > 0 && values.length <= TOKEN_OR_MAX ? values : undefined;
+  /**
+   * The tokens through which a MATCH asks for `field`'s values (1 to TOKEN_OR_MAX of them), if it can. Actions
+   * asked for by category or product are asked for by those: one posting list each, rather than one per action
+   * (the columns are checked on every row, so a category or product that holds more than the actions asked for
+   * still gives the right answer).
+   */
+  #tokens(field: ListField): { token: TokenField; values: readonly string[] } | undefined {
+    if (!(TOKEN_LISTS as readonly string[]).includes(field)) return undefined;
+    const list = field as TokenList;
+    const values = this.#filter[list]?.any;
+    if (values === undefined || values.length === 0) return undefined;
+    if (list === 'actions' && values.length > 1) {
+      const { categories, products } = this.#filter.actionsWithin ?? {};
+      const groups = categories?.length ? { token: 'category' as const, values: categories }
+        : products?.length ? { token: 'product' as const, values: products } : undefined;
+      if (groups && groups.values.length < values.length && groups.values.length <= TOKEN_OR_MAX) return groups;
+    }
+    return values.length <= TOKEN_OR_MAX ? { token: TOKEN_FIELDS[list], values } : undefined;
   }
 
   /**
    * When field tokens can drive: the list that might drive instead, if its matches turn out dense (the first one of
-   * actors, actions and countries that merges). See the store's page path.
+   * actors, actions and countries that merges). See the store's page path. Not when every field is one token: FTS5
+   * steps through single posting lists together quickly however dense their intersection; merging an OR of many
+   * is what a dense intersection makes costly.
    */
   get tokenAlternative(): ListField | undefined {
-    if (!this.tokensCanDrive) return undefined;
-    return this.candidates().find((l) => l.mergeable && l.field in TOKEN_FIELDS)?.field;
+    if (!this.tokensCanDrive || this.#singleTokens) return undefined;
+    return this.candidates().find((l) => l.mergeable && (TOKEN_LISTS as readonly string[]).includes(l.field))?.field;
+  }
+
+  /**
+   * Whether the full-text index drives whatever the counts: field tokens can drive, one token a field, and no list
+   * without tokens could drive instead. FTS5 steps through the posting lists leapfrogging, so a MATCH of single
+   * tokens reads about as much as the sparsest list's matches in the window, which is what a small list would read.
+   */
+  get tokensSuffice(): boolean {
+    return this.tokensCanDrive && this.#singleTokens
+      && this.candidates().every((l) => (TOKEN_LISTS as readonly string[]).includes(l.field));
+  }
+
+  get #singleTokens(): boolean {
+    return TOKEN_LISTS.every((field) => (this.#tokens(field)?.values.length ?? 0) <= 1);
   }
 
   /**
@@ -349,9 +382,9 @@ export class SqliteQueryCompiler {
     const f = this.#filter;
     const text = f.text ?? {};
     const parts = text.all?.length ? [ftsTerms(text.all)] : [];
-    for (const [field, token] of Object.entries(TOKEN_FIELDS) as [keyof typeof TOKEN_FIELDS, TokenField][]) {
-      const values = narrowed ? this.#tokenValues(field) : undefined;
-      if (values) parts.push(ftsAnyOf(token, values));
+    for (const field of TOKEN_LISTS) {
+      const tokens = narrowed ? this.#tokens(field) : undefined;
+      if (tokens) parts.push(ftsAnyOf(tokens.token, tokens.values));
     }
     if (parts.length === 0) throw new Error('a full-text MATCH needs at least one term that must match');
     const all = parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' AND ');

@@ -1,6 +1,6 @@
 // The embedded store's schema, as numbered migrations applied in order (PRAGMA user_version holds the last one).
 //
-// Layout (schema 4):
+// Layout (schema 5):
 // - events.rowid is the event's *time key*: time_ms * 2^20 + n, where n counts the events stored before it at that
 //   millisecond (in any org). Within an org, time-key order is (time, seq) order, because a later seq is always
 //   stored later. So the table is clustered by event time, every index that ends in the (implicit) rowid is ordered
@@ -17,7 +17,8 @@
 // - rollups counts events per hour and per day, in total and by action, actor, country and outcome: facets and
 //   histograms over a time window read these instead of every event (sqlite-rollups.ts).
 // - fts_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes; its rows
-//   also name the event's actor, action and country (sqlite-fts.ts, schema 3).
+//   also name the event's actor, action and country (sqlite-fts.ts, schema 3), and the action's product and
+//   category (schema 5).
 // - checkpoint_keys holds the public checkpoint keys nodes have published (the private halves are files in keys/).
 import type Database from 'better-sqlite3';
 import { builtInAction } from '../../catalogue/catalogue.js';
@@ -218,9 +219,10 @@ function upgradeToTimeKeys(db: Database.Database): void {
   // Filled by the next migration.
 }
 
-/** Schema 2 → 3: every org's full-text index made again from its stored events, with the field tokens. */
+/** Schema 2 → 3 and 4 → 5: every org's full-text index made again from its stored events, with the field tokens. */
 function rebuildFullText(db: Database.Database): void {
-  const custom = db.prepare<[number, string], { display_name: string }>('SELECT display_name FROM actions WHERE org_no = ? AND key = ?');
+  const custom = db.prepare<[number, string], { displayName: string; product: string; category: string }>(
+    'SELECT display_name AS displayName, product, category FROM actions WHERE org_no = ? AND key = ?');
   for (const { no } of db.prepare<[], { no: number }>('SELECT no FROM orgs').all()) {
     db.exec(`DROP TABLE IF EXISTS ${ftsTable(no)}`);
     createFtsTable(db, no);
@@ -233,8 +235,12 @@ function rebuildFullText(db: Database.Database): void {
       if (rows.length === 0) break;
       for (const row of rows) {
         const event = JSON.parse(row.body) as StoredEvent;
-        const displayName = builtInAction(event.action)?.displayName ?? custom.get(no, event.action)?.display_name ?? event.action;
-        insert.run(row.k, ftsDocument(searchText(event, { displayName }), event.actor.id, event.action, indexedCopies(event).country));
+        // (An action neither built in nor registered was not ingested: its key stands for its name, and it has no
+        // product or category, as when it was appended.)
+        const action = builtInAction(event.action) ?? custom.get(no, event.action);
+        insert.run(row.k, ftsDocument(searchText(event, action ?? { displayName: event.action }), {
+          actor: event.actor.id, action: { key: event.action, product: action?.product, category: action?.category }, country: indexedCopies(event).country,
+        }));
       }
       after = rows[rows.length - 1].k;
     }
@@ -253,4 +259,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
   { description: 'full-text rows that name their actor, action and country', up: rebuildFullText },
   { description: 'public checkpoint keys', up: (db) => db.exec(CHECKPOINT_KEYS) },
+  { description: 'full-text rows that also name the product and category of their action', up: rebuildFullText },
 ];

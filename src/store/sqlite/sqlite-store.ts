@@ -514,6 +514,7 @@ export class SqliteStore implements Store {
 
   /** Chooses the driver, counting the candidate lists' matches when the choice depends on them. */
   #driver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
+    if (compiler.tokensSuffice) return { kind: 'text' };
     const counts = new Map<ListField | 'text', number>();
     const count = (q: { text: string; params: unknown[] }) => (this.#query(q.text).get(...q.params) as { n: number }).n;
     // Reading a day at a time sorts that day's m matches; scanning by time reads about a page / (m / the day's
