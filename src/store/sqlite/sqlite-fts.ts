@@ -7,9 +7,9 @@
 // language names them). With them, free text together with `actor:`, `action:` or `country:` is one MATCH that FTS5
 // answers by stepping through the posting lists together, skipping ahead in each, instead of reading every event
 // that matches one side and checking the other; a product or a category is one posting list rather than an OR of
-// its actions' (an action never changes product or category: actions are only ever added). The tokens only narrow: the query still checks the
-// columns on every row, so a hash collision, or a word in some event that happens to look like a token, never
-// changes an answer. (Free text that names a token, such as `annalsactor…`, matches like any other word.)
+// its actions' (an action never changes product or category: actions are only ever added). The tokens only
+// narrow: the query still checks the columns on every row, so a hash collision, or a word in some event that
+// happens to look like a token, never changes an answer. (Free text that names a token, such as `annalsactor…`, matches like any other word.)
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { slug } from '../../domain/action.js';
