@@ -124,6 +124,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
  * overlap them): folding a level of a tree kept in one buffer makes no views of its hashes.
  */
 export function pairHashInto(pair: Uint8Array, at: number, out: Uint8Array, offset: number): void {
+  if (at < 0 || at + 2 * HASH_SIZE > pair.length) throw new RangeError(`no two hashes at ${at} of ${pair.length} bytes`);
   if (oneShot === undefined) {
     out.set(nodeHashStreaming(pair.subarray(at, at + HASH_SIZE), pair.subarray(at + HASH_SIZE, at + 2 * HASH_SIZE)), offset);
     return;

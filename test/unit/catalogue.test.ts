@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { BUILT_IN_ACTIONS, CATEGORIES, builtInAction } from '../../src/catalogue/catalogue.js';
 import {
   classify,
@@ -218,4 +219,13 @@ test('operation spot checks', () => {
   assert.equal(op('Talent User Actions', 'All data removed'), 'delete');
   assert.equal(op('Custom domains', 'Detected a threat for custom domain'), 'other');
   assert.deepEqual(classify('Jira user actions', 'Created Jira issue'), { product: 'jira', operation: 'create' });
+});
+
+test('a built-in action keeps its product and category (full-text rows are indexed under them)', () => {
+  // The embedded store's full-text rows carry a token of each event's product and category as they were when it was
+  // stored (src/store/sqlite/sqlite-fts.ts), and `product:`/`category:` ask for those tokens: moving a built-in
+  // action to another product or category would hide its older events from them. A change that must move one
+  // needs a migration that rebuilds the full-text index (as schema 5's does); then update this digest.
+  const mapping = BUILT_IN_ACTIONS.map((a) => `${a.key}\t${a.product}\t${a.category}`).sort().join('\n');
+  assert.equal(createHash('sha256').update(mapping).digest('hex'), '96eb2ee899f0334fb19fc1efb8f3f4af8b5f528c977eb76da554d862d5eff0ad');
 });

@@ -118,9 +118,8 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(new SqliteQueryCompiler(7, { ...f, text: { all: ['x'] } }).tokensCanDrive, false, 'with text, the text drives');
     assert.deepEqual(chooseDriver(c, new Map([['actors', 900], ['actions', 20_000]]), 1000), { kind: 'list', field: 'actors' }, 'a small list still drives');
     assert.deepEqual(chooseDriver(c, new Map([['actors', 20_000], ['actions', 20_000]]), 1000), { kind: 'text' });
-    // An OR of many tokens may be slow to intersect when dense: the actor's rows are looked at first. One token a
-    // field is not.
-    assert.equal(c.tokenAlternative, 'actors');
+    // An OR of many tokens may be slow to intersect when dense (the actor's rows are looked at first, below); one
+    // token a field is not.
     const byProduct = new SqliteQueryCompiler(7, { ...f, actionsWithin: { products: ['jira'] } });
     assert.deepEqual(byProduct.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: {}, days: [] }).params[0],
       `(${fieldToken('actor', 'u-1')}) AND (${fieldToken('product', 'jira')})`);
@@ -129,6 +128,11 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(byProduct.tokensSuffice, true);
     assert.equal(c.tokensSuffice, false, 'an OR of tokens: the lists are counted and looked at');
     assert.equal(new SqliteQueryCompiler(7, { ...f, actionsWithin: { products: ['jira'] }, contexts: { any: [{ id: 'g-1' }] } }).tokensSuffice, false);
+    // A list too long for tokens is not in the MATCH at all: it is counted, and may drive, as before.
+    const long = new SqliteQueryCompiler(7, { actors: { any: ['u-1'] }, countries: { any: ['Germany'] }, actions: { any: BUILT_IN_ACTIONS.slice(0, 70).map((a) => a.key) } });
+    assert.equal(long.tokensCanDrive, true);
+    assert.equal(long.tokensSuffice, false);
+    assert.equal(long.tokenAlternative, 'actors');
     // The list the store tries first, a few pages' worth of its rows, in case the matches are dense.
     assert.equal(c.tokenAlternative, 'actors', 'the list that merges (the long action list does not)');
     const scanning = c.selectScanning('actors', 404, { columns: 'page', order: 'desc', limit: 101, keys: {}, days: [5, 6] });

@@ -4,9 +4,9 @@
 // A row holds the event's search text (domain/search-text.ts) and tokens of Annals' own naming the event's actor,
 // its action, the action's product and category, and its country (a *field token*: a prefix and 16 hex digits of a
 // SHA-256 of the value; countries folded as NOCASE folds them, products and categories as slugs, as the query
-// language names them). With them, free text together with `actor:`, `action:` or `country:` is one MATCH that FTS5
-// answers by stepping through the posting lists together, skipping ahead in each, instead of reading every event
-// that matches one side and checking the other; a product or a category is one posting list rather than an OR of
+// language names them). With them, free text together with `actor:`, `action:`, `product:`, `category:` or
+// `country:` is one MATCH that FTS5 answers by stepping through the posting lists together, skipping ahead in each,
+// instead of reading every event that matches one side and checking the other; a product or a category is one posting list rather than an OR of
 // its actions' (an action never changes product or category: actions are only ever added). The tokens only
 // narrow: the query still checks the columns on every row, so a hash collision, or a word in some event that
 // happens to look like a token, never changes an answer. (Free text that names a token, such as `annalsactor…`, matches like any other word.)

@@ -42,6 +42,7 @@ const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' 
 type TokenList = keyof typeof TOKEN_FIELDS;
 /** In the order a MATCH asks for them. */
 const TOKEN_LISTS: readonly TokenList[] = ['actors', 'actions', 'countries'];
+const isTokenList = (field: ListField): field is TokenList => (TOKEN_LISTS as readonly string[]).includes(field);
 
 /** Time keys [lo, hi): event times converted, and a cursor's bound. */
 export interface KeyRange {
@@ -140,7 +141,8 @@ export class SqliteQueryCompiler {
 
   /**
    * Whether the text driver's MATCH already asks for this list (through the field tokens, sqlite-fts.ts): the
-   * full-text index then yields only rows that have one of its values, so the list never needs to drive.
+   * full-text index then yields only rows that have one of its values (or, through a category's or product's
+   * token, of that category or product), so the list never needs to drive.
    */
   narrowedByText(field: ListField): boolean {
     return this.hasText && this.#tokens(field) !== undefined;
@@ -162,8 +164,8 @@ export class SqliteQueryCompiler {
    * still gives the right answer).
    */
   #tokens(field: ListField): { token: TokenField; values: readonly string[] } | undefined {
-    if (!(TOKEN_LISTS as readonly string[]).includes(field)) return undefined;
-    const list = field as TokenList;
+    if (!isTokenList(field)) return undefined;
+    const list = field;
     const values = this.#filter[list]?.any;
     if (values === undefined || values.length === 0) return undefined;
     if (list === 'actions' && values.length > 1) {
@@ -183,21 +185,22 @@ export class SqliteQueryCompiler {
    */
   get tokenAlternative(): ListField | undefined {
     if (!this.tokensCanDrive || this.#singleTokens) return undefined;
-    return this.candidates().find((l) => l.mergeable && (TOKEN_LISTS as readonly string[]).includes(l.field))?.field;
+    return this.candidates().find((l) => l.mergeable && isTokenList(l.field))?.field;
   }
 
   /**
-   * Whether the full-text index drives whatever the counts: field tokens can drive, one token a field, and no list
-   * without tokens could drive instead. FTS5 steps through the posting lists leapfrogging, so a MATCH of single
-   * tokens reads about as much as the sparsest list's matches in the window, which is what a small list would read.
+   * Whether the full-text index drives whatever the counts: field tokens can drive, every list asked for is one
+   * token in the MATCH, and no list without tokens could drive instead. FTS5 steps through the posting lists
+   * leapfrogging, so a MATCH of single tokens reads about as much as the sparsest list's matches in the window,
+   * which is what a small list would read.
    */
   get tokensSuffice(): boolean {
-    return this.tokensCanDrive && this.#singleTokens
-      && this.candidates().every((l) => (TOKEN_LISTS as readonly string[]).includes(l.field));
+    return this.tokensCanDrive && this.#singleTokens && this.candidates().every((l) => isTokenList(l.field));
   }
 
+  /** Whether every list of actors, actions and countries asked for is one token in the MATCH (none too long for it). */
   get #singleTokens(): boolean {
-    return TOKEN_LISTS.every((field) => (this.#tokens(field)?.values.length ?? 0) <= 1);
+    return TOKEN_LISTS.every((field) => !this.#filter[field]?.any?.length || this.#tokens(field)?.values.length === 1);
   }
 
   /**

@@ -219,7 +219,7 @@ function upgradeToTimeKeys(db: Database.Database): void {
   // Filled by the next migration.
 }
 
-/** Schema 2 → 3 and 4 → 5: every org's full-text index made again from its stored events, with the field tokens. */
+/** Schema 4 → 5 (and, through it, 2 → 3): every org's full-text index made again from its stored events, with the field tokens. */
 function rebuildFullText(db: Database.Database): void {
   const custom = db.prepare<[number, string], { displayName: string; product: string; category: string }>(
     'SELECT display_name AS displayName, product, category FROM actions WHERE org_no = ? AND key = ?');
@@ -257,7 +257,8 @@ const CHECKPOINT_KEYS = `
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'the first schema', up: (db) => db.exec(V1) },
   { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
-  { description: 'full-text rows that name their actor, action and country', up: rebuildFullText },
+  // (Made by schema 5, which always follows: building them here too would read every event twice.)
+  { description: 'full-text rows that name their actor, action and country', up: () => {} },
   { description: 'public checkpoint keys', up: (db) => db.exec(CHECKPOINT_KEYS) },
   { description: 'full-text rows that also name the product and category of their action', up: rebuildFullText },
 ];

@@ -529,9 +529,10 @@ export class SqliteStore implements Store {
     if (needsCounts(compiler)) {
       // Lists the text's MATCH asks for itself are never read whole: with text, only the others might drive.
       // A list that cannot be cut early drives only when it is small (or one day at a time, counted apart): it is
-      // counted up to SMALL_LIST, and past that stands as large. (A product is such a list, of tens of actions:
-      // counting its matches to COUNT_CAP cost most of `product:jira actor:…`.)
-      // So is every list when field tokens can drive instead (see chooseDriver).
+      // counted up to SMALL_LIST, and past that stands as large. (A long list of actions is such a list:
+      // counting its matches to COUNT_CAP cost most of `product:jira actor:…` before products had tokens.)
+      // So is every list when field tokens can drive instead (see chooseDriver). When each is one token, nothing
+      // is counted (tokensSuffice, above).
       const tokens = compiler.tokensCanDrive;
       for (const { field, mergeable } of compiler.candidates()) {
         if (compiler.narrowedByText(field)) continue;
