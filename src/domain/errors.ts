@@ -64,7 +64,7 @@ export interface ErrorDetails {
 }
 
 /** What a client is told to wait before retrying when the store or its database does not answer for now. */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 export class AnnalsError extends Error {
   readonly code: ErrorCode;
@@ -84,4 +84,12 @@ export class AnnalsError extends Error {
 
 export function isAnnalsError(err: unknown): err is AnnalsError {
   return err instanceof AnnalsError;
+}
+
+/**
+ * The store or its database does not answer for now (a retry may succeed): a 503 that tells clients how long to
+ * wait (sent as Retry-After). Not for a failure that waiting does not mend, such as a stopped writer thread.
+ */
+export function unavailableForNow(detail: string, cause?: unknown): AnnalsError {
+  return new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', detail, { retryAfter: RETRY_AFTER_SECONDS }, cause === undefined ? undefined : { cause });
 }

@@ -1,7 +1,6 @@
 // A server process killed while producers write to it (SIGKILL: no shutdown, no flush) loses nothing it acknowledged:
-// after
-// a restart every acknowledged event is there once, each batch that was in flight is there whole or not at all, the
-// log has no gap, retries of what was in flight store it once, and `annals verify` finds the ledger intact.
+// after a restart every acknowledged event is there once, each batch that was in flight is there whole or not at all,
+// the log has no gap, retries of what was in flight store it once, and `annals verify` finds the ledger intact.
 // Runs on the embedded store and (with ANNALS_TEST_STORE=postgres) on PostgreSQL. (What the operating system had
 // been handed survives a killed process: losing power is what the fsync before each acknowledgement is for, which
 // this test cannot show.)

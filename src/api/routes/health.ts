@@ -1,7 +1,7 @@
 // Liveness (the process answers) and readiness (the store answers).
 import type { FastifyInstance } from 'fastify';
 import type { Annals } from '../../annals.js';
-import { AnnalsError, RETRY_AFTER_SECONDS } from '../../domain/errors.js';
+import { unavailableForNow } from '../../domain/errors.js';
 
 export function healthRoutes(app: FastifyInstance, annals: Annals): void {
   app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
@@ -9,7 +9,7 @@ export function healthRoutes(app: FastifyInstance, annals: Annals): void {
     try {
       await annals.store.ping();
     } catch (error) {
-      throw new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', 'the store does not answer', { retryAfter: RETRY_AFTER_SECONDS }, { cause: error });
+      throw unavailableForNow('the store does not answer', error);
     }
     return { status: 'ready', store: annals.store.dialect };
   });

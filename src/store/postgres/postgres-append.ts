@@ -11,7 +11,7 @@
 // hold); then all rows of all good groups go in with one COPY per table (a multi-row INSERT of arrays for the two
 // small tables that need ON CONFLICT or are rare).
 import type { Pool, PoolClient } from 'pg';
-import { AnnalsError, RETRY_AFTER_SECONDS } from '../../domain/errors.js';
+import { AnnalsError, unavailableForNow } from '../../domain/errors.js';
 import { words } from '../../domain/words.js';
 import { CompactRange } from '../../ledger/compact-range.js';
 import { HASH_SIZE, leafHash } from '../../ledger/hasher.js';
@@ -139,8 +139,7 @@ export class PostgresWriter {
       }
     } catch (error) {
       const failure = error instanceof AnnalsError ? error
-        : new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database did not take the events (${(error as Error).message}); nothing was stored`,
-          { retryAfter: RETRY_AFTER_SECONDS }, { cause: error });
+        : unavailableForNow(`the database did not take the events (${(error as Error).message}); nothing was stored`, error);
       return groups.map(() => ({ ok: false, error: failure }));
     }
   }
@@ -216,9 +215,8 @@ export class PostgresAppender {
       } catch (error) {
         // The commit may or may not have happened: say so, so that producers retry with their idempotency keys.
         for (const o of orgs) this.#expected.delete(o);
-        throw new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE',
-          `the database did not confirm the commit (${(error as Error).message}): the events may or may not be stored; retry with the same idempotency keys`,
-          { retryAfter: RETRY_AFTER_SECONDS });
+        throw unavailableForNow(
+          `the database did not confirm the commit (${(error as Error).message}): the events may or may not be stored; retry with the same idempotency keys`);
       }
       this.#committed(plan);
       return plan.results;

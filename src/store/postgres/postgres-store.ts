@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ActionDefinition } from '../../domain/action.js';
-import { AnnalsError, RETRY_AFTER_SECONDS } from '../../domain/errors.js';
+import { AnnalsError, unavailableForNow } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { ApiKey, Org } from '../../domain/org.js';
 import type { NodeID } from '../../ledger/node-id.js';
@@ -580,7 +580,7 @@ function unavailable(error: unknown): unknown {
     ? typeof code === 'string' && /^(08|53|57)/.test(code)
     : (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /connection|timeout/i.test(String(message));
   if (!down) return error;
-  return new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', `the database is not available (${String(message)})`, { retryAfter: RETRY_AFTER_SECONDS }, { cause: error });
+  return unavailableForNow(`the database is not available (${String(message)})`, error);
 }
 
 
