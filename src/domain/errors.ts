@@ -88,7 +88,7 @@ export function isAnnalsError(err: unknown): err is AnnalsError {
 
 /**
  * The store or its database does not answer for now (a retry may succeed): a 503 that tells clients how long to
- * wait (sent as Retry-After). Not for a failure that waiting does not mend, such as a stopped writer thread.
+ * wait (sent as Retry-After).
  */
 export function unavailableForNow(detail: string, cause?: unknown): AnnalsError {
   return new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', detail, { retryAfter: RETRY_AFTER_SECONDS }, cause === undefined ? undefined : { cause });

@@ -59,11 +59,12 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
   }
   const event = input as EventInput;
   const errors: FieldError[] = [];
-  if (!DATE_TIME.test(event.time) || !isRealDate(event.time)) {
+  const timeMs = DATE_TIME.test(event.time) ? realDateMs(event.time) : Number.NaN;
+  if (Number.isNaN(timeMs)) {
     errors.push({ pointer: '/time', detail: `'${clip(event.time)}' is not an ISO-8601 date-time with a zone (e.g. 2026-11-25T10:44:26.457Z)` });
-  } else if (Date.parse(event.time) > now + LIMITS.futureSkewMs) {
+  } else if (timeMs > now + LIMITS.futureSkewMs) {
     errors.push({ pointer: '/time', detail: 'is more than 24 hours in the future' });
-  } else if (Date.parse(event.time) < 0) {
+  } else if (timeMs < 0) {
     errors.push({ pointer: '/time', detail: 'is before 1970-01-01T00:00:00Z' });
   }
   const ip = event.location?.ip;
@@ -84,37 +85,53 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
   }
   if (errors.length === 0) {
     // Every string and number of the event, wherever it is: what the leaf's canonical JSON and the stores can keep.
-    const bad = unstorable(event, '');
+    const bad = unstorable(event);
     if (bad) errors.push(bad);
   }
   if (errors.length > 0) fail(index, errors);
-  const normalised: EventInput = { ...event, time: new Date(event.time).toISOString() };
+  const normalised: EventInput = { ...event, time: new Date(timeMs).toISOString() };
   // One spelling per address (RFC 5952; IPv4-mapped IPv6 as IPv4), as the leaf keeps it.
   if (address !== undefined) normalised.location = { ...event.location, ip: formatIp(address) };
   return normalised;
 }
 
 /**
- * A lone UTF-16 surrogate (with the u flag, a proper pair is one code point and does not match) or a NUL: neither
- * is text. The stores would keep a lone surrogate in another spelling than the leaf does (searches and `verify
- * --deep` would then disagree with it), and PostgreSQL keeps no NUL in text or JSON.
+ * Text a store can keep as the leaf spells it: no lone UTF-16 surrogate and no NUL. The stores would keep a lone
+ * surrogate in another spelling than the leaf does (searches and `verify --deep` would then disagree with it), and
+ * PostgreSQL keeps no NUL in text or JSON.
  */
-const NOT_TEXT = /[\p{Cs}\u0000]/u;
+const isText = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed() && !s.includes('\u0000');
 
 /**
  * The first string or number of `value` (already bounded in depth) that no store can keep as it is: a string with a
  * lone surrogate or a NUL, a number that is not finite (JSON.parse makes 1e400 Infinity, which JSON cannot write),
- * in object keys too; undefined when there is none.
+ * in object keys too; undefined when there is none. The walk builds no pointer unless it finds one (it runs over
+ * every member of every event).
  */
-function unstorable(value: unknown, pointer: string): FieldError | undefined {
-  if (typeof value === 'string') return NOT_TEXT.test(value) ? { pointer, detail: 'holds a lone UTF-16 surrogate or a NUL character, which are not text' } : undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { pointer, detail: 'is a number too large for JSON to write back' };
+function unstorable(value: unknown): FieldError | undefined {
+  const found = firstUnstorable(value);
+  if (!found) return undefined;
+  const pointer = found.path.reverse().map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+  return { pointer, detail: found.detail };
+}
+
+/** What unstorable looks for; the path comes innermost first. */
+function firstUnstorable(value: unknown): { path: (string | number)[]; detail: string } | undefined {
+  if (typeof value === 'string') return isText(value) ? undefined : { path: [], detail: 'holds a lone UTF-16 surrogate or a NUL character, which are not text' };
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path: [], detail: 'is a number too large for JSON to write back' };
   if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, v] of Object.entries(value)) {
-    const at = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    if (NOT_TEXT.test(key)) return { pointer: at, detail: 'is a name with a lone UTF-16 surrogate or a NUL character, which are not text' };
-    const bad = unstorable(v, at);
-    if (bad) return bad;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = firstUnstorable(value[i]);
+      if (bad) return (bad.path.push(i), bad);
+    }
+    return undefined;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    if (!isText(key)) return { path: [key], detail: 'is a name with a lone UTF-16 surrogate or a NUL character, which are not text' };
+    const bad = firstUnstorable(object[key]);
+    if (bad) return (bad.path.push(key), bad);
   }
   return undefined;
 }
@@ -127,13 +144,20 @@ function deeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** A date-time whose fields name a real instant (Date.parse would roll 2026-02-30 over to March 2). */
-function isRealDate(text: string): boolean {
+/**
+ * The instant a date-time names, or NaN when its fields name none (Date.parse would roll 2026-02-30 over to March 2).
+ * `text` has DATE_TIME's form.
+ */
+function realDateMs(text: string): number {
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return false;
-  const [, y, mo, d, h, mi, s] = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})/.exec(text)!.map(Number);
+  if (Number.isNaN(ms)) return ms;
+  const y = Number(text.slice(0, 4));
+  const mo = Number(text.slice(5, 7));
+  const d = Number(text.slice(8, 10));
   const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+  const real = day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d
+    && Number(text.slice(11, 13)) < 24 && Number(text.slice(14, 16)) < 60 && Number(text.slice(17, 19)) < 60;
+  return real ? ms : Number.NaN;
 }
 
 function clip(s: string): string {

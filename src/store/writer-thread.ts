@@ -4,7 +4,7 @@
 // serveWrites. Groups and results cross the thread boundary in columns (wire-columns.ts), errors as plain data
 // (WireResult).
 import { parentPort, type Worker } from 'node:worker_threads';
-import { AnnalsError } from '../domain/errors.js';
+import { AnnalsError, unavailableForNow } from '../domain/errors.js';
 import { startWorker } from '../threads.js';
 import type { AppendedEvent, AppendGroup, AppendResult } from './store.js';
 import { type AppendedColumns, appendedFromColumns, appendedToColumns, fromColumns, type GroupColumns, toColumns } from './wire-columns.js';
@@ -47,37 +47,73 @@ interface AppendMessage { id: number; groups: GroupColumns[] }
 type ColumnResult = { ok: true; events: AppendedColumns } | { ok: false; error: WireError };
 interface ResultMessage { id: number; results: ColumnResult[] }
 
-/** Appends on a worker thread running `module` (a URL without extension, see startWorker) with `workerData`. */
+/** How long a stopped writer thread waits before it is started again: doubling from the first, up to the last. */
+export const RESTART_DELAY_MS = { first: 250, most: 30_000 };
+
+/**
+ * Appends on a worker thread running `module` (a URL without extension, see startWorker) with `workerData`. If the
+ * thread stops (an uncaught error, running out of memory), the appends it had in hand are refused with a 503 (they
+ * may or may not have committed: a retry with the same Idempotency-Key stores each event once), appends are refused
+ * while it is down, and a new thread is started on the same module, after a delay that doubles while threads keep
+ * stopping without completing an append. Every append reads the log's head inside its own transaction, so a new
+ * thread goes on where the committed log ends.
+ */
 export class ThreadWriter implements Writer {
-  readonly #worker: Worker;
+  readonly #module: URL;
+  readonly #workerData: unknown;
+  #worker!: Worker;
   readonly #waiting = new Map<number, { resolve: (r: WireResult[]) => void; reject: (e: Error) => void }>();
   #next = 0;
   #failed: Error | null = null;
+  #delayMs = RESTART_DELAY_MS.first;
+  #restart: NodeJS.Timeout | undefined;
+  #closing = false;
+  #closed: Promise<void> | undefined;
 
   constructor(module: URL, workerData: unknown) {
-    this.#worker = startWorker(module, workerData);
-    this.#worker.on('message', (message: ResultMessage) => {
-      const waiting = this.#waiting.get(message.id);
-      this.#waiting.delete(message.id);
-      waiting?.resolve(message.results.map((r): WireResult => (r.ok ? { ok: true, events: appendedFromColumns(r.events) } : r)));
-    });
-    const fail = (cause: Error) => {
-      const error = new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE',
-        `the store's writer thread stopped (${cause.message}); nothing more is acknowledged until Annals restarts`, {}, { cause });
-      this.#failed ??= error;
-      for (const w of this.#waiting.values()) w.reject(error);
-      this.#waiting.clear();
-    };
-    this.#worker.on('error', fail);
-    this.#worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    this.#module = module;
+    this.#workerData = workerData;
+    this.#start();
   }
 
-  /** Why appends are refused, if the writer thread has stopped. */
+  #start(): void {
+    const worker = startWorker(this.#module, this.#workerData);
+    this.#worker = worker;
+    worker.on('message', (message: ResultMessage) => {
+      const waiting = this.#waiting.get(message.id);
+      this.#waiting.delete(message.id);
+      // An append went through: the thread works, and the next stop starts over from the first delay.
+      this.#delayMs = RESTART_DELAY_MS.first;
+      waiting?.resolve(message.results.map((r): WireResult => (r.ok ? { ok: true, events: appendedFromColumns(r.events) } : r)));
+    });
+    let stopped = false;
+    const stop = (cause: Error) => {
+      if (stopped || this.#closing) return;
+      stopped = true;
+      const error = unavailableForNow(`the store's writer thread stopped (${cause.message}); it is being started again`, cause);
+      this.#failed = error;
+      for (const w of this.#waiting.values()) w.reject(error);
+      this.#waiting.clear();
+      // An 'error' is followed by 'exit': the thread is gone either way.
+      void worker.terminate();
+      this.#restart = setTimeout(() => {
+        this.#restart = undefined;
+        this.#failed = null;
+        this.#start();
+      }, this.#delayMs);
+      this.#delayMs = Math.min(this.#delayMs * 2, RESTART_DELAY_MS.most);
+    };
+    worker.on('error', stop);
+    worker.on('exit', (code) => stop(new Error(`exit code ${code}`)));
+  }
+
+  /** Why appends are refused, while the writer thread is down. */
   get failure(): Error | null {
     return this.#failed;
   }
 
   append(groups: AppendGroup[]): Promise<WireResult[]> {
+    if (this.#closing) return Promise.reject(new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', 'the store is closing'));
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
       const id = this.#next++;
@@ -87,7 +123,15 @@ export class ThreadWriter implements Writer {
     });
   }
 
-  async close(): Promise<void> {
+  /** Lets the thread finish the appends it has, then ends it; a stopped thread is not started again. */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing = true;
+    clearTimeout(this.#restart);
     if (this.#failed) return;
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.postMessage({ close: true });

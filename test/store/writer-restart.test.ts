@@ -1,0 +1,129 @@
+// A writer thread that stops (an uncaught error, an exit) is started again: what it had in hand is refused with a 503
+// that says when to retry, appends are refused while it is down, and the new thread goes on where the committed log
+// ends, with a Merkle tree that verifies.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openAnnals } from '../../src/annals.js';
+import { AnnalsError } from '../../src/domain/errors.js';
+import { verifyStore } from '../../src/integrity/verify-store.js';
+import { pendingEvent } from '../../src/store/pending-event.js';
+import type { AppendGroup } from '../../src/store/store.js';
+import { RESTART_DELAY_MS, ThreadWriter } from '../../src/store/writer-thread.js';
+
+const FIXTURE = new URL('../support/crashing-writer', import.meta.url);
+
+function group(...actors: string[]): AppendGroup {
+  return {
+    org: 'acme',
+    events: actors.map((id) => pendingEvent({ time: new Date().toISOString(), action: 'user_management.created_group', actor: { id }, context: [], container: [], outcome: 'success' }, 'words')),
+  };
+}
+
+/** Appends one group; its results' seqs. */
+async function seqs(writer: ThreadWriter, g: AppendGroup): Promise<number[]> {
+  const [result] = await writer.append([g]);
+  assert.ok(result.ok, JSON.stringify(result));
+  return result.events.map((e) => e.seq);
+}
+
+async function refusedForNow(promise: Promise<unknown>): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof AnnalsError, String(error));
+    assert.equal(error.code, 'ANN_ERR_SERVICE_UNAVAILABLE');
+    assert.equal(error.status, 503);
+    assert.ok(typeof error.details.retryAfter === 'number' && error.details.retryAfter > 0, 'a Retry-After');
+    return true;
+  });
+}
+
+/** Milliseconds until the writer takes appends again. */
+async function downFor(writer: ThreadWriter): Promise<number> {
+  const t0 = performance.now();
+  while (writer.failure) {
+    if (performance.now() - t0 > 60_000) throw new Error('the writer thread was not started again');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return performance.now() - t0;
+}
+
+async function withLog(fn: (writer: ThreadWriter, dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'annals-writer-'));
+  try {
+    const annals = await openAnnals({ dataDir: dir });
+    await annals.store.createOrg({ id: 'acme', name: 'Acme' });
+    await annals.close();
+    const writer = new ThreadWriter(FIXTURE, { path: join(dir, 'annals.db') });
+    try {
+      await fn(writer, dir);
+    } finally {
+      await writer.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a writer thread that stops after committing is started again, and the log goes on after what it committed', async () => {
+  await withLog(async (writer, dir) => {
+    assert.deepEqual(await seqs(writer, group('u1', 'u2', 'u3')), [0, 1, 2]);
+    // Stored (seq 3 and 4) but never acknowledged.
+    await refusedForNow(writer.append([group('stop-after', 'u4')]));
+    assert.ok(writer.failure);
+    await refusedForNow(writer.append([group('u5')]));
+    await downFor(writer);
+    assert.deepEqual(await seqs(writer, group('u6', 'u7')), [5, 6]);
+    await writer.close();
+
+    const annals = await openAnnals({ dataDir: dir });
+    try {
+      const report = await verifyStore(annals.store, annals.ledger, 'acme', annals.ledger.keys.verifiers);
+      assert.ok(report.ok, JSON.stringify(report.findings));
+      assert.equal(report.events, 7);
+      const page = await annals.query.search('acme', { sortOrder: 'asc' });
+      assert.deepEqual(page.leaves.map((leaf) => (JSON.parse(leaf) as { actor: { id: string } }).actor.id), ['u1', 'u2', 'u3', 'stop-after', 'u4', 'u6', 'u7']);
+    } finally {
+      await annals.close();
+    }
+  });
+});
+
+test('a writer thread that stops before appending, or dies of an uncaught error, is started again', async () => {
+  await withLog(async (writer) => {
+    await refusedForNow(writer.append([group('stop-before')]));
+    await downFor(writer);
+    assert.deepEqual(await seqs(writer, group('u1')), [0]);
+    // Answered, then the thread dies: the answer stands, and the next append waits for the new thread.
+    assert.deepEqual(await seqs(writer, group('throw')), [1]);
+    while (!writer.failure) await new Promise((resolve) => setTimeout(resolve, 5));
+    await refusedForNow(writer.append([group('u2')]));
+    await downFor(writer);
+    assert.deepEqual(await seqs(writer, group('u3')), [2]);
+  });
+});
+
+test('a thread that keeps stopping waits twice as long each time; an append that goes through starts the wait over', async () => {
+  await withLog(async (writer) => {
+    await refusedForNow(writer.append([group('stop-before')]));
+    const first = await downFor(writer);
+    await refusedForNow(writer.append([group('stop-before')]));
+    const second = await downFor(writer);
+    assert.ok(first >= RESTART_DELAY_MS.first, `first wait ${first} ms`);
+    assert.ok(second >= 2 * RESTART_DELAY_MS.first, `second wait ${second} ms`);
+    assert.deepEqual(await seqs(writer, group('u1')), [0]);
+    await refusedForNow(writer.append([group('stop-before')]));
+    // Back to the first delay (without the reset, this one would be four times it).
+    assert.ok(await downFor(writer) < 4 * RESTART_DELAY_MS.first);
+  });
+});
+
+test('closing while the thread is down starts no new one', async () => {
+  await withLog(async (writer) => {
+    await refusedForNow(writer.append([group('stop-before')]));
+    await writer.close();
+    await new Promise((resolve) => setTimeout(resolve, 2 * RESTART_DELAY_MS.first));
+    await assert.rejects(writer.append([group('u1')]), /closing/);
+  });
+});
