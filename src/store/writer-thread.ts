@@ -88,12 +88,14 @@ export class ThreadWriter implements Writer {
     });
     let stopped = false;
     const stop = (cause: Error) => {
-      if (stopped || this.#closing) return;
+      if (stopped) return;
       stopped = true;
       const error = unavailableForNow(`the store's writer thread stopped (${cause.message}); it is being started again`, cause);
-      this.#failed = error;
       for (const w of this.#waiting.values()) w.reject(error);
       this.#waiting.clear();
+      // Closing ends the thread (having let it finish its appends): it is not started again.
+      if (this.#closing) return;
+      this.#failed = error;
       // An 'error' is followed by 'exit': the thread is gone either way.
       void worker.terminate();
       this.#restart = setTimeout(() => {

@@ -19,4 +19,6 @@ serveWrites((groups) => {
   if (actor === 'stop-after') process.exit(4);
   if (actor === 'throw') setImmediate(() => { throw new Error('an error nothing caught'); });
   return results;
-}, () => db.close());
+}, () => {
+  db.close();
+});
