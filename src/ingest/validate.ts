@@ -100,7 +100,7 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
  * surrogate in another spelling than the leaf does (searches and `verify --deep` would then disagree with it), and
  * PostgreSQL keeps no NUL in text or JSON.
  */
-const isText = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed() && !s.includes('\u0000');
+const isText = (s: string): boolean => s.isWellFormed() && !s.includes('\u0000');
 
 /**
  * The first string or number of `value` (already bounded in depth) that no store can keep as it is: a string with a
@@ -154,7 +154,9 @@ function realDateMs(text: string): number {
   const y = Number(text.slice(0, 4));
   const mo = Number(text.slice(5, 7));
   const d = Number(text.slice(8, 10));
-  const day = new Date(Date.UTC(y, mo - 1, d));
+  // setUTCFullYear takes years 0-99 as they are (Date.UTC would make them 1900-1999).
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d);
   const real = day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d
     && Number(text.slice(11, 13)) < 24 && Number(text.slice(14, 16)) < 60 && Number(text.slice(17, 19)) < 60;
   return real ? ms : Number.NaN;

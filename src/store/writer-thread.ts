@@ -54,59 +54,95 @@ export const RESTART_DELAY_MS = { first: 250, most: 30_000 };
  * Appends on a worker thread running `module` (a URL without extension, see startWorker) with `workerData`. If the
  * thread stops (an uncaught error, running out of memory), the appends it had in hand are refused with a 503 (they
  * may or may not have committed: a retry with the same Idempotency-Key stores each event once), appends are refused
- * while it is down, and a new thread is started on the same module, after a delay that doubles while threads keep
- * stopping without completing an append. Every append reads the log's head inside its own transaction, so a new
- * thread goes on where the committed log ends.
+ * until a new thread, started on the same module after a delay, says it is ready; the delay doubles while threads
+ * keep stopping without an append going through. Every append reads the log's head inside its own transaction, so a
+ * new thread goes on where the committed log ends.
  */
 export class ThreadWriter implements Writer {
   readonly #module: URL;
   readonly #workerData: unknown;
   #worker!: Worker;
+  /** The current thread's end, once it stops or is told to close. */
+  #ended: Promise<unknown> = Promise.resolve();
   readonly #waiting = new Map<number, { resolve: (r: WireResult[]) => void; reject: (e: Error) => void }>();
   #next = 0;
   #failed: Error | null = null;
-  #delayMs = RESTART_DELAY_MS.first;
+  readonly #delays: { first: number; most: number };
+  #delayMs: number;
   #restart: NodeJS.Timeout | undefined;
   #closing = false;
   #closed: Promise<void> | undefined;
 
-  constructor(module: URL, workerData: unknown) {
+  /** `delays`: how long to wait before starting a stopped thread again (see RESTART_DELAY_MS). */
+  constructor(module: URL, workerData: unknown, delays = RESTART_DELAY_MS) {
     this.#module = module;
     this.#workerData = workerData;
-    this.#start();
+    this.#delays = delays;
+    this.#delayMs = delays.first;
+    // The first thread takes appends at once (they wait in its queue while it starts); a restarted one once ready.
+    // A first thread that cannot be started at all fails the store's opening.
+    this.#watch(startWorker(module, workerData));
   }
 
-  #start(): void {
-    const worker = startWorker(this.#module, this.#workerData);
+  /** Starts a thread again; one that cannot be started counts as one that stopped. */
+  #restartThread(): void {
+    let worker: Worker;
+    try {
+      worker = startWorker(this.#module, this.#workerData);
+    } catch (error) {
+      this.#stopped(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.#watch(worker);
+  }
+
+  #watch(worker: Worker): void {
     this.#worker = worker;
-    worker.on('message', (message: ResultMessage) => {
+    worker.on('message', (message: ResultMessage | { ready: true }) => {
+      if (worker !== this.#worker) return;
+      if ('ready' in message) {
+        if (!this.#closing) this.#failed = null;
+        return;
+      }
       const waiting = this.#waiting.get(message.id);
       this.#waiting.delete(message.id);
+      if (!waiting) return;
       // An append went through: the thread works, and the next stop starts over from the first delay.
-      this.#delayMs = RESTART_DELAY_MS.first;
-      waiting?.resolve(message.results.map((r): WireResult => (r.ok ? { ok: true, events: appendedFromColumns(r.events) } : r)));
+      if (message.results.some((r) => r.ok)) this.#delayMs = this.#delays.first;
+      waiting.resolve(message.results.map((r): WireResult => (r.ok ? { ok: true, events: appendedFromColumns(r.events) } : r)));
     });
     let stopped = false;
     const stop = (cause: Error) => {
       if (stopped) return;
       stopped = true;
-      const error = unavailableForNow(`the store's writer thread stopped (${cause.message}); it is being started again`, cause);
-      for (const w of this.#waiting.values()) w.reject(error);
-      this.#waiting.clear();
-      // Closing ends the thread (having let it finish its appends): it is not started again.
-      if (this.#closing) return;
-      this.#failed = error;
-      // An 'error' is followed by 'exit': the thread is gone either way.
-      void worker.terminate();
-      this.#restart = setTimeout(() => {
-        this.#restart = undefined;
-        this.#failed = null;
-        this.#start();
-      }, this.#delayMs);
-      this.#delayMs = Math.min(this.#delayMs * 2, RESTART_DELAY_MS.most);
+      // After an 'error' the thread may still be unwinding: make sure it is gone before another one is started.
+      this.#ended = worker.terminate();
+      this.#stopped(cause);
     };
     worker.on('error', stop);
     worker.on('exit', (code) => stop(new Error(`exit code ${code}`)));
+  }
+
+  /** The current thread stopped (or could not be started): refuse what it had, and start another one later. */
+  #stopped(cause: Error): void {
+    if (this.#closing) {
+      // Closing ends the thread, having let it finish its appends; anything still waiting is refused, and no new
+      // thread is started.
+      const error = unavailableForNow(`the store closed while appending (${cause.message})`, cause);
+      for (const w of this.#waiting.values()) w.reject(error);
+      this.#waiting.clear();
+      return;
+    }
+    const error = unavailableForNow(`the store's writer thread stopped (${cause.message}); it is being started again`, cause);
+    this.#failed = error;
+    for (const w of this.#waiting.values()) w.reject(error);
+    this.#waiting.clear();
+    this.#restart = setTimeout(() => {
+      this.#restart = undefined;
+      // Appends stay refused until the new thread says it is ready (see serveWrites).
+      this.#restartThread();
+    }, this.#delayMs);
+    this.#delayMs = Math.min(this.#delayMs * 2, this.#delays.most);
   }
 
   /** Why appends are refused, while the writer thread is down. */
@@ -115,7 +151,7 @@ export class ThreadWriter implements Writer {
   }
 
   append(groups: AppendGroup[]): Promise<WireResult[]> {
-    if (this.#closing) return Promise.reject(new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', 'the store is closing'));
+    if (this.#closing) return Promise.reject(unavailableForNow('the store is closing'));
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
       const id = this.#next++;
@@ -134,7 +170,11 @@ export class ThreadWriter implements Writer {
   async #close(): Promise<void> {
     this.#closing = true;
     clearTimeout(this.#restart);
-    if (this.#failed) return;
+    if (this.#failed) {
+      // Down: the stopped thread may still be ending.
+      await this.#ended;
+      return;
+    }
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.postMessage({ close: true });
     await exited;
@@ -142,11 +182,14 @@ export class ThreadWriter implements Writer {
 }
 
 /**
- * The worker side: `{ id, groups }` in, `{ id, results }` out, appends handled as they come (an asynchronous
- * `append` may have several in progress); `{ close: true }` waits for them, then calls `close` and ends the thread.
+ * The worker side, called by the worker module once it has opened what it appends with: `{ ready: true }` out
+ * first, then `{ id, groups }` in, `{ id, results }` out, appends handled as they come (an asynchronous `append` may
+ * have several in progress); `{ close: true }` waits for them, then calls `close` and ends the thread.
  */
 export function serveWrites(append: (groups: AppendGroup[]) => WireResult[] | Promise<WireResult[]>, close: () => void | Promise<void>): void {
   const port = parentPort!;
+  // The module has opened what it appends with (it calls this last): a restarted thread may now take appends.
+  port.postMessage({ ready: true });
   const pending = new Set<Promise<void>>();
   port.on('message', (message: AppendMessage | { close: true }) => {
     if ('close' in message) {

@@ -49,13 +49,13 @@ async function downFor(writer: ThreadWriter): Promise<number> {
   return performance.now() - t0;
 }
 
-async function withLog(fn: (writer: ThreadWriter, dir: string) => Promise<void>): Promise<void> {
+async function withLog(fn: (writer: ThreadWriter, dir: string) => Promise<void>, delays = RESTART_DELAY_MS): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'annals-writer-'));
   try {
     const annals = await openAnnals({ dataDir: dir });
     await annals.store.createOrg({ id: 'acme', name: 'Acme' });
     await annals.close();
-    const writer = new ThreadWriter(FIXTURE, { path: join(dir, 'annals.db') });
+    const writer = new ThreadWriter(FIXTURE, { path: join(dir, 'annals.db') }, delays);
     try {
       await fn(writer, dir);
     } finally {
@@ -105,25 +105,59 @@ test('a writer thread that stops before appending, or dies of an uncaught error,
 });
 
 test('a thread that keeps stopping waits twice as long each time; an append that goes through starts the wait over', async () => {
+  // A first delay long against a thread's start-up (a wait runs until the new thread is ready, some hundreds of ms
+  // under tsx), so that the waits tell the delays apart: 1.5 s, 3 s, then 1.5 s again, where without the reset it
+  // would be 6 s.
+  const first = 1500;
   await withLog(async (writer) => {
     await refusedForNow(writer.append([group('stop-before')]));
-    const first = await downFor(writer);
+    const one = await downFor(writer);
     await refusedForNow(writer.append([group('stop-before')]));
-    const second = await downFor(writer);
-    assert.ok(first >= RESTART_DELAY_MS.first, `first wait ${first} ms`);
-    assert.ok(second >= 2 * RESTART_DELAY_MS.first, `second wait ${second} ms`);
+    const two = await downFor(writer);
+    // (Timers may fire a millisecond early.)
+    assert.ok(one >= first - 5, `first wait ${one} ms`);
+    assert.ok(two >= 2 * first - 5, `second wait ${two} ms`);
     assert.deepEqual(await seqs(writer, group('u1')), [0]);
     await refusedForNow(writer.append([group('stop-before')]));
-    // Back to the first delay (without the reset, this one would be four times it).
-    assert.ok(await downFor(writer) < 4 * RESTART_DELAY_MS.first);
-  });
+    const three = await downFor(writer);
+    assert.ok(three < 4 * first, `third wait ${three} ms`);
+  }, { first, most: 30_000 });
 });
 
 test('closing while the thread is down starts no new one', async () => {
   await withLog(async (writer) => {
     await refusedForNow(writer.append([group('stop-before')]));
     await writer.close();
-    await new Promise((resolve) => setTimeout(resolve, 2 * RESTART_DELAY_MS.first));
-    await assert.rejects(writer.append([group('u1')]), /closing/);
+    // Long enough for a thread started after the first delay to have said it is ready.
+    await new Promise((resolve) => setTimeout(resolve, 6 * RESTART_DELAY_MS.first));
+    assert.ok(writer.failure, 'still down');
+    await refusedForNow(writer.append([group('u1')]));
+  });
+});
+
+test('closing lets the thread finish the appends it has', async () => {
+  await withLog(async (writer, dir) => {
+    const appends = [writer.append([group('u1', 'u2')]), writer.append([group('u3')])];
+    await writer.close();
+    const results = await Promise.all(appends);
+    assert.deepEqual(results.map(([r]) => r.ok && r.events.map((e) => e.seq)), [[0, 1], [2]]);
+    await refusedForNow(writer.append([group('u4')]));
+    const annals = await openAnnals({ dataDir: dir });
+    try {
+      assert.equal((await annals.query.search('acme', {})).leaves.length, 3);
+    } finally {
+      await annals.close();
+    }
+  });
+});
+
+test('a restarted thread takes appends only once it has opened the store', async () => {
+  await withLog(async (writer) => {
+    await refusedForNow(writer.append([group('stop-before')]));
+    const t0 = performance.now();
+    await downFor(writer);
+    // The new thread has loaded its module and opened the database by then: its first append goes straight through.
+    assert.ok(performance.now() - t0 >= RESTART_DELAY_MS.first - 5);
+    assert.deepEqual(await seqs(writer, group('u1')), [0]);
   });
 });
