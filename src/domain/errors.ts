@@ -88,8 +88,8 @@ export function isAnnalsError(err: unknown): err is AnnalsError {
 
 /**
  * The store or its database does not answer for now (a retry may succeed): a 503 that tells clients how long to
- * wait (sent as Retry-After).
+ * wait (sent as Retry-After): `seconds` when the wait is known (a writer thread being started again), else 5.
  */
-export function unavailableForNow(detail: string, cause?: unknown): AnnalsError {
-  return new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', detail, { retryAfter: RETRY_AFTER_SECONDS }, cause === undefined ? undefined : { cause });
+export function unavailableForNow(detail: string, cause?: unknown, seconds = RETRY_AFTER_SECONDS): AnnalsError {
+  return new AnnalsError('ANN_ERR_SERVICE_UNAVAILABLE', detail, { retryAfter: seconds }, cause === undefined ? undefined : { cause });
 }

@@ -3,6 +3,7 @@
 // side of each adapter is a worker module (sqlite/sqlite-writer.ts, postgres/postgres-writer.ts) that calls
 // serveWrites. Groups and results cross the thread boundary in columns (wire-columns.ts), errors as plain data
 // (WireResult).
+import diagnostics_channel from 'node:diagnostics_channel';
 import { parentPort, type Worker } from 'node:worker_threads';
 import { AnnalsError, unavailableForNow } from '../domain/errors.js';
 import { startWorker } from '../threads.js';
@@ -46,6 +47,16 @@ export class InlineWriter implements Writer {
 interface AppendMessage { id: number; groups: GroupColumns[] }
 type ColumnResult = { ok: true; events: AppendedColumns } | { ok: false; error: WireError };
 interface ResultMessage { id: number; results: ColumnResult[] }
+
+/**
+ * Where a writer thread's stops and restarts are told (node:diagnostics_channel): `annals serve` logs them. A
+ * channel rather than a logger, so that the stores need none.
+ */
+export const writerThreadChannel = diagnostics_channel.channel('annals:writer-thread');
+
+export type WriterThreadEvent =
+  | { event: 'stopped'; cause: Error; restartInMs: number }
+  | { event: 'restarted' };
 
 /** How long a stopped writer thread waits before it is started again: doubling from the first, up to the last. */
 export const RESTART_DELAY_MS = { first: 250, most: 30_000 };
@@ -101,7 +112,10 @@ export class ThreadWriter implements Writer {
     worker.on('message', (message: ResultMessage | { ready: true }) => {
       if (worker !== this.#worker) return;
       if ('ready' in message) {
-        if (!this.#closing) this.#failed = null;
+        if (this.#failed && !this.#closing) {
+          this.#failed = null;
+          writerThreadChannel.publish({ event: 'restarted' } satisfies WriterThreadEvent);
+        }
         return;
       }
       const waiting = this.#waiting.get(message.id);
@@ -133,16 +147,20 @@ export class ThreadWriter implements Writer {
       this.#waiting.clear();
       return;
     }
-    const error = unavailableForNow(`the store's writer thread stopped (${cause.message}); it is being started again`, cause);
+    const delayMs = this.#delayMs;
+    // Retry-After: when the new thread should be taking appends (it starts after the delay, then opens the store).
+    const error = unavailableForNow(`the store's writer thread stopped (${cause.message}); it is being started again`, cause,
+      Math.ceil(delayMs / 1000) + 1);
     this.#failed = error;
     for (const w of this.#waiting.values()) w.reject(error);
     this.#waiting.clear();
+    writerThreadChannel.publish({ event: 'stopped', cause, restartInMs: delayMs } satisfies WriterThreadEvent);
     this.#restart = setTimeout(() => {
       this.#restart = undefined;
       // Appends stay refused until the new thread says it is ready (see serveWrites).
       this.#restartThread();
-    }, this.#delayMs);
-    this.#delayMs = Math.min(this.#delayMs * 2, this.#delays.most);
+    }, delayMs);
+    this.#delayMs = Math.min(delayMs * 2, this.#delays.most);
   }
 
   /** Why appends are refused, while the writer thread is down. */

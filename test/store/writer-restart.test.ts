@@ -11,7 +11,7 @@ import { AnnalsError } from '../../src/domain/errors.js';
 import { verifyStore } from '../../src/integrity/verify-store.js';
 import { pendingEvent } from '../../src/store/pending-event.js';
 import type { AppendGroup } from '../../src/store/store.js';
-import { RESTART_DELAY_MS, ThreadWriter } from '../../src/store/writer-thread.js';
+import { RESTART_DELAY_MS, ThreadWriter, type WriterThreadEvent, writerThreadChannel } from '../../src/store/writer-thread.js';
 
 const FIXTURE = new URL('../support/crashing-writer', import.meta.url);
 
@@ -104,24 +104,34 @@ test('a writer thread that stops before appending, or dies of an uncaught error,
   });
 });
 
-test('a thread that keeps stopping waits twice as long each time; an append that goes through starts the wait over', async () => {
-  // A first delay long against a thread's start-up (a wait runs until the new thread is ready, some hundreds of ms
-  // under tsx), so that the waits tell the delays apart: 1.5 s, 3 s, then 1.5 s again, where without the reset it
-  // would be 6 s.
-  const first = 1500;
-  await withLog(async (writer) => {
-    await refusedForNow(writer.append([group('stop-before')]));
-    const one = await downFor(writer);
-    await refusedForNow(writer.append([group('stop-before')]));
-    const two = await downFor(writer);
-    // (Timers may fire a millisecond early.)
-    assert.ok(one >= first - 5, `first wait ${one} ms`);
-    assert.ok(two >= 2 * first - 5, `second wait ${two} ms`);
-    assert.deepEqual(await seqs(writer, group('u1')), [0]);
-    await refusedForNow(writer.append([group('stop-before')]));
-    const three = await downFor(writer);
-    assert.ok(three < 4 * first, `third wait ${three} ms`);
-  }, { first, most: 30_000 });
+test('a thread that keeps stopping waits twice as long each time (up to the most); an append that goes through starts the wait over; each stop and restart is told', async () => {
+  const told: WriterThreadEvent[] = [];
+  const listen = (message: unknown) => told.push(message as WriterThreadEvent);
+  writerThreadChannel.subscribe(listen);
+  try {
+    await withLog(async (writer) => {
+      const retryAfter: unknown[] = [];
+      const stopOnce = async () => {
+        await refusedForNow(writer.append([group('stop-before')]));
+        retryAfter.push((writer.failure as AnnalsError).details.retryAfter);
+        return downFor(writer);
+      };
+      const first = await stopOnce();
+      await stopOnce();
+      await stopOnce();
+      assert.deepEqual(await seqs(writer, group('u1')), [0]);
+      await stopOnce();
+      // (Timers may fire a millisecond early.)
+      assert.ok(first >= 200 - 5, `first wait ${first} ms`);
+      // Retry-After: the delay rounded up, and a second for the new thread to open the store.
+      assert.deepEqual(retryAfter, [2, 2, 2, 2]);
+    }, { first: 200, most: 500 });
+    assert.deepEqual(told.map((t) => (t.event === 'stopped' ? t.restartInMs : t.event)),
+      [200, 'restarted', 400, 'restarted', 500, 'restarted', 200, 'restarted']);
+    assert.ok(told.every((t) => t.event !== 'stopped' || /exit code 3/.test(t.cause.message)));
+  } finally {
+    writerThreadChannel.unsubscribe(listen);
+  }
 });
 
 test('closing while the thread is down starts no new one', async () => {
