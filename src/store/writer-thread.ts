@@ -189,8 +189,8 @@ export class ThreadWriter implements Writer {
     this.#closing = true;
     clearTimeout(this.#restart);
     if (this.#failed) {
-      // Down: the stopped thread may still be ending.
-      await this.#ended;
+      // Down: the stopped thread may still be ending, and a new one may be starting (not ready yet): end both.
+      await Promise.all([this.#ended, this.#worker.terminate()]);
       return;
     }
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
