@@ -11,6 +11,7 @@ import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
+import { type WriterThreadEvent, writerThreadChannel } from '../store/writer-thread.js';
 
 export interface AppOptions {
   /** Largest request body accepted, in bytes (default 10 MiB). */
@@ -81,6 +82,16 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
 
   // Long polls of the events-stream answer at once when the server stops, instead of holding the close up.
   app.addHook('preClose', async () => annals.query.close());
+  // A writer thread that stops is started again by the store (store/writer-thread.ts): the server's log says so.
+  const onWriterThread = (message: unknown) => {
+    const m = message as WriterThreadEvent;
+    if (m.event === 'stopped') app.log.error({ err: m.cause, restartInMs: m.restartInMs }, "the store's writer thread stopped; appends are refused until it is started again");
+    else app.log.info("the store's writer thread was started again; appends are taken");
+  };
+  writerThreadChannel.subscribe(onWriterThread);
+  app.addHook('onClose', async () => {
+    writerThreadChannel.unsubscribe(onWriterThread);
+  });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, new AnnalsError('ANN_ERR_REQUEST_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));

@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { openAnnals } from '../../src/annals.js';
+import { buildApp } from '../../src/api/app.js';
 import { AnnalsError } from '../../src/domain/errors.js';
 import { verifyStore } from '../../src/integrity/verify-store.js';
 import { pendingEvent } from '../../src/store/pending-event.js';
@@ -47,6 +49,19 @@ async function downFor(writer: ThreadWriter): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return performance.now() - t0;
+}
+
+/** What the writer thread channel tells while `fn` runs. */
+async function told(fn: () => Promise<void>): Promise<WriterThreadEvent[]> {
+  const events: WriterThreadEvent[] = [];
+  const listen = (message: unknown) => events.push(message as WriterThreadEvent);
+  writerThreadChannel.subscribe(listen);
+  try {
+    await fn();
+  } finally {
+    writerThreadChannel.unsubscribe(listen);
+  }
+  return events;
 }
 
 async function withLog(fn: (writer: ThreadWriter, dir: string) => Promise<void>, delays = RESTART_DELAY_MS): Promise<void> {
@@ -103,33 +118,26 @@ test('a writer thread that stops before appending, or dies of an uncaught error,
 });
 
 test('a thread that keeps stopping waits twice as long each time (up to the most); an append that goes through starts the wait over; each stop and restart is told', async () => {
-  const told: WriterThreadEvent[] = [];
-  const listen = (message: unknown) => told.push(message as WriterThreadEvent);
-  writerThreadChannel.subscribe(listen);
-  try {
-    await withLog(async (writer) => {
-      const retryAfter: unknown[] = [];
-      const stopOnce = async () => {
-        await refusedForNow(writer.append([group('stop-before')]));
-        retryAfter.push((writer.failure as AnnalsError).details.retryAfter);
-        return downFor(writer);
-      };
-      const first = await stopOnce();
-      await stopOnce();
-      await stopOnce();
-      assert.deepEqual(await seqs(writer, group('u1')), [0]);
-      await stopOnce();
-      // (Timers may fire a millisecond early.)
-      assert.ok(first >= 200 - 5, `first wait ${first} ms`);
-      // Retry-After: the delay rounded up, and a second for the new thread to open the store.
-      assert.deepEqual(retryAfter, [2, 2, 2, 2]);
-    }, { first: 200, most: 500 });
-    assert.deepEqual(told.map((t) => (t.event === 'stopped' ? t.restartInMs : t.event)),
-      [200, 'restarted', 400, 'restarted', 500, 'restarted', 200, 'restarted']);
-    assert.ok(told.every((t) => t.event !== 'stopped' || /exit code 3/.test(t.cause.message)));
-  } finally {
-    writerThreadChannel.unsubscribe(listen);
-  }
+  const events = await told(() => withLog(async (writer) => {
+    const retryAfter: unknown[] = [];
+    const stopOnce = async () => {
+      await refusedForNow(writer.append([group('stop-before')]));
+      retryAfter.push((writer.failure as AnnalsError).details.retryAfter);
+      return downFor(writer);
+    };
+    const first = await stopOnce();
+    await stopOnce();
+    await stopOnce();
+    assert.deepEqual(await seqs(writer, group('u1')), [0]);
+    await stopOnce();
+    // (Timers may fire a millisecond early.)
+    assert.ok(first >= 200 - 5, `first wait ${first} ms`);
+    // Retry-After: the delay rounded up, and a second for the new thread to open the store.
+    assert.deepEqual(retryAfter, [2, 2, 2, 2]);
+  }, { first: 200, most: 500 }));
+  assert.deepEqual(events.map((t) => (t.event === 'stopped' ? t.restartInMs : t.event)),
+    [200, 'restarted', 400, 'restarted', 500, 'restarted', 200, 'restarted']);
+  assert.ok(events.every((t) => t.event !== 'stopped' || /exit code 3/.test(t.cause.message)));
 });
 
 test('closing while the thread is down starts no new one', async () => {
@@ -144,22 +152,41 @@ test('closing while the thread is down starts no new one', async () => {
 });
 
 test('closing while a new thread is starting ends it', async () => {
-  const told: WriterThreadEvent[] = [];
-  const listen = (message: unknown) => told.push(message as WriterThreadEvent);
-  writerThreadChannel.subscribe(listen);
+  const events = await told(() => withLog(async (writer) => {
+    await refusedForNow(writer.append([group('stop-before')]));
+    // Started again after 1 ms; ready some hundreds of ms later.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writer.close();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.ok(writer.failure, 'still down');
+    // (A thread left running would also keep this test's process from ending.)
+  }, { first: 1, most: 1 }));
+  assert.deepEqual(events.map((t) => t.event), ['stopped']);
+});
+
+test("the server's log says when the writer thread stopped and when it was started again", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'annals-writer-'));
+  const lines: { level: number; msg: string; restartInMs?: number; err?: { message: string } }[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const annals = await openAnnals({ dataDir: dir });
+  const app = await buildApp(annals, { logger: { level: 'info', stream } });
   try {
-    await withLog(async (writer) => {
-      await refusedForNow(writer.append([group('stop-before')]));
-      // Started again after 1 ms; ready some hundreds of ms later.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      await writer.close();
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      assert.ok(writer.failure, 'still down');
-      // (A thread left running would also keep this test's process from ending.)
-    }, { first: 1, most: 1 });
-    assert.deepEqual(told.map((t) => t.event), ['stopped']);
+    writerThreadChannel.publish({ event: 'stopped', cause: new Error('exit code 3'), restartInMs: 250 } satisfies WriterThreadEvent);
+    writerThreadChannel.publish({ event: 'restarted' } satisfies WriterThreadEvent);
+    await app.close();
+    // A closed server no longer listens.
+    writerThreadChannel.publish({ event: 'restarted' } satisfies WriterThreadEvent);
+    const said = lines.filter((l) => /writer thread/.test(l.msg));
+    assert.deepEqual(said.map((l) => [l.level, l.restartInMs, l.err?.message]), [[50, 250, 'exit code 3'], [30, undefined, undefined]]);
   } finally {
-    writerThreadChannel.unsubscribe(listen);
+    await app.close();
+    await annals.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

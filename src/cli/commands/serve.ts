@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { type Annals, openAnnals } from '../../annals.js';
 import { buildApp } from '../../api/app.js';
-import { type WriterThreadEvent, writerThreadChannel } from '../../store/writer-thread.js';
 import { storeConfig } from '../context.js';
 import { runDemo } from './demo.js';
 
@@ -29,13 +28,6 @@ export function serveCommand(): Command {
         process.stderr.write(`stored ${stored} demo events in ${(ms / 1000).toFixed(1)} s\n`);
       }
       const app = await buildApp(annals, { logger: { level: opts.logLevel } });
-      // A writer thread that stops is started again by the store (store/writer-thread.ts): the log says so.
-      const onWriterThread = (message: unknown) => {
-        const m = message as WriterThreadEvent;
-        if (m.event === 'stopped') app.log.error({ err: m.cause, restartInMs: m.restartInMs }, "the store's writer thread stopped; appends are refused until it is started again");
-        else app.log.info("the store's writer thread was started again; appends are taken");
-      };
-      writerThreadChannel.subscribe(onWriterThread);
       const address = await app.listen({ port: Number(opts.port), host: opts.host });
       if (token) {
         process.stdout.write(`\nFirst start: this is the admin API key (instance-wide; shown once, keep it safe):\n\n  ${token}\n\n`);
@@ -52,7 +44,6 @@ export function serveCommand(): Command {
         if (closing) return;
         closing = true;
         clearInterval(timer);
-        writerThreadChannel.unsubscribe(onWriterThread);
         // Stop taking requests, let acknowledged work finish, then close the store.
         await app.close();
         await annals.close();
