@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Annals } from '../annals.js';
 import { AnnalsError } from '../domain/errors.js';
 import { registerAuth } from './auth.js';
-import { mediaTypeError, sendClientProblem, sendProblem } from './problem.js';
+import { encodingError, mediaTypeError, sendClientProblem, sendExpectationProblem, sendProblem } from './problem.js';
 import { actionRoutes } from './routes/actions.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
@@ -24,6 +24,18 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application
 function noProto(key: string, value: unknown): unknown {
   if (key === '__proto__') throw new SyntaxError('an object has a __proto__ member, which is not accepted');
   return value;
+}
+
+/** The refusal of the first number in `values` (what ajv made of a URL's parameters) that is not finite. */
+function infinite(values: unknown, part: string): AnnalsError | undefined {
+  if (values === null || typeof values !== 'object') return undefined;
+  for (const [name, value] of Object.entries(values)) {
+    const numbers: unknown[] = Array.isArray(value) ? value : [value];
+    if (numbers.some((n) => typeof n === 'number' && !Number.isFinite(n))) {
+      return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} '${name}' must be a finite number`, { parameter: name });
+    }
+  }
+  return undefined;
 }
 
 export async function buildApp(annals: Annals, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -64,7 +76,8 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
 
   // JSON as Fastify reads it, except that an empty body on a route that takes none is no body (`curl -X POST -H
   // 'Content-Type: application/json'` to cut a checkpoint, say), as for every other type below.
-  const json = app.getDefaultJsonParser('error', 'error');
+  // (`constructor.prototype` is data like any other, as in NDJSON bodies: only `__proto__` is refused.)
+  const json = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' && !request.routeOptions.schema?.body) done(null, undefined);
@@ -93,6 +106,17 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
     writerThreadChannel.unsubscribe(onWriterThread);
   });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
+  app.server.on('checkExpectation', sendExpectationProblem);
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const error = encodingError(request);
+    if (error) done(error);
+    else done(null, payload);
+  });
+  // Ajv reads a query or path number such as `1e309` as Infinity and lets it pass `integer` and `maximum`: every
+  // number a request's URL gives must be finite.
+  app.addHook('preHandler', (request, _reply, done) => {
+    done(infinite(request.query, 'querystring') ?? infinite(request.params, 'params'));
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, new AnnalsError('ANN_ERR_REQUEST_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 

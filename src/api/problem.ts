@@ -1,5 +1,5 @@
 // RFC 9457 problem details: every error response of the API, built from the one error catalogue.
-import { maxHeaderSize } from 'node:http';
+import { type IncomingMessage, maxHeaderSize, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AnnalsError, type ErrorCode, isAnnalsError } from '../domain/errors.js';
@@ -96,6 +96,33 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   // Out of reach for now (the database, say): clients that back off read how long (RFC 9110, 10.2.3).
   if (typeof annals.details.retryAfter === 'number') reply.header('retry-after', annals.details.retryAfter);
   return reply.code(annals.status).type(PROBLEM_TYPE).send(problem(annals, request.url));
+}
+
+/**
+ * Answers a request whose Expect header asks for something other than 100-continue (which Node answers itself)
+ * with a problem document, where Node would answer a bare 417.
+ */
+export function sendExpectationProblem(request: IncomingMessage, response: ServerResponse): void {
+  const annals = new AnnalsError('ANN_ERR_REQUEST_EXPECTATION',
+    `the server meets no expectation but 100-continue: send the request without 'Expect: ${String(request.headers.expect).slice(0, 100)}'`,
+    { parameter: 'Expect' });
+  const body = JSON.stringify(problem(annals, request.url));
+  response.writeHead(annals.status, { 'content-type': PROBLEM_TYPE, 'content-length': Buffer.byteLength(body), connection: 'close' });
+  response.end(body);
+}
+
+/**
+ * A body in an encoding the server does not decode (it reads bodies as they are: `Content-Encoding: gzip` would be
+ * refused as not JSON, and a plain body labelled gzip stored as if it were not): what to send instead. Undefined for
+ * a request without a body, or whose body is not encoded.
+ */
+export function encodingError(request: FastifyRequest): AnnalsError | undefined {
+  const encoding = request.headers['content-encoding'];
+  if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return undefined;
+  const body = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  return body
+    ? new AnnalsError('ANN_ERR_REQUEST_MEDIA_TYPE', `the body is encoded as '${encoding.slice(0, 100)}', which the server does not decode: send it uncompressed`, { parameter: 'Content-Encoding' })
+    : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AnnalsError } from '../domain/errors.js';
 import { type ApiKey, SCOPES, type Scope } from '../domain/org.js';
+import { isText, NOT_TEXT } from '../domain/text.js';
 import type { Store } from '../store/store.js';
 
 const TOKEN = /^ann_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
@@ -28,6 +29,7 @@ export class ApiKeyService {
     if (name.trim() === '' || name.length > 200) {
       throw new AnnalsError('ANN_ERR_KEY_INVALID', 'name must be 1 to 200 characters', { pointer: '/name' });
     }
+    if (!isText(name)) throw new AnnalsError('ANN_ERR_KEY_INVALID', `name ${NOT_TEXT}`, { pointer: '/name' });
     if (scopes.length === 0) throw new AnnalsError('ANN_ERR_KEY_INVALID', 'a key needs at least one scope', { pointer: '/scopes' });
     for (const scope of scopes) {
       if (!SCOPES.includes(scope)) {

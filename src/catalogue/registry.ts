@@ -1,6 +1,7 @@
 // Every action an org may use: the built-in catalogue plus the org's own registered actions (kept in the store).
 import { type ActionDefinition, OPERATIONS, type Operation, slug } from '../domain/action.js';
 import { AnnalsError } from '../domain/errors.js';
+import { isText, NOT_TEXT } from '../domain/text.js';
 import type { Store } from '../store/store.js';
 import { BUILT_IN_ACTIONS, builtInAction } from './catalogue.js';
 
@@ -53,6 +54,8 @@ export class ActionRegistry {
     const category = input.category.trim();
     if (displayName === '') throw new AnnalsError('ANN_ERR_ACTION_INVALID', 'displayName must not be blank', { pointer: '/displayName' });
     if (category === '') throw new AnnalsError('ANN_ERR_ACTION_INVALID', 'category must not be blank', { pointer: '/category' });
+    if (!isText(displayName)) throw new AnnalsError('ANN_ERR_ACTION_INVALID', `displayName ${NOT_TEXT}`, { pointer: '/displayName' });
+    if (!isText(category)) throw new AnnalsError('ANN_ERR_ACTION_INVALID', `category ${NOT_TEXT}`, { pointer: '/category' });
     if (input.operation !== undefined && !OPERATIONS.includes(input.operation)) {
       throw new AnnalsError('ANN_ERR_ACTION_INVALID', `operation must be one of ${OPERATIONS.join(', ')}`, { pointer: '/operation' });
     }

@@ -1,5 +1,5 @@
 // What every CLI command shares: opening Annals on the data directory given by the global options.
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type Annals, type AnnalsConfig, openAnnals } from '../annals.js';
 
 export function dataDir(command: Command): string {
@@ -20,6 +20,18 @@ export async function withAnnals<T>(command: Command, fn: (annals: Annals) => Pr
   } finally {
     await annals.close();
   }
+}
+
+/**
+ * An option's parser for a whole number of at least `min` (`1e6` reads as a million; `1.5`, `ten` or `12abc` are
+ * refused with commander's error, where parseInt would read `1e9` as 1).
+ */
+export function wholeNumber(min: number): (value: string) => number {
+  return (value) => {
+    const n = value.trim() === '' ? Number.NaN : Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
+    return n;
+  };
 }
 
 /** `a,b` and repeated flags both mean "any of". */

@@ -11,6 +11,7 @@ export const ERRORS = {
   ANN_ERR_REQUEST_METHOD: { status: 405, title: 'Method not allowed' },
   ANN_ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, title: 'Request line and headers too large' },
   ANN_ERR_REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+  ANN_ERR_REQUEST_EXPECTATION: { status: 417, title: 'Expectation failed' },
   // events in
   ANN_ERR_EVENT_INVALID: { status: 400, title: 'Invalid event' },
   ANN_ERR_EVENT_UNKNOWN_ACTION: { status: 422, title: 'Unknown action' },

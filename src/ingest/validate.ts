@@ -3,6 +3,7 @@ import { Compile } from 'typebox/compile';
 import { AnnalsError } from '../domain/errors.js';
 import type { EventInput } from '../domain/event.js';
 import { formatIp, ipBytes } from '../domain/ip.js';
+import { isText, NOT_TEXT } from '../domain/text.js';
 import { EventInputSchema, LIMITS } from './event-schema.js';
 
 // Compiled once: the check runs for every event on the ingest hot path.
@@ -96,13 +97,6 @@ export function validateEvent(input: unknown, index: number | undefined, now: nu
 }
 
 /**
- * Text a store can keep as the leaf spells it: no lone UTF-16 surrogate and no NUL. The stores would keep a lone
- * surrogate in another spelling than the leaf does (searches and `verify --deep` would then disagree with it), and
- * PostgreSQL keeps no NUL in text or JSON.
- */
-const isText = (s: string): boolean => s.isWellFormed() && !s.includes('\u0000');
-
-/**
  * The first string or number of `value` (already bounded in depth) that no store can keep as it is: a string with a
  * lone surrogate or a NUL, a number that is not finite (JSON.parse makes 1e400 Infinity, which JSON cannot write),
  * in object keys too; undefined when there is none. The walk builds no pointer unless it finds one (it runs over
@@ -117,7 +111,7 @@ function unstorable(value: unknown): FieldError | undefined {
 
 /** What unstorable looks for; the path comes innermost first. */
 function firstUnstorable(value: unknown): { path: (string | number)[]; detail: string } | undefined {
-  if (typeof value === 'string') return isText(value) ? undefined : { path: [], detail: 'holds a lone UTF-16 surrogate or a NUL character, which are not text' };
+  if (typeof value === 'string') return isText(value) ? undefined : { path: [], detail: NOT_TEXT };
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path: [], detail: 'is a number too large for JSON to write back' };
   if (value === null || typeof value !== 'object') return undefined;
   if (Array.isArray(value)) {

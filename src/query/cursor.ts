@@ -61,7 +61,16 @@ export class CursorCodec {
     if (!valid) {
       bad('was altered, or was not issued by this server for this organization');
     }
-    const [at, seq, order, by, dir, filters, now] = JSON.parse(payload.toString('utf8')) as [number, number, string, string, string, CursorState['filters'] | null, unknown];
+    // A MAC that checks makes the payload Annals' own, except that the org-less MAC of cursors issued before
+    // cursors named their organization also covers `org NUL payload` re-encoded as a payload: never JSON fields.
+    let fields: unknown;
+    try {
+      fields = JSON.parse(payload.toString('utf8'));
+    } catch {
+      fields = undefined;
+    }
+    if (!Array.isArray(fields) || !Number.isSafeInteger(fields[0]) || !Number.isSafeInteger(fields[1])) bad('is not well-formed');
+    const [at, seq, order, by, dir, filters, now] = fields as [number, number, string, string, string, CursorState['filters'] | null, unknown];
     const state: CursorState = {
       key: { at, seq },
       order: order === 'asc' ? 'asc' : 'desc',

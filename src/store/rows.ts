@@ -4,6 +4,7 @@ import type { ActionDefinition, Operation, Product } from '../domain/action.js';
 import { AnnalsError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/event.js';
 import { type ApiKey, ORG_ID_PATTERN, type Org, type Scope } from '../domain/org.js';
+import { isText, NOT_TEXT } from '../domain/text.js';
 import { HASH_SIZE } from '../ledger/hasher.js';
 import type { AggregateRequest, EntityRole, EventFilter, EventPage, LeafPage, Match, NewApiKey, StoredCheckpoint, StoredLeaf } from './store.js';
 
@@ -55,6 +56,7 @@ export function newOrgRow(org: { id: string; name: string; createdAt?: string })
   if (!ORG_ID_PATTERN.test(org.id)) {
     throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
   }
+  if (!isText(org.name)) throw new AnnalsError('ANN_ERR_ORG_INVALID', `the name ${NOT_TEXT}`, { pointer: '/name' });
   return { id: org.id, name: org.name, created_ms: org.createdAt === undefined ? Date.now() : Date.parse(org.createdAt) };
 }
 

@@ -3,6 +3,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../../src/api/app.js';
 import { bearer, event, startAnnals, TEST_STORE, type TestAnnals } from '../support/annals.js';
@@ -19,7 +20,7 @@ before(async () => {
 after(() => t.close());
 
 async function post(body: unknown, headers: Record<string, string> = {}, org = 'acme') {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   return t.app.inject({
     method: 'POST', url: `/v1/orgs/${org}/events`, payload,
     headers: { 'content-type': 'application/json', ...bearer(writer), ...headers },
@@ -75,6 +76,26 @@ describe('recording events', () => {
       assert.equal(data.attributes.seq, ack.seq);
       assert.equal(data.message.content, 'Added Bob Jones to jira-admins');
       assert.ok(data.links.self.endsWith(`${prefix}/events/${ack.id}`));
+    }
+  });
+
+  test('a page of events written in many scripts comes back byte for byte', async () => {
+    const w = await t.token('scripts', ['write:events']);
+    const r = await t.token('scripts', ['read:events']);
+    // Latin-1 only, two-byte (Cyrillic, CJK), and surrogate pairs (emoji, a rare CJK ideograph): V8 holds the first
+    // as one-byte strings, the rest as two-byte ones, and UTF-8 takes 1 to 4 bytes for each character. The messages
+    // are mostly CJK (3 bytes a character), so the page's body is over twice as many bytes as its text has characters.
+    const names = ['Zoë Müller', 'Олена Коваль', '张伟', 'Ana 🙂 Silva', '𠀋 Tanaka', 'plain ascii'];
+    const sent = names.map((name, i) => event({ actor: { id: `u-${i}`, name }, message: { content: `${name} → 𝄞 ${'张'.repeat(i * 600)}`, format: 'simple' } }));
+    const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/scripts/events', payload: sent, headers: { 'content-type': 'application/json', ...bearer(w) } });
+    assert.equal(res.statusCode, 201, res.body);
+    for (const prefix of ['/v1/orgs/scripts', '/admin/v1/orgs/scripts']) {
+      const page = await get(`${prefix}/events?limit=100`, r);
+      assert.equal(page.statusCode, 200);
+      assert.equal(Number(page.headers['content-length']), page.rawPayload.length);
+      const got = page.json().data as { attributes: { actor: { name: string } }; message: { content: string } }[];
+      assert.deepEqual(got.map((e) => e.attributes.actor.name).sort(), [...names].sort());
+      for (const e of got) assert.equal(e.message.content.startsWith(`${e.attributes.actor.name} → 𝄞 `), true);
     }
   });
 
@@ -139,11 +160,18 @@ describe('idempotency', () => {
     const one = assertProblem(reused, 409, 'ANN_ERR_IDEMPOTENCY_CONFLICT');
     assert.equal(one.idempotencyKey, 'evt-42');
     assert.equal(one.index, undefined, 'a request of one event has no item index');
+    assert.equal(one.pointer, '/idempotencyKey');
     // In a batch, the item that reused the key is named, as validation names one; nothing of the batch is stored.
     const inBatch = assertProblem(await post([event(), event({ idempotencyKey: 'evt-42', action: 'user_management.created_group' })]), 409, 'ANN_ERR_IDEMPOTENCY_CONFLICT');
     assert.equal(inBatch.index, 1);
+    assert.equal(inBatch.pointer, '/1/idempotencyKey');
     assert.match(inBatch.detail, /^item 1: idempotency key 'evt-42'/);
     assert.equal(await count(), before + 1);
+    // A key that came from the Idempotency-Key header: the header is named.
+    assert.equal((await post([event(), event()], { 'idempotency-key': 'req-77' })).statusCode, 201);
+    const byHeader = assertProblem(await post([event(), event()], { 'idempotency-key': 'req-77' }), 409, 'ANN_ERR_IDEMPOTENCY_CONFLICT');
+    assert.deepEqual([byHeader.index, byHeader.parameter, byHeader.pointer], [0, 'Idempotency-Key', undefined]);
+    assert.equal(await count(), before + 3);
   });
 
   test('routes that take no body do not care what type an empty body claims to be', async () => {
@@ -162,6 +190,38 @@ describe('idempotency', () => {
     assert.equal(await count(), before);
   });
 
+  test('names that are not text (a NUL, a lone surrogate) are refused on every store, and nothing is created', async () => {
+    const send = (url: string, payload: unknown) =>
+      t.app.inject({ method: 'POST', url, headers: { ...bearer(t.admin), 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    for (const bad of ['a\u0000b', 'a\ud800b']) {
+      const org = assertProblem(await send('/v1/orgs', { id: 'not-text', name: bad }), 400, 'ANN_ERR_ORG_INVALID');
+      assert.equal(org.pointer, '/name');
+      const key = assertProblem(await send('/v1/orgs/acme/keys', { name: bad, scopes: ['read:events'] }), 400, 'ANN_ERR_KEY_INVALID');
+      assert.equal(key.pointer, '/name');
+      for (const field of ['displayName', 'category']) {
+        const action = assertProblem(await send('/v1/orgs/acme/event-actions', { key: 'custom.not_text', displayName: 'x', category: 'y', [field]: bad }), 400, 'ANN_ERR_ACTION_INVALID');
+        assert.equal(action.pointer, `/${field}`);
+      }
+    }
+    assert.equal((await t.app.inject({ method: 'GET', url: '/v1/orgs/not-text', headers: bearer(t.admin) })).statusCode, 404);
+    assert.ok(!(await t.annals.store.listApiKeys('acme')).some((k) => /^a.b$/su.test(k.name)));
+    assert.equal(await t.annals.store.getAction('acme', 'custom.not_text'), undefined);
+  });
+
+  test('a member named constructor is data in a JSON body as in NDJSON; __proto__ is refused in both', async () => {
+    const withConstructor = { ...event(), metadata: { constructor: { prototype: { x: 1 } } } };
+    for (const [type, payload] of [['application/json', JSON.stringify(withConstructor)], ['application/x-ndjson', `${JSON.stringify({ ...withConstructor, time: event().time })}\n`]]) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: { ...bearer(writer), 'content-type': type }, payload });
+      assert.equal(res.statusCode, 201, res.body);
+      const stored = await get(`/v1/orgs/acme/events/${res.json().data[0].id}`);
+      assert.deepEqual(stored.json().data.attributes.metadata, { constructor: { prototype: { x: 1 } } });
+    }
+    for (const type of ['application/json', 'application/x-ndjson']) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: { ...bearer(writer), 'content-type': type }, payload: '{"__proto__":{"x":1}}\n' });
+      assertProblem(res, 400, 'ANN_ERR_REQUEST_MALFORMED_JSON');
+    }
+  });
+
   test('every route refuses a body of a type it does not read with a 415 that says what it reads, and writes nothing', async () => {
     const send = (url: string, type: string, payload: string) =>
       t.app.inject({ method: 'POST', url, headers: { ...bearer(t.admin), 'content-type': type }, payload });
@@ -178,6 +238,15 @@ describe('idempotency', () => {
     // Without any Content-Type, a body is refused the same way.
     const untyped = assertProblem(await t.app.inject({ method: 'POST', url: '/v1/orgs/acme/events', headers: bearer(t.admin), payload: Buffer.from(JSON.stringify(event())) }), 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
     assert.match(untyped.detail, /application\/x-ndjson/);
+    // A body in an encoding the server does not decode is refused as such, whether it is compressed or only says so.
+    const before = await count();
+    for (const [encoding, payload] of [['gzip', gzipSync(JSON.stringify(event()))], ['gzip', Buffer.from(JSON.stringify(event()))], ['br', Buffer.from('{}')]] as const) {
+      const res = await post(payload, { 'content-encoding': encoding });
+      const refused = assertProblem(res, 415, 'ANN_ERR_REQUEST_MEDIA_TYPE');
+      assert.equal(refused.parameter, 'Content-Encoding');
+    }
+    assert.equal(await count(), before);
+    assert.equal((await post(event(), { 'content-encoding': 'identity' })).statusCode, 201);
   });
 
   test('a Host header that is not a host is a 400 that stores nothing; links spell the host one way', async () => {
@@ -197,6 +266,32 @@ describe('idempotency', () => {
     assert.equal(one.data.links.self, self);
     const v6 = (await t.app.inject({ method: 'GET', url: '/v1/orgs/acme/events?limit=1', headers: { ...bearer(t.admin), host: '[::1]:8080' } })).json();
     assert.ok(v6.data[0].links.self.startsWith('http://[::1]:8080/v1/orgs/acme/events/'));
+  });
+
+  test('a request line in absolute form gets links on the Host it came with, never on the host it names', async () => {
+    assert.equal((await post([event(), event()])).statusCode, 201);
+    const app = await buildApp(t.annals);
+    try {
+      const { port } = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
+      const ask = (target: string) => new Promise<any>((resolve, reject) => {
+        let text = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(
+          `GET ${target} HTTP/1.1\r\nHost: annals.internal:8080\r\nAuthorization: Bearer ${reader}\r\nConnection: close\r\n\r\n`));
+        socket.on('data', (chunk) => { text += chunk; })
+          .on('end', () => resolve(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)))).on('error', reject);
+      });
+      for (const prefix of ['/v1/orgs/acme', '/admin/v1/orgs/acme']) {
+        const page = await ask(`http://elsewhere.example${prefix}/events?limit=1`);
+        assert.equal(page.links.self, `http://annals.internal:8080${prefix}/events?limit=1`);
+        assert.ok(page.links.next.startsWith(`http://annals.internal:8080${prefix}/events?limit=1&cursor=`), page.links.next);
+        const id = page.data[0].id;
+        assert.equal(page.data[0].links.self, `http://annals.internal:8080${prefix}/events/${id}`);
+        const one = await ask(`http://elsewhere.example${prefix}/events/${id}`);
+        assert.equal(one.data.links.self, `http://annals.internal:8080${prefix}/events/${id}`);
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   test('an Idempotency-Key with spaces is refused', async () => {
@@ -290,6 +385,12 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
     ['from after to', '/v1/orgs/acme/events?from=2000&to=1000', 'ANN_ERR_QUERY_INVALID', 'from'],
     ['an unknown category', '/v1/orgs/acme/events?category=Cooking', 'ANN_ERR_QUERY_INVALID', 'category'],
     ['an unknown query parameter', '/v1/orgs/acme/events?colour=red', 'ANN_ERR_REQUEST_INVALID', 'colour'],
+    // Numbers too large for a double read as Infinity, which passes `integer` and `maximum` as ajv checks them.
+    ['a long-poll wait too large to be a number', '/v1/orgs/acme/events-stream?wait=1e309', 'ANN_ERR_REQUEST_INVALID', 'wait'],
+    ['a checkpoint limit too large to be a number', '/v1/orgs/acme/checkpoints?limit=1e309', 'ANN_ERR_REQUEST_INVALID', 'limit'],
+    ['a checkpoint size too small to be a number', '/v1/orgs/acme/checkpoints?from=-1e309', 'ANN_ERR_REQUEST_INVALID', 'from'],
+    ['a checkpoint size in the path too large to be a number', '/v1/orgs/acme/checkpoints/1e309', 'ANN_ERR_REQUEST_INVALID', 'size'],
+    ['a proof tree size too small to be a number', '/v1/orgs/acme/proofs/inclusion?index=0&treeSize=-1e309', 'ANN_ERR_REQUEST_INVALID', 'treeSize'],
   ] as const) {
     test(name, async () => {
       const body = assertProblem(await get(url), 400, code);
@@ -334,6 +435,10 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
       // On a connection that has already served a request (keep-alive), the second gets its answer too.
       const second = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`);
       assert.match(second, /^HTTP\/1\.1 200 [\s\S]*HTTP\/1\.1 431 [\s\S]*"code":"ANN_ERR_REQUEST_HEADERS_TOO_LARGE"/);
+      // An expectation other than 100-continue: a 417 problem, not Node's bare one.
+      const expect = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\n\r\n');
+      assert.match(expect, /^HTTP\/1\.1 417 [\s\S]*application\/problem\+json[\s\S]*"code":"ANN_ERR_REQUEST_EXPECTATION"/);
+      assert.match(expect, /"parameter":"Expect"/);
     } finally {
       await app.close();
     }
@@ -413,6 +518,11 @@ describe('auth', () => {
     const filtered = await get(`/v1/orgs/acme/events?limit=5&actor=u-ana&q=jira-admins&cursor=${encodeURIComponent(old)}`);
     assert.equal(filtered.statusCode, 200, filtered.body);
     assert.ok(filtered.json().data.length > 0 && filtered.json().data.every((e: any) => e.attributes.actor.id === 'u-ana'));
+    // The org-less MAC of a cursor's `org NUL payload` is the org-bound MAC of its payload: that message re-encoded as
+    // a payload passes the org-less check, and is no cursor.
+    const spliced = `${Buffer.concat([Buffer.from('acme\0'), payload]).toString('base64url')}.${next.split('.')[1]}`;
+    const refused = assertProblem(await get(`/v1/orgs/acme/events?limit=1&cursor=${encodeURIComponent(spliced)}`), 400, 'ANN_ERR_QUERY_CURSOR');
+    assert.equal(refused.parameter, 'cursor');
   });
 
   test('a key is kept as its SHA-256 hash: the secret part of its token is nowhere in the store', async () => {

@@ -98,6 +98,25 @@ describe('annals CLI', () => {
     assert.equal(annals('ingest', ndjson, '--org', 'nowhere').code, 1);
   });
 
+  test('ingest reads files that start with a byte order mark; a file of no events is an error, as in the API', () => {
+    annals('orgs', 'create', 'bom');
+    const array = join(dir, 'bom.json');
+    writeFileSync(array, `\ufeff${JSON.stringify([event(), event()])}`);
+    assert.match(annals('ingest', array, '--org', 'bom').out, /stored 2 events/);
+    const ndjson = join(dir, 'bom.ndjson');
+    writeFileSync(ndjson, `\ufeff${JSON.stringify(event())}\n${JSON.stringify(event())}\n`);
+    assert.match(annals('ingest', ndjson, '--org', 'bom').out, /stored 2 events/);
+    const one = join(dir, 'bom-one.json');
+    writeFileSync(one, `\ufeff${JSON.stringify(event(), null, 2)}`);
+    assert.match(annals('ingest', one, '--org', 'bom').out, /stored 1 events/);
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '[]');
+    const refused = annals('ingest', empty, '--org', 'bom');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /the file holds no events/);
+    assert.match(annals('orgs', 'list').out, /^bom\tbom\t5 events$/m);
+  });
+
   test('ingest stores nothing when an idempotency key is reused for other content, in the file or in the store', () => {
     annals('orgs', 'create', 'keyed');
     const ndjson = (events: object[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
@@ -147,6 +166,13 @@ describe('annals CLI', () => {
     assert.equal(json[0].attributes.actor.id, 'u-1');
     const ndjson = annals('query', '--org', 'ing', '--format', 'ndjson', '-n', '2').out.trim().split('\n');
     assert.equal(ndjson.length, 2);
+    // A count is a whole number, in any spelling of one: 1e9 is a billion (here, all five), not 1.
+    assert.equal(annals('query', '--org', 'ing', '--format', 'ndjson', '-n', '1e9').out.trim().split('\n').length, 5);
+    for (const n of ['1.5', 'ten', '0', '12abc']) {
+      const refused = annals('query', '--org', 'ing', '-n', n);
+      assert.equal(refused.code, 1, n);
+      assert.match(refused.err, /expected a whole number of at least 1/, n);
+    }
     const bad = annals('query', '--org', 'ing', '--from', 'tuesday');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /from 'tuesday'/);

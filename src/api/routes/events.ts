@@ -40,8 +40,18 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::\d{1,5})?$
 
 const PUBLIC_URL = process.env.ANNALS_PUBLIC_URL?.replace(/\/+$/, '') || undefined;
 
+/**
+ * The request's URL at `at`: its path and query there, whatever the request line named. (A request line in absolute
+ * form, `GET http://elsewhere.example/v1/…`, names a host the client chose: a link to it would send the next
+ * request, and its key, there.)
+ */
+function requestUrl(request: FastifyRequest, at: string): URL {
+  const { pathname, search } = new URL(request.url, 'http://request.invalid');
+  return new URL(`${at}${pathname}${search}`);
+}
+
 function pageUrl(request: FastifyRequest, at: string, cursor: string): string {
-  const url = new URL(request.url, at);
+  const url = requestUrl(request, at);
   url.searchParams.set('cursor', cursor);
   return url.toString();
 }
@@ -101,7 +111,7 @@ export function eventRoutes(app: FastifyInstance, annals: Annals): void {
     }, async (request) => {
       const { orgId, eventId } = request.params as { orgId: string; eventId: string };
       const event = await annals.query.getEvent(orgId, eventId);
-      return { data: toEnvelope(event, new URL(request.url, origin(request)).toString()) };
+      return { data: toEnvelope(event, requestUrl(request, origin(request)).toString()) };
     });
   }
 
@@ -239,7 +249,7 @@ function pageBody(request: FastifyRequest, reply: FastifyReply, at: string, pref
   const rest = JSON.stringify({
     meta: { next: page.next ?? null, page_size: page.limit },
     links: {
-      self: new URL(request.url, at).toString(),
+      self: requestUrl(request, at).toString(),
       next: page.next ? pageUrl(request, at, page.next) : null,
       prev: page.prev ? pageUrl(request, at, page.prev) : null,
     },

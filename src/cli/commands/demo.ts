@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Annals } from '../../annals.js';
 import { demoEvents } from '../../demo/demo-events.js';
-import { withAnnals } from '../context.js';
+import { wholeNumber, withAnnals } from '../context.js';
 import { progress } from '../progress.js';
 
 export interface DemoRun {
@@ -42,10 +42,10 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('fill an organization with realistic audit activity across all 33 catalogue categories')
     .option('--org <id>', 'the organization (created if missing)', 'demo')
-    .option('-n, --events <n>', 'how many events', (v) => Number.parseInt(v, 10), 100_000)
-    .option('--users <n>', 'how many people', (v) => Number.parseInt(v, 10), 300)
-    .option('--days <n>', 'how many days of history, ending now', (v) => Number.parseInt(v, 10), 30)
-    .option('--seed <n>', 'random seed (same seed, same events)', (v) => Number.parseInt(v, 10), 1)
+    .option('-n, --events <n>', 'how many events', wholeNumber(1), 100_000)
+    .option('--users <n>', 'how many people', wholeNumber(1), 300)
+    .option('--days <n>', 'how many days of history, ending now', wholeNumber(1), 30)
+    .option('--seed <n>', 'random seed (same seed, same events)', wholeNumber(0), 1)
     .action(async (opts: { org: string; events: number; users: number; days: number; seed: number }, command: Command) => {
       await withAnnals(command, async (annals) => {
         const { stored, ms } = await runDemo(annals, opts);

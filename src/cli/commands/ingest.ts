@@ -11,8 +11,9 @@ const BATCH = 1000;
 /** The file's events in batches: a JSON array, one JSON object (over any number of lines), or NDJSON read line by line. */
 async function* batches(file: string): AsyncGenerator<unknown[]> {
   if (firstCharacter(file) === '[') {
-    const all = parseJson(readFileSync(file, 'utf8'), 'the file');
+    const all = parseJson(withoutBom(readFileSync(file, 'utf8')), 'the file');
     if (!Array.isArray(all)) throw new AnnalsError('ANN_ERR_EVENT_INVALID', 'the file must hold a JSON array or NDJSON');
+    if (all.length === 0) throw new AnnalsError('ANN_ERR_EVENT_BATCH_EMPTY', 'the file holds no events');
     for (let i = 0; i < all.length; i += BATCH) yield all.slice(i, i + BATCH);
     return;
   }
@@ -25,7 +26,7 @@ async function* batches(file: string): AsyncGenerator<unknown[]> {
     events++;
     let item: unknown;
     try {
-      item = parseJson(line, `line ${n}`);
+      item = parseJson(n === 1 ? withoutBom(line) : line, `line ${n}`);
     } catch (error) {
       // Not NDJSON from its first line on: it may be one event written over several lines.
       if (events !== 1 || !line.trimStart().startsWith('{')) throw error;
@@ -52,7 +53,7 @@ const ONE_EVENT_BYTES = 1 << 20;
  */
 function oneEvent(file: string, lineError: AnnalsError): object {
   if (statSync(file).size > ONE_EVENT_BYTES) throw lineError;
-  const text = readFileSync(file, 'utf8');
+  const text = withoutBom(readFileSync(file, 'utf8'));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -73,6 +74,11 @@ function firstCharacter(file: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A file's text without the byte order mark an editor may have put first (JSON.parse refuses one; the API takes it). */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 function parseJson(text: string, where: string): unknown {

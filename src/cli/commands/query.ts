@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { type StoredEvent, toEnvelope } from '../../domain/event.js';
 import type { EventQuery } from '../../query/query-service.js';
-import { collect, repeat, withAnnals } from '../context.js';
+import { collect, repeat, wholeNumber, withAnnals } from '../context.js';
 
 type QueryOptions = Omit<EventQuery, 'limit' | 'cursor'> & { org: string; limit: number; format: 'table' | 'json' | 'ndjson' };
 
@@ -43,7 +43,7 @@ export function queryCommand(): Command {
     .option('--ip <addresses>', 'IP addresses', collect)
     .option('--location <place>', 'country or city (any case; repeatable)', repeat)
     .option('-q, --q <query>', 'the query language: qualifiers (action:, actor:, ip:, country:, time:>-7d, …), -exclusions and free text')
-    .option('-n, --limit <n>', 'how many events (newest first)', (v) => Number.parseInt(v, 10), 20)
+    .option('-n, --limit <n>', 'how many events (newest first)', wholeNumber(1), 20)
     .addOption(new Option('--sort-order <order>', 'newest first (desc) or oldest first (asc)').choices(['desc', 'asc']))
     .addOption(new Option('--format <format>', 'how to print the events').choices(['table', 'json', 'ndjson']).default('table'))
     .action(async (opts: QueryOptions, command: Command) => {

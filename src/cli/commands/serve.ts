@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { type Annals, openAnnals } from '../../annals.js';
 import { buildApp } from '../../api/app.js';
-import { storeConfig } from '../context.js';
+import { storeConfig, wholeNumber } from '../context.js';
 import { runDemo } from './demo.js';
 
 /** On first start (no key at all) creates an instance admin key and prints it: the way in. */
@@ -16,13 +16,13 @@ export function serveCommand(): Command {
     .description('run the HTTP API (on the embedded store in the data directory, or on --database-url)')
     .option('-p, --port <port>', 'port to listen on (env ANNALS_PORT)', process.env.ANNALS_PORT ?? '8080')
     .option('--host <host>', 'address to listen on (env ANNALS_HOST)', process.env.ANNALS_HOST ?? '127.0.0.1')
-    .option('--demo [events]', 'fill organization "demo" with demo events first, if it has none (default 100000)')
+    .option('--demo [events]', 'fill organization "demo" with demo events first, if it has none (default 100000)', wholeNumber(1))
     .option('--log-level <level>', 'pino log level', process.env.ANNALS_LOG_LEVEL ?? 'info')
-    .action(async (opts: { port: string; host: string; demo?: string | true; logLevel: string }, command: Command) => {
+    .action(async (opts: { port: string; host: string; demo?: number | true; logLevel: string }, command: Command) => {
       const annals = await openAnnals(storeConfig(command));
       const token = await bootstrapKey(annals);
       if (opts.demo !== undefined && !(await annals.store.getOrg('demo'))) {
-        const events = opts.demo === true ? 100_000 : Number.parseInt(opts.demo, 10);
+        const events = opts.demo === true ? 100_000 : opts.demo;
         process.stderr.write(`filling organization "demo" with ${events} events...\n`);
         const { stored, ms } = await runDemo(annals, { org: 'demo', events });
         process.stderr.write(`stored ${stored} demo events in ${(ms / 1000).toFixed(1)} s\n`);

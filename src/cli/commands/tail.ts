@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { AnnalsError } from '../../domain/errors.js';
 import { type StoredEvent, toEnvelope } from '../../domain/event.js';
-import { withAnnals } from '../context.js';
+import { wholeNumber, withAnnals } from '../context.js';
 import { formatTable } from './query.js';
 
 interface TailOptions {
@@ -23,9 +23,9 @@ export function tailCommand(): Command {
     .description('print the newest events, then follow new ones as they are committed (processing order)')
     .requiredOption('--org <id>', 'the organization')
     .option('-q, --q <query>', 'only events that match this query (the query language of `annals query -q`)')
-    .option('-n, --lines <n>', 'how many of the newest events to print first', (v) => Number.parseInt(v, 10), 10)
+    .option('-n, --lines <n>', 'how many of the newest events to print first', wholeNumber(0), 10)
     .option('--from <time>', 'start at this processing time instead (epoch ms, ISO-8601 or -1h)')
-    .option('--interval <ms>', 'how long to wait for new events before looking again (new commits of this process, and on PostgreSQL of any Annals node, wake it at once)', (v) => Number.parseInt(v, 10), 1000)
+    .option('--interval <ms>', 'how long to wait for new events before looking again (new commits of this process, and on PostgreSQL of any Annals node, wake it at once)', wholeNumber(1), 1000)
     .option('--no-follow', 'print and exit')
     .addOption(new Option('--format <format>', 'how to print the events').choices(['table', 'ndjson']).default('table'))
     .action(async (opts: TailOptions, command: Command) => {
