@@ -27,7 +27,7 @@ function noProto(key: string, value: unknown): unknown {
 }
 
 /** The refusal of the first number in `values` (what ajv made of a URL's parameters) that is not finite. */
-function infinite(values: unknown, part: string): AnnalsError | undefined {
+function nonFiniteError(values: unknown, part: string): AnnalsError | undefined {
   if (values === null || typeof values !== 'object') return undefined;
   for (const [name, value] of Object.entries(values)) {
     const numbers: unknown[] = Array.isArray(value) ? value : [value];
@@ -75,12 +75,13 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   });
 
   // JSON as Fastify reads it, except that an empty body on a route that takes none is no body (`curl -X POST -H
-  // 'Content-Type: application/json'` to cut a checkpoint, say), as for every other type below.
+  // 'Content-Type: application/json'` to cut a checkpoint, say), as for every other type below, and that a request
+  // for no route is left to be answered 404, whatever its body.
   // (`constructor.prototype` is data like any other, as in NDJSON bodies: only `__proto__` is refused.)
   const json = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' && !request.routeOptions.schema?.body) done(null, undefined);
+    if ((body === '' && !request.routeOptions.schema?.body) || request.is404) done(null, undefined);
     else json(request, body as string, done);
   });
 
@@ -107,15 +108,19 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.server.on('checkExpectation', sendExpectationProblem);
-  app.addHook('preParsing', (request, _reply, payload, done) => {
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const error = encodingError(request);
-    if (error) done(error);
-    else done(null, payload);
+    if (!error) done(null, payload);
+    else {
+      // What it does read (RFC 9110, 15.5.16).
+      reply.header('accept-encoding', 'identity');
+      done(error);
+    }
   });
   // Ajv reads a query or path number such as `1e309` as Infinity and lets it pass `integer` and `maximum`: every
   // number a request's URL gives must be finite.
   app.addHook('preHandler', (request, _reply, done) => {
-    done(infinite(request.query, 'querystring') ?? infinite(request.params, 'params'));
+    done(nonFiniteError(request.query, 'querystring') ?? nonFiniteError(request.params, 'params'));
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, new AnnalsError('ANN_ERR_REQUEST_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));

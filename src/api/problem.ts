@@ -118,7 +118,8 @@ export function sendExpectationProblem(request: IncomingMessage, response: Serve
  */
 export function encodingError(request: FastifyRequest): AnnalsError | undefined {
   const encoding = request.headers['content-encoding'];
-  if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return undefined;
+  // (A request for no route is left to be answered 404.)
+  if (encoding === undefined || encoding.trim().toLowerCase() === 'identity' || request.is404) return undefined;
   const body = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
   return body
     ? new AnnalsError('ANN_ERR_REQUEST_MEDIA_TYPE', `the body is encoded as '${encoding.slice(0, 100)}', which the server does not decode: send it uncompressed`, { parameter: 'Content-Encoding' })

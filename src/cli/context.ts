@@ -23,16 +23,20 @@ export async function withAnnals<T>(command: Command, fn: (annals: Annals) => Pr
 }
 
 /**
- * An option's parser for a whole number of at least `min` (`1e6` reads as a million; `1.5`, `ten` or `12abc` are
- * refused with commander's error, where parseInt would read `1e9` as 1).
+ * An option's parser for a whole number, of at least `min` when given, written in decimal (`1e6` is a million;
+ * `1.5`, `ten`, `0x10` or `12abc` are refused with commander's error, where parseInt would read `1e9` as 1).
  */
-export function wholeNumber(min: number): (value: string) => number {
+export function wholeNumber(min?: number): (value: string) => number {
+  const expected = `expected a whole number${min === undefined ? '' : ` of at least ${min}`}`;
   return (value) => {
-    const n = value.trim() === '' ? Number.NaN : Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
+    const n = DECIMAL.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isInteger(n) || (min !== undefined && n < min)) throw new InvalidArgumentError(expected);
+    if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${expected}, and at most ${Number.MAX_SAFE_INTEGER}`);
     return n;
   };
 }
+
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
 
 /** `a,b` and repeated flags both mean "any of". */
 export function collect(value: string, previous: string[] = []): string[] {

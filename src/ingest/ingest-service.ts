@@ -42,7 +42,7 @@ export class IngestService {
     try {
       return await this.#committer.submit({ org, events });
     } catch (error) {
-      throw itemError(error, options.single === true, events, options.idempotencyKey);
+      throw itemError(error, options.single === true, items);
     }
   }
 
@@ -93,14 +93,15 @@ export class IngestService {
 /**
  * A store's error about one event of the request (details.index: its place in the group, which is the request's)
  * named as validation names it: `item i` in a batch, no index for a request of one event. A reused idempotency key
- * is pointed at: the item's own `idempotencyKey`, or the Idempotency-Key header that the item's key came from.
+ * is pointed at: the item's own `idempotencyKey`, or else the Idempotency-Key header its key was made from.
  */
-function itemError(error: unknown, single: boolean, events: readonly PendingEvent[], header: string | undefined): unknown {
+function itemError(error: unknown, single: boolean, items: readonly unknown[]): unknown {
   if (!(error instanceof AnnalsError) || error.details.index === undefined) return error;
   const { index, ...details } = error.details;
   if (error.code === 'ANN_ERR_IDEMPOTENCY_CONFLICT' && typeof index === 'number') {
-    if (header !== undefined && events[index]?.idempotencyKey === `${header}#${index}`) details.parameter = 'Idempotency-Key';
-    else details.pointer = single ? '/idempotencyKey' : `/${index}/idempotencyKey`;
+    const own = (items[index] as { idempotencyKey?: unknown } | undefined)?.idempotencyKey !== undefined;
+    if (own) details.pointer = single ? '/idempotencyKey' : `/${index}/idempotencyKey`;
+    else details.parameter = 'Idempotency-Key';
   }
   return single
     ? new AnnalsError(error.code, error.message, details, { cause: error.cause })

@@ -56,7 +56,7 @@ export function newOrgRow(org: { id: string; name: string; createdAt?: string })
   if (!ORG_ID_PATTERN.test(org.id)) {
     throw new AnnalsError('ANN_ERR_ORG_INVALID', 'an org id is 1-64 letters, digits, - and _, starting with a letter or digit', { pointer: '/id' });
   }
-  if (!isText(org.name)) throw new AnnalsError('ANN_ERR_ORG_INVALID', `the name ${NOT_TEXT}`, { pointer: '/name' });
+  if (!isText(org.name)) throw new AnnalsError('ANN_ERR_ORG_INVALID', `the name of organization '${org.id}' ${NOT_TEXT}`, { pointer: '/name' });
   return { id: org.id, name: org.name, created_ms: org.createdAt === undefined ? Date.now() : Date.parse(org.createdAt) };
 }
 

@@ -173,6 +173,9 @@ describe('annals CLI', () => {
       assert.equal(refused.code, 1, n);
       assert.match(refused.err, /expected a whole number of at least 1/, n);
     }
+    const interval = annals('tail', '--org', 'ing', '--no-follow', '--interval', '5');
+    assert.equal(interval.code, 1);
+    assert.match(interval.err, /expected a whole number of at least 10/);
     const bad = annals('query', '--org', 'ing', '--from', 'tuesday');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /from 'tuesday'/);

@@ -41,9 +41,9 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::\d{1,5})?$
 const PUBLIC_URL = process.env.ANNALS_PUBLIC_URL?.replace(/\/+$/, '') || undefined;
 
 /**
- * The request's URL at `at`: its path and query there, whatever the request line named. (A request line in absolute
- * form, `GET http://elsewhere.example/v1/…`, names a host the client chose: a link to it would send the next
- * request, and its key, there.)
+ * The request's URL at `at`: its path and query there, whatever host the request line named. (A request line in
+ * absolute form, `GET http://elsewhere.example/v1/…`, names a host, which an origin server ignores (RFC 9112,
+ * 3.2.2): the links are on ANNALS_PUBLIC_URL or the Host header, as those of every other request.)
  */
 function requestUrl(request: FastifyRequest, at: string): URL {
   const { pathname, search } = new URL(request.url, 'http://request.invalid');

@@ -45,7 +45,7 @@ export function demoCommand(): Command {
     .option('-n, --events <n>', 'how many events', wholeNumber(1), 100_000)
     .option('--users <n>', 'how many people', wholeNumber(1), 300)
     .option('--days <n>', 'how many days of history, ending now', wholeNumber(1), 30)
-    .option('--seed <n>', 'random seed (same seed, same events)', wholeNumber(0), 1)
+    .option('--seed <n>', 'random seed (same seed, same events)', wholeNumber(), 1)
     .action(async (opts: { org: string; events: number; users: number; days: number; seed: number }, command: Command) => {
       await withAnnals(command, async (annals) => {
         const { stored, ms } = await runDemo(annals, opts);

@@ -65,7 +65,7 @@ function oneEvent(file: string, lineError: AnnalsError): object {
   return value;
 }
 
-/** The first non-blank character of a file, read from its first 4 KiB. */
+/** The first non-blank character of a file, read from its first 4 KiB (trimStart drops a byte order mark too). */
 function firstCharacter(file: string): string {
   const fd = openSync(file, 'r');
   try {

@@ -183,6 +183,7 @@ export class SqliteStore implements Store {
       ping: db.prepare('SELECT 1'),
       begin: db.prepare('BEGIN'),
       commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
     };
 
   }
@@ -567,27 +568,35 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Prepared statements by SQL text; the shapes are few (one per filter combination, list length and org).
-   * `raw`: rows as arrays (set on every use: statements are shared).
-   */
-  /**
    * `read`'s statements in one read transaction. A statement run on its own opens and ends a transaction of its own
    * (the WAL's read lock: system calls that took about 7 us on the project's VM, against under 1 us for a point
    * read in an open transaction), and one read may run many: a page of a day-led index reads one statement per day
    * of its window, a proof one per node. It also reads all of them from one snapshot. `read` must be synchronous:
    * nothing else may run on this connection while the transaction is open.
    */
-  #read<T>(read: () => T): T {
+  #read<T>(read: () => T extends Promise<unknown> ? never : T): T {
     if (this.#db.inTransaction) return read();
     this.#stmt.begin.run();
     try {
       return read();
     } finally {
-      // (An error that ended the transaction already leaves nothing to end.)
-      if (this.#db.inTransaction) this.#stmt.commit.run();
+      // (An error that ended the transaction already leaves nothing to end; a COMMIT that fails must not leave it
+      // open for every later read to join.)
+      if (this.#db.inTransaction) {
+        try {
+          this.#stmt.commit.run();
+        } catch (error) {
+          this.#stmt.rollback.run();
+          throw error;
+        }
+      }
     }
   }
 
+  /**
+   * Prepared statements by SQL text; the shapes are few (one per filter combination, list length and org).
+   * `raw`: rows as arrays (set on every use: statements are shared).
+   */
   #query(sql: string, raw = false): Database.Statement {
     let stmt = this.#queries.get(sql);
     if (!stmt) {
