@@ -123,7 +123,7 @@ function firstUnstorable(value: unknown): { path: (string | number)[]; detail: s
   }
   const object = value as Record<string, unknown>;
   for (const key of Object.keys(object)) {
-    if (!isText(key)) return { path: [key], detail: 'is a name with a lone UTF-16 surrogate or a NUL character, which are not text' };
+    if (!isText(key)) return { path: [key], detail: `is a name that ${NOT_TEXT}` };
     const bad = firstUnstorable(object[key]);
     if (bad) return (bad.path.push(key), bad);
   }

@@ -49,8 +49,8 @@ type ColumnResult = { ok: true; events: AppendedColumns } | { ok: false; error: 
 interface ResultMessage { id: number; results: ColumnResult[] }
 
 /**
- * Where a writer thread's stops and restarts are told (node:diagnostics_channel): `annals serve` logs them. A
- * channel rather than a logger, so that the stores need none.
+ * Where a writer thread's stops and restarts are told (node:diagnostics_channel): every app built by buildApp logs
+ * them. A channel rather than a logger, so that the stores need none.
  */
 export const writerThreadChannel = diagnostics_channel.channel('annals:writer-thread');
 
@@ -142,9 +142,7 @@ export class ThreadWriter implements Writer {
     if (this.#closing) {
       // Closing ends the thread, having let it finish its appends; anything still waiting is refused, and no new
       // thread is started.
-      const error = unavailableForNow(`the store closed while appending (${cause.message})`, cause);
-      for (const w of this.#waiting.values()) w.reject(error);
-      this.#waiting.clear();
+      this.#refuseWaiting(unavailableForNow(`the store closed while appending (${cause.message})`, cause));
       return;
     }
     const delayMs = this.#delayMs;
@@ -152,8 +150,7 @@ export class ThreadWriter implements Writer {
     const error = unavailableForNow(`the store's writer thread stopped (${cause.message}); it is being started again`, cause,
       Math.ceil(delayMs / 1000) + 1);
     this.#failed = error;
-    for (const w of this.#waiting.values()) w.reject(error);
-    this.#waiting.clear();
+    this.#refuseWaiting(error);
     writerThreadChannel.publish({ event: 'stopped', cause, restartInMs: delayMs } satisfies WriterThreadEvent);
     this.#restart = setTimeout(() => {
       this.#restart = undefined;
@@ -161,6 +158,12 @@ export class ThreadWriter implements Writer {
       this.#restartThread();
     }, delayMs);
     this.#delayMs = Math.min(delayMs * 2, this.#delays.most);
+  }
+
+  /** Refuses every append the thread had in hand. */
+  #refuseWaiting(error: Error): void {
+    for (const w of this.#waiting.values()) w.reject(error);
+    this.#waiting.clear();
   }
 
   /** Why appends are refused, while the writer thread is down. */

@@ -181,9 +181,8 @@ export class SqliteStore implements Store {
       getMeta: db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?'),
       insertMeta: db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)'),
       ping: db.prepare('SELECT 1'),
-      begin: db.prepare('BEGIN'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
+      // (better-sqlite3's transaction: BEGIN, COMMIT, or ROLLBACK on an error; refuses a function that returns a promise.)
+      read: db.transaction((read: () => unknown) => read()),
     };
 
   }
@@ -571,26 +570,11 @@ export class SqliteStore implements Store {
    * `read`'s statements in one read transaction. A statement run on its own opens and ends a transaction of its own
    * (the WAL's read lock: system calls that took about 7 us on the project's VM, against under 1 us for a point
    * read in an open transaction), and one read may run many: a page of a day-led index reads one statement per day
-   * of its window, a proof one per node. It also reads all of them from one snapshot. `read` must be synchronous:
-   * nothing else may run on this connection while the transaction is open.
+   * of its window, a proof one per node. It also reads all of them from one snapshot. `read` must be synchronous
+   * (a promise is refused): nothing else may run on this connection while the transaction is open.
    */
-  #read<T>(read: () => T extends Promise<unknown> ? never : T): T {
-    if (this.#db.inTransaction) return read();
-    this.#stmt.begin.run();
-    try {
-      return read();
-    } finally {
-      // (An error that ended the transaction already leaves nothing to end; a COMMIT that fails must not leave it
-      // open for every later read to join.)
-      if (this.#db.inTransaction) {
-        try {
-          this.#stmt.commit.run();
-        } catch (error) {
-          this.#stmt.rollback.run();
-          throw error;
-        }
-      }
-    }
+  #read<T>(read: () => T): T {
+    return this.#stmt.read(read) as T;
   }
 
   /**
