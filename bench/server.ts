@@ -1,15 +1,19 @@
 // Starts `annals serve` in a child process for the HTTP figures (the server gets cores of its own, as in production),
-// with the Node flags the installed entry point uses.
+// with the environment and Node flags the installed entry point uses.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The Node flags the installed entry point runs with: what follows `node` on bin/annals.js's first line. */
-export function entryFlags(): string[] {
+/**
+ * The environment and Node flags the installed entry point runs with: bin/annals.js's first line,
+ * `#!/usr/bin/env -S [NAME=value ...] node [flag ...]`.
+ */
+export function entryCommand(): { env: Record<string, string>; flags: string[] } {
   const first = readFileSync(join(import.meta.dirname, '..', 'bin/annals.js'), 'utf8').split('\n', 1)[0];
-  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
-  if (!m) throw new Error(`bin/annals.js does not start with '#!/usr/bin/env -S node': ${first}`);
-  return m[1].split(' ').filter(Boolean);
+  const m = /^#!\/usr\/bin\/env -S ((?:\w+=\S* )*)node(.*)$/.exec(first);
+  if (!m) throw new Error(`bin/annals.js does not start with '#!/usr/bin/env -S [NAME=value ...] node': ${first}`);
+  const env = Object.fromEntries(m[1].split(' ').filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  return { env, flags: m[2].split(' ').filter(Boolean) };
 }
 
 export interface ServerProcess {
@@ -22,8 +26,9 @@ export interface ServerProcess {
 /** `args`: more global options (e.g. `--database-url`). */
 export async function spawnServer(dataDir: string, args: string[] = []): Promise<ServerProcess> {
   const main = join(import.meta.dirname, '..', 'src/cli/main.ts');
-  const child = spawn(process.execPath, [...entryFlags(), '--import', 'tsx', main, '--data-dir', dataDir, ...args, 'serve', '--port', '0', '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const entry = entryCommand();
+  const child = spawn(process.execPath, [...entry.flags, '--import', 'tsx', main, '--data-dir', dataDir, ...args, 'serve', '--port', '0', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...entry.env } });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk) => {
