@@ -1,4 +1,6 @@
-// Figures for `npm run bench`: percentiles and a plain-text table.
+// Figures for `npm run bench`: percentiles, a plain-text table, and what about the machine colours them.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Row {
   what: string;
@@ -37,4 +39,39 @@ export function pageRow(name: string, base: number[], http: number[], note: stri
     ratio: ratio(percentile(base, 99), percentile(http, 99)),
     note,
   };
+}
+
+const DAMON = '/sys/kernel/mm/damon/admin/kdamonds';
+
+/**
+ * What the machine does that changes the figures, as lines to print under a table: a running DAMON `pageout` scheme
+ * (the kernel pages out memory it sees untouched for a while, page cache included, so reads of a large store go to
+ * the disk again; seen on the project's VMs). Empty when there is nothing to say or nothing can be read.
+ */
+export function machineNotes(): string[] {
+  const notes: string[] = [];
+  let kdamonds: string[];
+  try {
+    kdamonds = readdirSync(DAMON).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return notes;
+  }
+  for (const k of kdamonds) {
+    const read = (path: string) => {
+      try {
+        return readFileSync(join(DAMON, k, path), 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    if (read('state') !== 'on') continue;
+    for (const c of readdirSync(join(DAMON, k, 'contexts')).filter((d) => /^\d+$/.test(d))) {
+      for (const s of readdirSync(join(DAMON, k, 'contexts', c, 'schemes')).filter((d) => /^\d+$/.test(d))) {
+        if (read(join('contexts', c, 'schemes', s, 'action')) !== 'pageout') continue;
+        notes.push(`note: kdamond ${k} runs a DAMON pageout scheme: memory left untouched for a while (page cache too) is `
+          + 'paged out, so these reads may go to the disk (docs/performance.md, the fourteenth VM)');
+      }
+    }
+  }
+  return notes;
 }

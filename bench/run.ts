@@ -23,7 +23,7 @@ import { ipBytes } from '../src/domain/ip.js';
 import { costlyRequests } from './costly.js';
 import { HttpClient, pageLatencies } from './http-client.js';
 import { proofFigures } from './proofs.js';
-import { pageRow, printTable, ratio, type Row } from './report.js';
+import { machineNotes, pageRow, printTable, ratio, type Row } from './report.js';
 import { type BenchServer, startBenchServer } from './server.js';
 import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
@@ -170,6 +170,7 @@ async function main(): Promise<void> {
       ...(await ledgerFigures(server)),
     ];
     printTable(`Annals bench, ${N} events`, rows);
+    for (const note of machineNotes()) process.stdout.write(`${note}\n`);
   } finally {
     server.child.kill('SIGTERM');
   }

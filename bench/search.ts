@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { openAnnals } from '../src/annals.js';
 import { demoEvents } from '../src/demo/demo-events.js';
 import { HttpClient } from './http-client.js';
-import { percentile, printTable, ratio, type Row } from './report.js';
+import { machineNotes, percentile, printTable, ratio, type Row } from './report.js';
 import { spawnServer } from './server.js';
 
 const N = Number(process.env.BENCH_SEARCH_EVENTS ?? 10_000_000);
@@ -182,6 +182,7 @@ async function main(): Promise<void> {
     await annals.close();
   }
   printTable(`Annals search bench, ${N} events (p50 / p99; baseline in-process SQL unless noted, Annals over HTTP)`, rows);
+  for (const note of machineNotes()) process.stdout.write(`${note}\n`);
 }
 
 await main();
