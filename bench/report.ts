@@ -46,32 +46,26 @@ const DAMON = '/sys/kernel/mm/damon/admin/kdamonds';
 /**
  * What the machine does that changes the figures, as lines to print under a table: a running DAMON `pageout` scheme
  * (the kernel pages out memory it sees untouched for a while, page cache included, so reads of a large store go to
- * the disk again; seen on the project's VMs). Empty when there is nothing to say or nothing can be read.
+ * the disk again; seen on the project's VMs). Empty when there is nothing to say or nothing can be read (DAMON's
+ * files are root's alone; a DAMON_RECLAIM module has no kdamond there and is not seen).
  */
 export function machineNotes(): string[] {
   const notes: string[] = [];
-  let kdamonds: string[];
+  const numbered = (path: string) => readdirSync(path).filter((d) => /^\d+$/.test(d));
   try {
-    kdamonds = readdirSync(DAMON).filter((d) => /^\d+$/.test(d));
-  } catch {
-    return notes;
-  }
-  for (const k of kdamonds) {
-    const read = (path: string) => {
-      try {
-        return readFileSync(join(DAMON, k, path), 'utf8').trim();
-      } catch {
-        return '';
-      }
-    };
-    if (read('state') !== 'on') continue;
-    for (const c of readdirSync(join(DAMON, k, 'contexts')).filter((d) => /^\d+$/.test(d))) {
-      for (const s of readdirSync(join(DAMON, k, 'contexts', c, 'schemes')).filter((d) => /^\d+$/.test(d))) {
-        if (read(join('contexts', c, 'schemes', s, 'action')) !== 'pageout') continue;
-        notes.push(`note: kdamond ${k} runs a DAMON pageout scheme: memory left untouched for a while (page cache too) is `
-          + 'paged out, so these reads may go to the disk (docs/performance.md, the fourteenth VM)');
+    for (const k of numbered(DAMON)) {
+      const read = (path: string) => readFileSync(join(DAMON, k, path), 'utf8').trim();
+      if (read('state') !== 'on') continue;
+      for (const c of numbered(join(DAMON, k, 'contexts'))) {
+        for (const s of numbered(join(DAMON, k, 'contexts', c, 'schemes'))) {
+          if (read(join('contexts', c, 'schemes', s, 'action')) !== 'pageout') continue;
+          notes.push(`note: kdamond ${k} runs a DAMON pageout scheme: memory left untouched for a while (page cache too) `
+            + 'is paged out, so these reads may go to the disk (docs/performance.md, the fourteenth VM)');
+        }
       }
     }
+  } catch {
+    // No DAMON, not root (its files are root's alone), or a kdamond that changed while it was read: nothing to say.
   }
   return notes;
 }
