@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Annals } from '../annals.js';
 import { AnnalsError } from '../domain/errors.js';
 import { registerAuth } from './auth.js';
-import { encodingError, mediaTypeError, sendClientProblem, sendExpectationProblem, sendProblem } from './problem.js';
+import { ACCEPTED_CODINGS, requestBody } from './content-coding.js';
+import { mediaTypeError, sendClientProblem, sendExpectationProblem, sendProblem } from './problem.js';
 import { actionRoutes } from './routes/actions.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
@@ -109,12 +110,12 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.server.on('checkExpectation', sendExpectationProblem);
   app.addHook('preParsing', (request, reply, payload, done) => {
-    const error = encodingError(request);
-    if (!error) done(null, payload);
+    const body = requestBody(request, payload);
+    if (!(body instanceof AnnalsError)) done(null, body);
     else {
       // What it does read (RFC 9110, 15.5.16).
-      reply.header('accept-encoding', 'identity');
-      done(error);
+      reply.header('accept-encoding', ACCEPTED_CODINGS);
+      done(body);
     }
   });
   // Ajv reads a query or path number such as `1e309` as Infinity and lets it pass `integer` and `maximum`: every

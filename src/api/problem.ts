@@ -112,21 +112,6 @@ export function sendExpectationProblem(request: IncomingMessage, response: Serve
 }
 
 /**
- * A body in an encoding the server does not decode (it reads bodies as they are: `Content-Encoding: gzip` would be
- * refused as not JSON, and a plain body labelled gzip stored as if it were not): what to send instead. Undefined for
- * a request without a body, or whose body is not encoded.
- */
-export function encodingError(request: FastifyRequest): AnnalsError | undefined {
-  const encoding = request.headers['content-encoding'];
-  // (A request for no route is left to be answered 404.)
-  if (encoding === undefined || encoding.trim().toLowerCase() === 'identity' || request.is404) return undefined;
-  const body = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  return body
-    ? new AnnalsError('ANN_ERR_REQUEST_MEDIA_TYPE', `the body is encoded as '${encoding.slice(0, 100)}', which the server does not decode: send it uncompressed`, { parameter: 'Content-Encoding' })
-    : undefined;
-}
-
-/**
  * Answers a request Node's HTTP parser refused before any route saw it (a request line and headers over their
  * limit, a timeout, bytes that are not HTTP) with a problem document too, as Fastify's default answers with JSON.
  */

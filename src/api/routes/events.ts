@@ -184,7 +184,10 @@ function ingestRoute(app: FastifyInstance, annals: Annals): void {
       summary: 'Record events: one JSON event, a JSON array, or NDJSON (one event per line); a batch is all-or-nothing',
       params: OrgParams,
       consumes: ['application/json', 'application/x-ndjson'],
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key never stores twice' })) }),
+      headers: Type.Object({
+        'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key never stores twice' })),
+        'content-encoding': Type.Optional(Type.String({ description: 'gzip, deflate or br: the body is decoded as it arrives, and the body limit counts the decoded bytes' })),
+      }),
       body: Type.Union([EventInputSchema, Type.Array(EventInputSchema)]),
       response: {
         200: Ok('Every event was a retry of one already stored'), 201: Ok('Stored: ids, sequence numbers, processedAt'),
