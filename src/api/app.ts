@@ -40,9 +40,10 @@ function nonFiniteError(values: unknown, part: string): AnnalsError | undefined 
 }
 
 export async function buildApp(annals: Annals, options: AppOptions = {}): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? 10 * 1024 * 1024;
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    bodyLimit,
     // Query strings: `action=a&action=b` and single values both arrive as arrays where the schema says array.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
     return503OnClosing: true,
@@ -110,7 +111,7 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.server.on('checkExpectation', sendExpectationProblem);
   app.addHook('preParsing', (request, reply, payload, done) => {
-    const body = requestBody(request, payload);
+    const body = requestBody(request, reply.raw, payload, request.routeOptions.bodyLimit ?? bodyLimit);
     if (!(body instanceof AnnalsError)) done(null, body);
     else {
       // What it does read (RFC 9110, 15.5.16).

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -297,6 +297,61 @@ describe('idempotency', () => {
       }
     }
     assert.equal(await count(), before + 6);
+  });
+
+  test('a compressed body no one reads is drained, so the next request on the connection is answered; a client that leaves mid-body stores nothing', async () => {
+    const app = await buildApp(t.annals, { bodyLimit: 64 * 1024 });
+    try {
+      const { port } = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
+      /** A kept-alive connection: `ask` sends a request on it and resolves with its response's status. */
+      const open = async () => {
+        const socket = connect(Number(port), '127.0.0.1');
+        await new Promise((resolve) => socket.once('connect', resolve));
+        let received = Buffer.alloc(0);
+        socket.on('data', (chunk: Buffer) => { received = Buffer.concat([received, chunk]); });
+        const ask = (head: string, body: Buffer) => new Promise<number>((resolve, reject) => {
+          received = Buffer.alloc(0);
+          const timer = setTimeout(() => reject(new Error(`no response to ${head.split('\r\n')[0]}`)), 5000);
+          const check = () => {
+            const end = received.indexOf('\r\n\r\n');
+            if (end < 0) return;
+            const text = received.subarray(0, end).toString('latin1');
+            if (received.length < end + 4 + Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? 0)) return;
+            clearTimeout(timer);
+            socket.off('data', check);
+            resolve(Number(text.slice(9, 12)));
+          };
+          socket.on('data', check);
+          socket.write(Buffer.concat([Buffer.from(`${head}\r\nHost: annals.test\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
+        });
+        return { socket, ask };
+      };
+      const auth = (token: string) => `Authorization: Bearer ${token}`;
+      const before = await count();
+      const kept = await open();
+      // A GET reads no body: ~300 KB of gzip sent with one is read and dropped once it is answered.
+      const noise = gzipSync(randomBytes(300_000).toString('base64'));
+      assert.ok(noise.length > 200_000, String(noise.length));
+      assert.equal(await kept.ask(`GET /v1/orgs/acme/events?limit=1 HTTP/1.1\r\n${auth(reader)}\r\nContent-Encoding: gzip`, noise), 200);
+      assert.equal(await kept.ask(`POST /v1/orgs/acme/events HTTP/1.1\r\n${auth(writer)}\r\nContent-Type: application/json\r\nContent-Encoding:  Gzip `, gzipSync(JSON.stringify(event()))), 201);
+      assert.equal(await count(), before + 1);
+      // A bomb is read to the limit and refused (and the server closes that connection).
+      const bombed = await open();
+      assert.equal(await bombed.ask(`POST /v1/orgs/acme/events HTTP/1.1\r\n${auth(writer)}\r\nContent-Type: application/json\r\nContent-Encoding: gzip`, gzipSync(Buffer.alloc(80_000_000, 0x20))), 413);
+      // A client that leaves halfway through a compressed body: nothing is stored, and the server goes on answering.
+      const cut = await open();
+      const whole = gzipSync(JSON.stringify([event(), event()]));
+      cut.socket.write(`POST /v1/orgs/acme/events HTTP/1.1\r\nHost: annals.test\r\n${auth(writer)}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: ${whole.length}\r\n\r\n`);
+      cut.socket.write(whole.subarray(0, 20));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      cut.socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await kept.ask(`GET /v1/orgs/acme/events?limit=1 HTTP/1.1\r\n${auth(reader)}`, Buffer.alloc(0)), 200);
+      assert.equal(await count(), before + 1);
+      for (const c of [kept, bombed]) c.socket.destroy();
+    } finally {
+      await app.close();
+    }
   });
 
   test('a Host header that is not a host is a 400 that stores nothing; links spell the host one way', async () => {
