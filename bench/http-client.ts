@@ -8,8 +8,8 @@ interface Response { status: number; body: Buffer }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
-/** One socket, one request at a time. */
-class Connection {
+/** One socket, one request at a time (`head` is the request line and headers, blank line included). */
+export class Connection {
   readonly #socket: net.Socket;
   /** What has arrived of the current response, unjoined: a page comes in several chunks. */
   #chunks: Buffer[] = [];

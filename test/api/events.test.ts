@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { Connection } from '../../bench/http-client.js';
 import { buildApp } from '../../src/api/app.js';
 import { bearer, event, startAnnals, TEST_STORE, type TestAnnals } from '../support/annals.js';
 
@@ -303,28 +304,23 @@ describe('idempotency', () => {
     const app = await buildApp(t.annals, { bodyLimit: 64 * 1024 });
     try {
       const { port } = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
-      /** A kept-alive connection: `ask` sends a request on it and resolves with its response's status. */
+      /** A kept-alive connection: `ask` sends a request on it and resolves with its response's status (in 5 s). */
       const open = async () => {
-        const socket = connect(Number(port), '127.0.0.1');
-        await new Promise((resolve) => socket.once('connect', resolve));
-        let received = Buffer.alloc(0);
-        socket.on('data', (chunk: Buffer) => { received = Buffer.concat([received, chunk]); });
-        const ask = (head: string, body: Buffer) => new Promise<number>((resolve, reject) => {
-          received = Buffer.alloc(0);
-          const timer = setTimeout(() => reject(new Error(`no response to ${head.split('\r\n')[0]}`)), 5000);
-          const check = () => {
-            const end = received.indexOf('\r\n\r\n');
-            if (end < 0) return;
-            const text = received.subarray(0, end).toString('latin1');
-            if (received.length < end + 4 + Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? 0)) return;
+        const connection = new Connection('127.0.0.1', Number(port));
+        await connection.ready;
+        const ask = async (head: string, body: Buffer) => {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(() => reject(new Error(`no response to ${head.split('\r\n')[0]}`)), 5000);
+          });
+          try {
+            const sent = connection.request(`${head}\r\nHost: annals.test\r\nContent-Length: ${body.length}\r\n\r\n`, body);
+            return (await Promise.race([sent, late])).status;
+          } finally {
             clearTimeout(timer);
-            socket.off('data', check);
-            resolve(Number(text.slice(9, 12)));
-          };
-          socket.on('data', check);
-          socket.write(Buffer.concat([Buffer.from(`${head}\r\nHost: annals.test\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
-        });
-        return { socket, ask };
+          }
+        };
+        return { connection, ask };
       };
       const auth = (token: string) => `Authorization: Bearer ${token}`;
       const before = await count();
@@ -339,16 +335,17 @@ describe('idempotency', () => {
       const bombed = await open();
       assert.equal(await bombed.ask(`POST /v1/orgs/acme/events HTTP/1.1\r\n${auth(writer)}\r\nContent-Type: application/json\r\nContent-Encoding: gzip`, gzipSync(Buffer.alloc(80_000_000, 0x20))), 413);
       // A client that leaves halfway through a compressed body: nothing is stored, and the server goes on answering.
-      const cut = await open();
+      const cut = connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => cut.once('connect', resolve));
       const whole = gzipSync(JSON.stringify([event(), event()]));
-      cut.socket.write(`POST /v1/orgs/acme/events HTTP/1.1\r\nHost: annals.test\r\n${auth(writer)}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: ${whole.length}\r\n\r\n`);
-      cut.socket.write(whole.subarray(0, 20));
+      cut.write(`POST /v1/orgs/acme/events HTTP/1.1\r\nHost: annals.test\r\n${auth(writer)}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: ${whole.length}\r\n\r\n`);
+      cut.write(whole.subarray(0, 20));
       await new Promise((resolve) => setTimeout(resolve, 50));
-      cut.socket.destroy();
+      cut.destroy();
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(await kept.ask(`GET /v1/orgs/acme/events?limit=1 HTTP/1.1\r\n${auth(reader)}`, Buffer.alloc(0)), 200);
       assert.equal(await count(), before + 1);
-      for (const c of [kept, bombed]) c.socket.destroy();
+      for (const c of [kept, bombed]) c.connection.close();
     } finally {
       await app.close();
     }
