@@ -15,7 +15,7 @@ import { CompactRange } from '../../src/ledger/compact-range.js';
 import { leafHash } from '../../src/ledger/hasher.js';
 import { leafText } from '../../src/ledger/leaf.js';
 import { openDatabase } from '../../src/store/sqlite/sqlite-connection.js';
-import { fieldToken } from '../../src/store/sqlite/sqlite-fts.js';
+import { fieldToken, ftsDocument } from '../../src/store/sqlite/sqlite-fts.js';
 import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { event } from '../support/annals.js';
 
@@ -240,5 +240,70 @@ describe('upgrading a schema-4 store: full-text rows without product and categor
     assert.deepEqual(await seqs('category:billing_desk actor:u-bob'), [...all.filter((i) => i % 3 === 0 && i % 2 === 0), 30]);
     assert.deepEqual(await seqs('product:jira actor:u-bob'), [...all.filter((i) => i % 3 === 2 && i % 2 === 0), 31]);
     assert.deepEqual(groupRows(join(dir4, 'annals.db')), { jira: 11, billing: 11 });
+  });
+});
+
+describe('upgrading a schema-5 store: full-text rows keyed by the time key itself', () => {
+  let dir5: string;
+  let store: Annals;
+  /** How many events have a full-text row at their time key, and how many at it negated (a contentless table cannot be scanned: every row names one of two actors). */
+  const keying = (path: string) => {
+    const db = openDatabase(path, 'NORMAL');
+    try {
+      const any = `${fieldToken('actor', 'u-ana')} OR ${fieldToken('actor', 'u-bob')}`;
+      const n = (rowid: string) => (db.prepare(`SELECT count(*) AS n FROM events e WHERE EXISTS (SELECT 1 FROM fts_1 WHERE fts_1 MATCH ? AND rowid = ${rowid})`).get(any) as { n: number }).n;
+      return { events: (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, same: n('e.rowid'), negated: n('-e.rowid') };
+    } finally {
+      db.close();
+    }
+  };
+
+  before(async () => {
+    dir5 = mkdtempSync(join(tmpdir(), 'annals-upgrade5-'));
+    const first = await openAnnals({ dataDir: dir5, synchronous: 'NORMAL' });
+    await first.store.createOrg({ id: 'acme', name: 'acme' });
+    // Times run against seq now and then, and several events share a millisecond.
+    const T = Date.now() - 3_600_000;
+    await first.ingest.ingest('acme', Array.from({ length: 40 }, (_, i) => event({
+      time: new Date(T + Math.floor(i / 3) * 1000 - (i % 7 === 6 ? 600_000 : 0)).toISOString(),
+      actor: i % 2 ? { id: 'u-ana', name: 'Ana Silva' } : { id: 'u-bob', name: 'Bob Quimby' },
+      message: { content: i % 4 ? 'rotated the signing key' : 'viewed the audit log' },
+    })));
+    await first.close();
+    // What schema 5 wrote: today's rows, keyed by the time key.
+    const path = join(dir5, 'annals.db');
+    rewriteFullText(path, 5, (e) => ftsDocument(searchText(e, builtInAction(e.action)!), { actor: e.actor.id, action: builtInAction(e.action)!, country: e.location?.countryName }));
+    assert.deepEqual(keying(path), { events: 40, same: 40, negated: 0 });
+    store = await openAnnals({ dataDir: dir5, synchronous: 'NORMAL' });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir5, { recursive: true, force: true });
+  });
+
+  test('every row is keyed by its time key negated, and pages of text come in (time, seq) order either way', async () => {
+    assert.deepEqual(keying(join(dir5, 'annals.db')), { events: 40, same: 0, negated: 40 });
+    const all = (await store.query.search('acme', { limit: 1000 })).events;
+    const pages = async (q: string, sortOrder: 'asc' | 'desc') => {
+      const seqs: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.query.search('acme', { q, limit: 4, sortOrder, cursor });
+        seqs.push(...page.events.map((e) => e.seq));
+        cursor = page.next;
+      } while (cursor);
+      return seqs;
+    };
+    const rotated = all.filter((e) => e.message?.content === 'rotated the signing key');
+    assert.equal(rotated.length, 30);
+    assert.deepEqual(await pages('rotated', 'desc'), rotated.map((e) => e.seq));
+    assert.deepEqual(await pages('rotated', 'asc'), rotated.map((e) => e.seq).reverse());
+    const bobsViews = all.filter((e) => e.actor.id === 'u-bob' && e.message?.content === 'viewed the audit log');
+    assert.equal(bobsViews.length, 10);
+    assert.deepEqual(await pages('quimby "audit log"', 'desc'), bobsViews.map((e) => e.seq));
+    // Text as a condition on another driver's rows: a probe per row, and a set for counts.
+    assert.deepEqual(await pages('rotated actor:u-ana', 'desc'), rotated.filter((e) => e.actor.id === 'u-ana').map((e) => e.seq));
+    const { facets } = await store.query.facets('acme', { q: 'rotated' }, ['actor']);
+    assert.deepEqual(facets.actor?.map(({ value, count }) => ({ value, count })), [{ value: 'u-ana', count: 20 }, { value: 'u-bob', count: 10 }]);
   });
 });

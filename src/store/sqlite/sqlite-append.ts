@@ -13,11 +13,18 @@ import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
 import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
 import { RollupCounts } from '../rollups.js';
 import { UPSERT_ROLLUP, writeRollups } from './sqlite-rollups.js';
-import { ftsDocument, ftsTable, type TokenValues } from './sqlite-fts.js';
+import { ftsDocument, ftsRowid, ftsTable, type TokenValues } from './sqlite-fts.js';
 import { OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 /** What an event's full-text row names of its action (see sqlite-fts.ts). */
 type ActionGroups = TokenValues['action'];
+
+/** A full-text row waiting for the end of its transaction (see SqliteAppender.#writeTexts). */
+interface TextRow {
+  orgNo: number;
+  rowid: bigint;
+  text: string;
+}
 
 /** Entity rows inserted by one statement at most. */
 const ENTITY_ROWS_MAX = 64;
@@ -50,6 +57,12 @@ export class SqliteAppender {
   readonly #stmt;
   /** Each org's full-text insert (the table is the org's own). */
   readonly #insertText = new Map<number, Database.Statement>();
+  /**
+   * Full-text rows of the transaction in progress, and of the group in progress (taken once it commits): written
+   * last, in rowid order (see ftsRowid), so that FTS5 makes one segment of the whole transaction.
+   */
+  #texts: TextRow[] = [];
+  #groupTexts: TextRow[] = [];
   /** The org's own actions seen, by org number and key (see #action). */
   readonly #customActions = new Map<string, ActionGroups>();
   /** The entity rows' insert for each number of rows (see #entityRows). */
@@ -93,9 +106,12 @@ export class SqliteAppender {
         try {
           const events = appendGroup(group);
           this.#rollups.absorb(this.#groupRollups);
+          for (const row of this.#groupTexts) this.#texts.push(row);
+          this.#groupTexts = [];
           return { ok: true, events };
         } catch (error) {
           this.#groupRollups.clear();
+          this.#groupTexts = [];
           // SQLITE_FULL, _IOERR or _NOMEM can roll back the whole transaction, not just the group's savepoint:
           // then no later group may run (it would commit on its own); the whole append fails.
           if (!this.#db.inTransaction) throw error;
@@ -105,6 +121,7 @@ export class SqliteAppender {
       });
       // One upsert per distinct rollup row of the whole transaction, not one per event.
       writeRollups(this.#rollups, this.#stmt.upsertRollup);
+      this.#writeTexts();
       return results;
     });
   }
@@ -119,6 +136,8 @@ export class SqliteAppender {
       // The outer transaction itself failed (disk full, I/O error): nothing of it was committed.
       this.#rollups.clear();
       this.#groupRollups.clear();
+      this.#texts = [];
+      this.#groupTexts = [];
       const wire = toWire(error);
       return groups.map(() => ({ ok: false, error: wire }));
     } finally {
@@ -199,7 +218,7 @@ export class SqliteAppender {
       throw error;
     }
     if (key >> KEY_SHIFT !== BigInt(t)) throw full();
-    this.#text(orgNo).run(key, ftsDocument(p.text, { actor: p.actorId, action: this.#action(orgNo, p.action), country: p.country }));
+    this.#groupTexts.push({ orgNo, rowid: ftsRowid(key), text: ftsDocument(p.text, { actor: p.actorId, action: this.#action(orgNo, p.action), country: p.country }) });
     // One statement for the event's entity rows (per-statement overhead was a part of what each row cost).
     const { entities } = p;
     for (let from = 0; from < entities.length; from += ENTITY_ROWS_MAX) {
@@ -237,6 +256,14 @@ export class SqliteAppender {
       this.#customActions.set(known, action);
     }
     return action;
+  }
+
+  /** The transaction's full-text rows, each org's in ascending rowid order (events mostly come oldest first: a run sort reverses). */
+  #writeTexts(): void {
+    const rows = this.#texts;
+    this.#texts = [];
+    rows.sort((a, b) => a.orgNo - b.orgNo || (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
+    for (const row of rows) this.#text(row.orgNo).run(row.rowid, row.text);
   }
 
   #text(orgNo: number): Database.Statement {

@@ -5,8 +5,8 @@
 // One *driver* reads rows in sort order and every other condition is checked on each row it reads (a residual):
 //   time   the org's events by time key (events_by_org), newest or oldest first;
 //   seq    the org's events by seq, for the processing-time (events-stream) order;
-//   text   the org's full-text index, whose rowids are time keys: matches come out in time order, and a cursor is
-//          a rowid bound it seeks to;
+//   text   the org's full-text index, whose rowids are time keys negated (sqlite-fts.ts, ftsRowid): matches come
+//          out in time order, newest first in FTS5's ascending order, and a cursor is a rowid bound it seeks to;
 //   list   one index range per value of one field (action, actor, ip, country, failures, entities), each cut at the
 //          page size and merged (a k-way merge: a page costs at most values × limit index entries, whatever their
 //          frequencies), or one IN range for long lists. These indexes lead with the event's day (sqlite-schema.ts):
@@ -16,7 +16,7 @@
 // `chooseDriver`. Plans are pinned with INDEXED BY and CROSS JOIN, so SQLite runs exactly the plan chosen here.
 import type { IpRange } from '../../domain/ip.js';
 import type { EntityRef, EventFilter, Match } from '../store.js';
-import { ftsAnyOf, ftsTable, ftsTerms, type TokenField } from './sqlite-fts.js';
+import { ftsAnyOf, ftsRowid, ftsTable, ftsTerms, type TokenField } from './sqlite-fts.js';
 import { OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
 
 interface Sql {
@@ -265,7 +265,7 @@ export class SqliteQueryCompiler {
   countText(keys: KeyRange, cap: number): Sql {
     const fts = this.#fts;
     return join([sql(`SELECT count(*) AS n FROM (SELECT 1 FROM ${fts} WHERE `),
-      join([sql(`${fts} MATCH ?`, [this.#match(true)]), ...keyBounds(`${fts}.rowid`, keys)], ' AND '), sql(' LIMIT ?)', [cap])], '');
+      join([sql(`${fts} MATCH ?`, [this.#match(true)]), ...textKeyBounds(fts, keys)], ' AND '), sql(' LIMIT ?)', [cap])], '');
   }
 
   /** The query that reads a page (or, for aggregates, up to `limit` rows) through `driver`. */
@@ -281,7 +281,7 @@ export class SqliteQueryCompiler {
       if (driver.kind === 'text') residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
       return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [options.budget])),
         sql(') u CROSS JOIN events e ON e.rowid = u.k'), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
-        sql(` ORDER BY u.${driver.kind === 'seq' ? 'seq' : 'k'} ${dir} LIMIT ?`, [options.limit])], '');
+        sql(` ORDER BY ${keyOrder(driver, options.order)} LIMIT ?`, [options.limit])], '');
     }
     switch (driver.kind) {
       case 'time': {
@@ -297,10 +297,10 @@ export class SqliteQueryCompiler {
       }
       case 'text': {
         const fts = this.#fts;
-        const where = [sql(`${fts} MATCH ?`, [this.#match(true)]), ...keyBounds(`${fts}.rowid`, options.keys),
+        const where = [sql(`${fts} MATCH ?`, [this.#match(true)]), ...textKeyBounds(fts, options.keys),
           sql('e.org_no = ?', [this.#orgNo]), ...this.#residuals(options, 'text')];
-        return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e ON e.rowid = ${fts}.rowid WHERE `), join(where, ' AND '),
-          sql(` ORDER BY ${fts}.rowid ${dir} LIMIT ?`, [options.limit])], '');
+        return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e ON e.rowid = -${fts}.rowid WHERE `), join(where, ' AND '),
+          sql(` ORDER BY ${fts}.rowid ${textOrder(options.order)} LIMIT ?`, [options.limit])], '');
       }
       case 'list':
         return this.#listSelect(driver.field, options);
@@ -358,9 +358,9 @@ export class SqliteQueryCompiler {
           sql(` ORDER BY e.seq ${dir}`), limit], '');
       case 'text': {
         const fts = this.#fts;
-        return join([sql(`SELECT ${fts}.rowid AS k FROM ${fts} WHERE `),
-          join([sql(`${fts} MATCH ?`, [this.#match(true)]), ...keyBounds(`${fts}.rowid`, options.keys)], ' AND '),
-          sql(` ORDER BY ${fts}.rowid ${dir}`), limit], '');
+        return join([sql(`SELECT -${fts}.rowid AS k, ${fts}.rowid AS f FROM ${fts} WHERE `),
+          join([sql(`${fts} MATCH ?`, [this.#match(true)]), ...textKeyBounds(fts, options.keys)], ' AND '),
+          sql(` ORDER BY ${fts}.rowid ${textOrder(options.order)}`), limit], '');
       }
       case 'list':
         throw new Error('list drivers read their arms (#orderedArms)');
@@ -494,11 +494,11 @@ export class SqliteQueryCompiler {
       const yes = f.text.all?.length ? '' : 'NOT ';
       if (options.textSet) {
         // The matches within the window, once (SQLite keeps them as a set), instead of a probe per row.
-        const within = [sql(`${fts} MATCH ?`, [match]), ...keyBounds(`${fts}.rowid`, options.keys)];
-        out.push(join([sql(`e.rowid ${yes}IN (SELECT ${fts}.rowid FROM ${fts} WHERE `), join(within, ' AND '), sql(')')], ''));
+        const within = [sql(`${fts} MATCH ?`, [match]), ...textKeyBounds(fts, options.keys)];
+        out.push(join([sql(`e.rowid ${yes}IN (SELECT -${fts}.rowid FROM ${fts} WHERE `), join(within, ' AND '), sql(')')], ''));
       } else {
         // A probe of the org's full-text index for this one row.
-        out.push(sql(`${yes}EXISTS (SELECT 1 FROM ${fts} WHERE ${fts} MATCH ? AND rowid = e.rowid)`, [match]));
+        out.push(sql(`${yes}EXISTS (SELECT 1 FROM ${fts} WHERE ${fts} MATCH ? AND rowid = -e.rowid)`, [match]));
       }
     }
     return out;
@@ -567,6 +567,23 @@ function keyBounds(column: string, keys: KeyRange): Sql[] {
   if (keys.lo !== undefined) out.push(sql(`${column} >= ?`, [keys.lo]));
   if (keys.hi !== undefined) out.push(sql(`${column} < ?`, [keys.hi]));
   return out;
+}
+
+/** keyBounds on the full-text table's rowids, the keys negated (ftsRowid): lo <= key < hi is -hi < rowid <= -lo. */
+function textKeyBounds(fts: string, keys: KeyRange): Sql[] {
+  const out: Sql[] = [];
+  if (keys.hi !== undefined) out.push(sql(`${fts}.rowid > ?`, [ftsRowid(keys.hi)]));
+  if (keys.lo !== undefined) out.push(sql(`${fts}.rowid <= ?`, [ftsRowid(keys.lo)]));
+  return out;
+}
+
+/** The full-text rowid order that reads keys in `order` (ftsRowid: newest first is ascending). */
+const textOrder = (order: 'asc' | 'desc') => (order === 'desc' ? 'ASC' : 'DESC');
+
+/** The ORDER BY of a page read from `driver`'s keys (u: see SqliteQueryCompiler.select): the order they come in. */
+function keyOrder(driver: Driver, order: 'asc' | 'desc'): string {
+  if (driver.kind === 'text') return `u.f ${textOrder(order)}`;
+  return `u.${driver.kind === 'seq' ? 'seq' : 'k'} ${order === 'desc' ? 'DESC' : 'ASC'}`;
 }
 
 function seqBounds(seqs: SeqRange): Sql[] {

@@ -1,11 +1,11 @@
 // The embedded store's schema, as numbered migrations applied in order (PRAGMA user_version holds the last one).
 //
-// Layout (schema 5):
+// Layout (schema 6):
 // - events.rowid is the event's *time key*: time_ms * 2^20 + n, where n counts the events stored before it at that
 //   millisecond (in any org). Within an org, time-key order is (time, seq) order, because a later seq is always
 //   stored later. So the table is clustered by event time, every index that ends in the (implicit) rowid is ordered
-//   by time, a keyset cursor is one integer, and the per-org full-text index (rowid = time key) answers "newest
-//   matches first" and deep pages without reading every match. Time keys exceed 2^53: JavaScript holds them only as
+//   by time, a keyset cursor is one integer, and the per-org full-text index (rowid = the time key negated, schema
+//   6) answers "newest matches first" and deep pages without reading every match. Time keys exceed 2^53: JavaScript holds them only as
 //   BigInt (safeIntegers), and never needs to look inside one.
 // - org ids are mapped to small integers (orgs.no) so that every index key stays short.
 // - body holds the event's ledger leaf (canonical JSON) and leaf_hash its RFC 9162 leaf hash; the other columns are
@@ -18,7 +18,7 @@
 //   histograms over a time window read these instead of every event (sqlite-rollups.ts).
 // - fts_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes; its rows
 //   also name the event's actor, action and country (sqlite-fts.ts, schema 3), and the action's product and
-//   category (schema 5).
+//   category (schema 5); its rowids are the time keys negated (schema 6).
 // - checkpoint_keys holds the public checkpoint keys nodes have published (the private halves are files in keys/).
 import type Database from 'better-sqlite3';
 import { builtInAction } from '../../catalogue/catalogue.js';
@@ -27,7 +27,7 @@ import { addressBytes } from '../../domain/ip.js';
 import { searchText } from '../../domain/search-text.js';
 import { indexedCopies } from '../pending-event.js';
 import { ROLE_CODE } from '../rows.js';
-import { createFtsTable, ftsDocument, ftsTable } from './sqlite-fts.js';
+import { createFtsTable, ftsDocument, ftsRowid, ftsTable } from './sqlite-fts.js';
 import { DAY_OF_TIME, KEY_TIME_SQL, KEY_UNIT } from './sqlite-keys.js';
 import { rebuildRollups } from './sqlite-rollups.js';
 
@@ -219,7 +219,11 @@ function upgradeToTimeKeys(db: Database.Database): void {
   // Filled by the next migration.
 }
 
-/** Schema 4 → 5 (and, through it, 2 → 3): every org's full-text index made again from its stored events, with the field tokens. */
+/**
+ * Schema 5 → 6 (and, through it, 2 → 3 and 4 → 5): every org's full-text index made again from its stored events,
+ * with the field tokens, keyed by the time key negated (ftsRowid). Events are read newest first, so that the rows go
+ * in in ascending rowid order (FTS5 starts a new segment whenever one does not).
+ */
 function rebuildFullText(db: Database.Database): void {
   const custom = db.prepare<[number, string], { displayName: string; product: string; category: string }>(
     'SELECT display_name AS displayName, product, category FROM actions WHERE org_no = ? AND key = ?');
@@ -229,20 +233,20 @@ function rebuildFullText(db: Database.Database): void {
     const insert = db.prepare(`INSERT INTO ${ftsTable(no)} (rowid, text) VALUES (?, ?)`);
     // In pages: a connection may not write while it iterates.
     const page = db.prepare<[number, bigint], { k: bigint; body: string }>(
-      'SELECT rowid AS k, body FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid > ? ORDER BY rowid LIMIT 5000').safeIntegers(true);
-    for (let after = -(2n ** 63n); ;) {
-      const rows = page.all(no, after);
+      'SELECT rowid AS k, body FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid <= ? ORDER BY rowid DESC LIMIT 5000').safeIntegers(true);
+    for (let upTo = 2n ** 63n - 1n; ;) {
+      const rows = page.all(no, upTo);
       if (rows.length === 0) break;
       for (const row of rows) {
         const event = JSON.parse(row.body) as StoredEvent;
         // (An action neither built in nor registered was not ingested: its key stands for its name, and it has no
         // product or category, as when it was appended.)
         const action = builtInAction(event.action) ?? custom.get(no, event.action);
-        insert.run(row.k, ftsDocument(searchText(event, action ?? { displayName: event.action }), {
+        insert.run(ftsRowid(row.k), ftsDocument(searchText(event, action ?? { displayName: event.action }), {
           actor: event.actor.id, action: { key: event.action, product: action?.product, category: action?.category }, country: indexedCopies(event).country,
         }));
       }
-      after = rows[rows.length - 1].k;
+      upTo = rows[rows.length - 1].k - 1n;
     }
   }
 }
@@ -257,8 +261,10 @@ const CHECKPOINT_KEYS = `
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'the first schema', up: (db) => db.exec(V1) },
   { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
-  // (Made by schema 5, which always follows: building them here too would read every event twice.)
+  // (Made by schema 6, which always follows: building them here too would read every event twice.)
   { description: 'full-text rows that name their actor, action and country', up: () => {} },
   { description: 'public checkpoint keys', up: (db) => db.exec(CHECKPOINT_KEYS) },
-  { description: 'full-text rows that also name the product and category of their action', up: rebuildFullText },
+  // (Made by schema 6 too.)
+  { description: 'full-text rows that also name the product and category of their action', up: () => {} },
+  { description: 'full-text rows keyed newest first (the time key negated), for deep pages as fast as the first', up: rebuildFullText },
 ];
