@@ -17,7 +17,7 @@ import { ParallelLeafReader } from '../src/integrity/leaf-reader.js';
 import { verifyStore } from '../src/integrity/verify-store.js';
 import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
-import { createFtsTable, ftsDocument } from '../src/store/sqlite/sqlite-fts.js';
+import { createFtsTable, ftsDocument, ftsRowid } from '../src/store/sqlite/sqlite-fts.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { ipBytes } from '../src/domain/ip.js';
 import { costlyRequests } from './costly.js';
@@ -33,7 +33,8 @@ async function rawInsert(): Promise<IngestRun> {
   for (const m of MIGRATIONS) m.up(db);
   db.prepare('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)').run('bench', 'bench', Date.now());
   createFtsTable(db, 1);
-  // The same rows as Annals writes: the time key, the index columns, the entity rows and a full-text row.
+  // The same rows as Annals writes: the time key, the index columns, the entity rows and a full-text row (keyed
+  // and ordered as the store's writer keys and orders them: ftsRowid).
   const insert = db.prepare(`INSERT INTO events (rowid, org_no, seq, id, time_ms, processed_ms, action, actor_id, ip, country, city, outcome, day, body, leaf_hash)
     VALUES ((SELECT coalesce(max(rowid) + 1, ? * 1048576) FROM events WHERE rowid >= ? * 1048576 AND rowid < (? + 1) * 1048576),
             1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true);
@@ -43,19 +44,22 @@ async function rawInsert(): Promise<IngestRun> {
   let seq = 0;
   const tx = db.transaction((batch: EventInput[]) => {
     const now = Date.now();
+    const texts: [bigint, string][] = [];
     for (const e of batch) {
       const body = JSON.stringify(e);
       const t = Date.parse(e.time);
       const day = Math.floor(t / 86_400_000);
       const ip = e.location?.ip === undefined ? null : Buffer.from(ipBytes(e.location.ip)!);
       const k = insert.run(t, t, t, seq, `id-${seq}`, t, now, e.action, e.actor.id, ip, e.location?.countryName ?? null,
-        e.location?.city ?? null, e.outcome === 'failure' ? 1 : 0, day, body, noHash).lastInsertRowid;
+        e.location?.city ?? null, e.outcome === 'failure' ? 1 : 0, day, body, noHash).lastInsertRowid as bigint;
       for (const c of e.context ?? []) entity.run(day, c.id, k, 0, c.type);
       for (const c of e.container ?? []) entity.run(day, c.id, k, 1, c.type);
-      text.run(k, ftsDocument(`${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`,
-        { actor: e.actor.id, action: builtInAction(e.action)!, country: e.location?.countryName }));
+      texts.push([ftsRowid(k), ftsDocument(`${e.actor.name ?? ''} ${e.actor.email ?? ''} ${e.message?.content ?? ''}`,
+        { actor: e.actor.id, action: builtInAction(e.action)!, country: e.location?.countryName })]);
       seq++;
     }
+    texts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [rowid, doc] of texts) text.run(rowid, doc);
   });
   const run = await timeIngest('raw insert', (chunk) => { for (const b of chunk) tx(b); });
   db.close();
