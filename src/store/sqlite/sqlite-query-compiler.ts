@@ -493,9 +493,11 @@ export class SqliteQueryCompiler {
       const match = f.text.all?.length ? this.#match(false) : ftsTerms(f.text.none!, ' OR ');
       const yes = f.text.all?.length ? '' : 'NOT ';
       if (options.textSet) {
-        // The matches within the window, once (SQLite keeps them as a set), instead of a probe per row.
+        // The matches within the window, once (SQLite keeps them as a set), instead of a probe per row. The set holds
+        // full-text rowids as FTS5 reads them forward, ascending: a b-tree built in order (keys negated in the
+        // SELECT, the set came in descending order, and building it cost 15% more).
         const within = [sql(`${fts} MATCH ?`, [match]), ...textKeyBounds(fts, options.keys)];
-        out.push(join([sql(`e.rowid ${yes}IN (SELECT -${fts}.rowid FROM ${fts} WHERE `), join(within, ' AND '), sql(')')], ''));
+        out.push(join([sql(`-e.rowid ${yes}IN (SELECT ${fts}.rowid FROM ${fts} WHERE `), join(within, ' AND '), sql(')')], ''));
       } else {
         // A probe of the org's full-text index for this one row.
         out.push(sql(`${yes}EXISTS (SELECT 1 FROM ${fts} WHERE ${fts} MATCH ? AND rowid = -e.rowid)`, [match]));
