@@ -132,6 +132,16 @@ describe('upgrading a schema-1 store', () => {
   });
 });
 
+/** What `read` reads from the store at `path`, through a connection of its own. */
+function readStore<T>(path: string, read: (db: Database.Database) => T): T {
+  const db = openDatabase(path, 'NORMAL');
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Turns the store at `path` into one of schema `version` as far as org 1's full-text rows go: each event's row made
  * again as `document` says that schema wrote it (`also`: anything else that schema did not have).
@@ -151,14 +161,8 @@ function rewriteFullText(path: string, version: number, document: (e: StoredEven
 describe('upgrading a schema-2 store: full-text rows without the field tokens', () => {
   let dir2: string;
   let store: Annals;
-  const tokenRows = (path: string) => {
-    const db = openDatabase(path, 'NORMAL');
-    try {
-      return db.prepare(`SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?`).get(fieldToken('actor', 'u-bob')) as { n: number };
-    } finally {
-      db.close();
-    }
-  };
+  const tokenRows = (path: string) => readStore(path, (db) =>
+    db.prepare(`SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?`).get(fieldToken('actor', 'u-bob')) as { n: number });
 
   before(async () => {
     dir2 = mkdtempSync(join(tmpdir(), 'annals-upgrade2-'));
@@ -194,15 +198,10 @@ describe('upgrading a schema-4 store: full-text rows without product and categor
   let dir4: string;
   let store: Annals;
   const custom = { key: 'billing.refunded_invoice', displayName: 'Refunded invoice', category: 'Billing desk' };
-  const groupRows = (path: string) => {
-    const db = openDatabase(path, 'NORMAL');
-    try {
-      const n = (token: string) => (db.prepare('SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?').get(token) as { n: number }).n;
-      return { jira: n(fieldToken('product', 'jira')), billing: n(fieldToken('category', 'billing_desk')) };
-    } finally {
-      db.close();
-    }
-  };
+  const groupRows = (path: string) => readStore(path, (db) => {
+    const n = (token: string) => (db.prepare('SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?').get(token) as { n: number }).n;
+    return { jira: n(fieldToken('product', 'jira')), billing: n(fieldToken('category', 'billing_desk')) };
+  });
   const actionOf = (i: number) => (i % 3 === 0 ? custom.key : i % 3 === 1 ? 'user_management.added_user_to_group' : 'jira_user_actions.viewed_jira_issue');
   const actorOf = (i: number) => (i % 2 ? { id: 'u-ana', name: 'Ana Silva' } : { id: 'u-bob', name: 'Bob Quimby' });
 
@@ -246,17 +245,15 @@ describe('upgrading a schema-4 store: full-text rows without product and categor
 describe('upgrading a schema-5 store: full-text rows keyed by the time key itself', () => {
   let dir5: string;
   let store: Annals;
-  /** How many events have a full-text row at their time key, and how many at it negated (a contentless table cannot be scanned: every row names one of two actors). */
-  const keying = (path: string) => {
-    const db = openDatabase(path, 'NORMAL');
-    try {
-      const any = `${fieldToken('actor', 'u-ana')} OR ${fieldToken('actor', 'u-bob')}`;
-      const n = (rowid: string) => (db.prepare(`SELECT count(*) AS n FROM events e WHERE EXISTS (SELECT 1 FROM fts_1 WHERE fts_1 MATCH ? AND rowid = ${rowid})`).get(any) as { n: number }).n;
-      return { events: (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, same: n('e.rowid'), negated: n('-e.rowid') };
-    } finally {
-      db.close();
-    }
-  };
+  /**
+   * How many events have a full-text row at their time key, and how many at it negated (a contentless table cannot
+   * be scanned: every row names one of the two actors).
+   */
+  const keying = (path: string) => readStore(path, (db) => {
+    const any = `${fieldToken('actor', 'u-ana')} OR ${fieldToken('actor', 'u-bob')}`;
+    const n = (rowid: string) => (db.prepare(`SELECT count(*) AS n FROM events e WHERE EXISTS (SELECT 1 FROM fts_1 WHERE fts_1 MATCH ? AND rowid = ${rowid})`).get(any) as { n: number }).n;
+    return { events: (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, same: n('e.rowid'), negated: n('-e.rowid') };
+  });
 
   before(async () => {
     dir5 = mkdtempSync(join(tmpdir(), 'annals-upgrade5-'));
