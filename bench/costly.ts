@@ -43,7 +43,7 @@ export async function costlyRequests(db: Database.Database, client: HttpClient):
       what: `page: ${words.map((w) => `-${w}`).join(' ')}`,
       path: `/v1/orgs/bench/events?limit=100&${whole}&q=${q(words.map((w) => `-${w}`).join(' '))}`,
       sql: `SELECT body FROM events INDEXED BY events_by_org WHERE org_no = 1
-              AND -rowid NOT IN (SELECT rowid FROM fts_1 WHERE fts_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
+              AND -rowid NOT IN (SELECT rowid FROM fulltext_1 WHERE fulltext_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
             ORDER BY rowid DESC LIMIT 100`,
       // Each row is looked up in the full-text index, counting 40 rows a word against the budget.
       check: anyPage,
@@ -52,7 +52,7 @@ export async function costlyRequests(db: Database.Database, client: HttpClient):
       what: `facets: ${words.map((w) => `-${w}`).join(' ')}`,
       path: `/v1/orgs/bench/events/facets?${whole}&q=${q(words.map((w) => `-${w}`).join(' '))}`,
       sql: `SELECT action, count(*) FROM events INDEXED BY events_by_org WHERE org_no = 1
-              AND -rowid NOT IN (SELECT rowid FROM fts_1 WHERE fts_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
+              AND -rowid NOT IN (SELECT rowid FROM fulltext_1 WHERE fulltext_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
             GROUP BY action`,
       // A count takes the words' matches within its window as one set; complete or not, it is the figure.
       check: (b) => b.meta.complete !== undefined,

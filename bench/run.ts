@@ -17,7 +17,7 @@ import { ParallelLeafReader } from '../src/integrity/leaf-reader.js';
 import { verifyStore } from '../src/integrity/verify-store.js';
 import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
-import { createFtsTable, ftsDocument, ftsRowid } from '../src/store/sqlite/sqlite-fts.js';
+import { createFtsTable, ftsDocument, ftsRowid, ftsTable } from '../src/store/sqlite/sqlite-fts.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { ipBytes } from '../src/domain/ip.js';
 import { costlyRequests } from './costly.js';
@@ -40,7 +40,7 @@ async function rawInsert(): Promise<IngestRun> {
             1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).safeIntegers(true);
   const entity = db.prepare('INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) VALUES (1, ?, ?, ?, ?, ?)');
   const noHash = Buffer.alloc(32);
-  const text = db.prepare('INSERT INTO fts_1 (rowid, text) VALUES (?, ?)');
+  const text = db.prepare(`INSERT INTO ${ftsTable(1)} (rowid, text) VALUES (?, ?)`);
   let seq = 0;
   const tx = db.transaction((batch: EventInput[]) => {
     const now = Date.now();

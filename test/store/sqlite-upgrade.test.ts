@@ -15,7 +15,7 @@ import { CompactRange } from '../../src/ledger/compact-range.js';
 import { leafHash } from '../../src/ledger/hasher.js';
 import { leafText } from '../../src/ledger/leaf.js';
 import { openDatabase } from '../../src/store/sqlite/sqlite-connection.js';
-import { fieldToken, ftsDocument } from '../../src/store/sqlite/sqlite-fts.js';
+import { fieldToken, ftsDocument, ftsTable } from '../../src/store/sqlite/sqlite-fts.js';
 import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { event } from '../support/annals.js';
 
@@ -101,7 +101,7 @@ describe('upgrading a schema-1 store', () => {
     assert.deepEqual(await seqs('context:g-1'), where(() => true));
     assert.deepEqual(await seqs('outcome:failure'), where((e) => e.outcome === 'failure'));
     assert.deepEqual(await seqs('actor:"bob jones"'), where((e) => e.actor.id === 'u-bob'));
-    // Text with an actor, action or country is one full-text MATCH on the tokens schema 3 added to every old row.
+    // Text with an actor, action or country is one full-text MATCH on the tokens every old row got (schema 6).
     assert.deepEqual(await seqs('viewed actor:u-bob'), where((e) => e.actor.id === 'u-bob' && e.action.startsWith('jira')));
     assert.deepEqual(await seqs('silva action:user_management.added_user_to_group actor:u-ana'),
       where((e) => e.actor.id === 'u-ana' && e.action === 'user_management.added_user_to_group'));
@@ -148,7 +148,8 @@ function readStore<T>(path: string, read: (db: Database.Database) => T): T {
  */
 function rewriteFullText(path: string, version: number, document: (e: StoredEvent) => string, also?: (db: Database.Database) => void): void {
   const db = openDatabase(path, 'NORMAL');
-  db.exec('DROP TABLE fts_1');
+  // Those schemas' table, by its name then (see ftsTable).
+  db.exec('DROP TABLE fulltext_1');
   db.exec(`CREATE VIRTUAL TABLE fts_1 USING fts5 (text, content = '', columnsize = 0)`);
   for (const row of db.prepare('SELECT rowid AS k, body FROM events').safeIntegers(true).all() as { k: bigint; body: string }[]) {
     db.prepare('INSERT INTO fts_1 (rowid, text) VALUES (?, ?)').run(row.k, document(JSON.parse(row.body) as StoredEvent));
@@ -161,8 +162,8 @@ function rewriteFullText(path: string, version: number, document: (e: StoredEven
 describe('upgrading a schema-2 store: full-text rows without the field tokens', () => {
   let dir2: string;
   let store: Annals;
-  const tokenRows = (path: string) => readStore(path, (db) =>
-    db.prepare(`SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?`).get(fieldToken('actor', 'u-bob')) as { n: number });
+  const tokenRows = (path: string, table = ftsTable(1)) => readStore(path, (db) =>
+    db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${table} MATCH ?`).get(fieldToken('actor', 'u-bob')) as { n: number });
 
   before(async () => {
     dir2 = mkdtempSync(join(tmpdir(), 'annals-upgrade2-'));
@@ -176,7 +177,7 @@ describe('upgrading a schema-2 store: full-text rows without the field tokens', 
     // What schema 2 wrote: the search text alone.
     const path = join(dir2, 'annals.db');
     rewriteFullText(path, 2, (e) => searchText(e, builtInAction(e.action)!), (db) => db.exec('DROP TABLE checkpoint_keys'));
-    assert.equal(tokenRows(path).n, 0);
+    assert.equal(tokenRows(path, 'fts_1').n, 0);
     store = await openAnnals({ dataDir: dir2, synchronous: 'NORMAL' });
   });
   after(async () => {
@@ -198,8 +199,8 @@ describe('upgrading a schema-4 store: full-text rows without product and categor
   let dir4: string;
   let store: Annals;
   const custom = { key: 'billing.refunded_invoice', displayName: 'Refunded invoice', category: 'Billing desk' };
-  const groupRows = (path: string) => readStore(path, (db) => {
-    const n = (token: string) => (db.prepare('SELECT count(*) AS n FROM fts_1 WHERE fts_1 MATCH ?').get(token) as { n: number }).n;
+  const groupRows = (path: string, table = ftsTable(1)) => readStore(path, (db) => {
+    const n = (token: string) => (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${table} MATCH ?`).get(token) as { n: number }).n;
     return { jira: n(fieldToken('product', 'jira')), billing: n(fieldToken('category', 'billing_desk')) };
   });
   const actionOf = (i: number) => (i % 3 === 0 ? custom.key : i % 3 === 1 ? 'user_management.added_user_to_group' : 'jira_user_actions.viewed_jira_issue');
@@ -218,7 +219,7 @@ describe('upgrading a schema-4 store: full-text rows without product and categor
       const country = e.location?.countryName === undefined ? '' : ` ${fieldToken('country', e.location.countryName)}`;
       return `${searchText(e, builtInAction(e.action) ?? custom)} ${fieldToken('actor', e.actor.id)} ${fieldToken('action', e.action)}${country}`;
     });
-    assert.deepEqual(groupRows(path), { jira: 0, billing: 0 });
+    assert.deepEqual(groupRows(path, 'fts_1'), { jira: 0, billing: 0 });
     store = await openAnnals({ dataDir: dir4, synchronous: 'NORMAL' });
   });
   after(async () => {
@@ -249,10 +250,11 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
    * How many events have a full-text row at their time key, and how many at it negated (a contentless table cannot
    * be scanned: every row names one of the two actors).
    */
-  const keying = (path: string) => readStore(path, (db) => {
+  const keying = (path: string, table: string) => readStore(path, (db) => {
     const any = `${fieldToken('actor', 'u-ana')} OR ${fieldToken('actor', 'u-bob')}`;
-    const n = (rowid: string) => (db.prepare(`SELECT count(*) AS n FROM events e WHERE EXISTS (SELECT 1 FROM fts_1 WHERE fts_1 MATCH ? AND rowid = ${rowid})`).get(any) as { n: number }).n;
-    return { events: (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, same: n('e.rowid'), negated: n('-e.rowid') };
+    const n = (rowid: string) => (db.prepare(`SELECT count(*) AS n FROM events e WHERE EXISTS (SELECT 1 FROM ${table} WHERE ${table} MATCH ? AND rowid = ${rowid})`).get(any) as { n: number }).n;
+    const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE name IN ('fts_1', 'fulltext_1') ORDER BY name").pluck().all() as string[]).join();
+    return { tables, events: (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n, same: n('e.rowid'), negated: n('-e.rowid') };
   });
 
   before(async () => {
@@ -270,7 +272,7 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
     // What schema 5 wrote: today's rows, keyed by the time key.
     const path = join(dir5, 'annals.db');
     rewriteFullText(path, 5, (e) => ftsDocument(searchText(e, builtInAction(e.action)!), { actor: e.actor.id, action: builtInAction(e.action)!, country: e.location?.countryName }));
-    assert.deepEqual(keying(path), { events: 40, same: 40, negated: 0 });
+    assert.deepEqual(keying(path, 'fts_1'), { tables: 'fts_1', events: 40, same: 40, negated: 0 });
     store = await openAnnals({ dataDir: dir5, synchronous: 'NORMAL' });
   });
   after(async () => {
@@ -279,7 +281,7 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
   });
 
   test('every row is keyed by its time key negated, and pages of text come in (time, seq) order either way', async () => {
-    assert.deepEqual(keying(join(dir5, 'annals.db')), { events: 40, same: 0, negated: 40 });
+    assert.deepEqual(keying(join(dir5, 'annals.db'), ftsTable(1)), { tables: 'fulltext_1', events: 40, same: 0, negated: 40 });
     const all = (await store.query.search('acme', { limit: 1000 })).events;
     const pages = async (q: string, sortOrder: 'asc' | 'desc') => {
       const seqs: number[] = [];
@@ -298,9 +300,23 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
     const bobsViews = all.filter((e) => e.actor.id === 'u-bob' && e.message?.content === 'viewed the audit log');
     assert.equal(bobsViews.length, 10);
     assert.deepEqual(await pages('quimby "audit log"', 'desc'), bobsViews.map((e) => e.seq));
-    // Text as a condition on another driver's rows: a probe per row, and a set for counts.
     assert.deepEqual(await pages('rotated actor:u-ana', 'desc'), rotated.filter((e) => e.actor.id === 'u-ana').map((e) => e.seq));
-    const { facets } = await store.query.facets('acme', { q: 'rotated' }, ['actor']);
-    assert.deepEqual(facets.actor?.map(({ value, count }) => ({ value, count })), [{ value: 'u-ana', count: 20 }, { value: 'u-bob', count: 10 }]);
+    const byActor = async (q: string) => (await store.query.facets('acme', { q }, ['actor'])).facets.actor?.map(({ value, count }) => ({ value, count }));
+    assert.deepEqual(await byActor('rotated'), [{ value: 'u-ana', count: 20 }, { value: 'u-bob', count: 10 }]);
+    // Only excluded words: the time index drives, and the text is a probe of each row (a page) or one set (a count).
+    assert.deepEqual(await pages('-viewed', 'desc'), rotated.map((e) => e.seq));
+    assert.deepEqual(await pages('-viewed', 'asc'), rotated.map((e) => e.seq).reverse());
+    assert.deepEqual(await byActor('-viewed'), [{ value: 'u-ana', count: 20 }, { value: 'u-bob', count: 10 }]);
   });
+});
+
+test('a store of a schema newer than this Annals knows is refused, not read', async () => {
+  const dirN = mkdtempSync(join(tmpdir(), 'annals-newer-'));
+  try {
+    await (await openAnnals({ dataDir: dirN, synchronous: 'NORMAL' })).close();
+    readStore(join(dirN, 'annals.db'), (db) => db.pragma(`user_version = ${MIGRATIONS.length + 1}`));
+    await assert.rejects(openAnnals({ dataDir: dirN, synchronous: 'NORMAL' }), new RegExp(`schema ${MIGRATIONS.length + 1}, newer than this Annals knows`));
+  } finally {
+    rmSync(dirN, { recursive: true, force: true });
+  }
 });

@@ -225,7 +225,7 @@ test('a built-in action keeps its product and category (full-text rows are index
   // The embedded store's full-text rows carry a token of each event's product and category as they were when it was
   // stored (src/store/sqlite/sqlite-fts.ts), and `product:`/`category:` ask for those tokens: moving a built-in
   // action to another product or category would hide its older events from them. A change that must move one
-  // needs a migration that rebuilds the full-text index (as schema 5's does); then update this digest.
+  // needs a migration that rebuilds the full-text index (as schema 6's does); then update this digest.
   const mapping = BUILT_IN_ACTIONS.map((a) => `${a.key}\t${a.product}\t${a.category}`).sort().join('\n');
   assert.equal(createHash('sha256').update(mapping).digest('hex'), '96eb2ee899f0334fb19fc1efb8f3f4af8b5f528c977eb76da554d862d5eff0ad');
 });

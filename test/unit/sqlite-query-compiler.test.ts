@@ -53,11 +53,11 @@ describe('sqlite query compiler: the plans it makes', () => {
   test('free text drives through the org\'s own full-text table, in time-key order: newest first is its ascending order (rowid = -key)', () => {
     const c = new SqliteQueryCompiler(7, { text: { all: ['saml', 'admin access'], none: ['okta'] }, outcomes: { any: ['failure'] } });
     const q = c.select({ kind: 'text' }, { columns: 'page', order: 'desc', limit: 5, keys: { hi: 99n }, days: [] });
-    assert.equal(squash(q.text), 'SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM fts_7 CROSS JOIN events e ON e.rowid = -fts_7.rowid '
-      + 'WHERE fts_7 MATCH ? AND fts_7.rowid > ? AND e.org_no = ? AND e.outcome IN (1) ORDER BY fts_7.rowid ASC LIMIT ?');
+    assert.equal(squash(q.text), 'SELECT e.body, e.time_ms, e.processed_ms, e.seq FROM fulltext_7 CROSS JOIN events e ON e.rowid = -fulltext_7.rowid '
+      + 'WHERE fulltext_7 MATCH ? AND fulltext_7.rowid > ? AND e.org_no = ? AND e.outcome IN (1) ORDER BY fulltext_7.rowid ASC LIMIT ?');
     assert.deepEqual(q.params, ['("saml" "admin access") NOT ("okta")', -99n, 7, 5]);
     const oldest = c.select({ kind: 'text' }, { columns: 'page', order: 'asc', limit: 5, keys: { lo: 10n, hi: 99n }, days: [] });
-    assert.match(squash(oldest.text), /WHERE fts_7 MATCH \? AND fts_7\.rowid > \? AND fts_7\.rowid <= \? .* ORDER BY fts_7\.rowid DESC LIMIT \?$/);
+    assert.match(squash(oldest.text), /WHERE fulltext_7 MATCH \? AND fulltext_7\.rowid > \? AND fulltext_7\.rowid <= \? .* ORDER BY fulltext_7\.rowid DESC LIMIT \?$/);
     assert.deepEqual(oldest.params.slice(0, 3), ['("saml" "admin access") NOT ("okta")', -99n, -10n]);
   });
 
@@ -181,7 +181,7 @@ describe('sqlite query compiler: the plans it makes', () => {
 const VOCABULARY = new Set([
   'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'EXISTS', 'BETWEEN', 'ORDER', 'BY', 'DESC', 'ASC',
   'LIMIT', 'OFFSET', 'UNION', 'ALL', 'DISTINCT', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n', 'day', 'value', 'json_each',
-  'e', 'x', 'u', 'k', 'f', 'events', 'event_entities', 'fts_42', 'body', 'time_ms', 'processed_ms', 'seq', 'action', 'actor_id',
+  'e', 'x', 'u', 'k', 'f', 'events', 'event_entities', 'fulltext_42', 'body', 'time_ms', 'processed_ms', 'seq', 'action', 'actor_id',
   'country', 'city', 'outcome', 'ip', 'org_no', 'rowid', 'id', 'role', 'type',
   'events_by_org', 'events_by_seq', 'events_by_action', 'events_by_actor', 'events_by_ip', 'events_by_country', 'events_failed',
 ]);

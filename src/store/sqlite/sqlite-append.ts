@@ -258,7 +258,11 @@ export class SqliteAppender {
     return action;
   }
 
-  /** The transaction's full-text rows, each org's in ascending rowid order (events mostly come oldest first: a run sort reverses). */
+  /**
+   * The transaction's full-text rows, each org's in ascending rowid order (events mostly come oldest first: a run
+   * sort reverses). They are written outside the groups' savepoints: an error here (a corrupt full-text table, the
+   * disk) fails every group of the transaction, and nothing of it is committed.
+   */
   #writeTexts(): void {
     const rows = this.#texts;
     this.#texts = [];

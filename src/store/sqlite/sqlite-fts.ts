@@ -25,8 +25,12 @@ import { asciiLower } from '../../domain/words.js';
  */
 export const ftsRowid = (key: bigint): bigint => -key;
 
-/** The full-text table of an org (`no` is the store's own integer, never user input). */
-export const ftsTable = (orgNo: number) => `fts_${orgNo}`;
+/**
+ * The full-text table of an org (`no` is the store's own integer, never user input). Schemas 2-5 named it `fts_<no>`
+ * and keyed it by the time key itself: schema 6 renamed it with the new keying, so that an older Annals opening a
+ * newer store fails on the missing table instead of reading the new keys as old ones.
+ */
+export const ftsTable = (orgNo: number) => `fulltext_${orgNo}`;
 
 export function createFtsTable(db: Database.Database, orgNo: number): void {
   db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${ftsTable(orgNo)} USING fts5 (text, content = '', columnsize = 0)`);

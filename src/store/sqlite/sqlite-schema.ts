@@ -16,9 +16,9 @@
 // - event_entities indexes the entities an event names (context, container, the token that acted) by id.
 // - rollups counts events per hour and per day, in total and by action, actor, country and outcome: facets and
 //   histograms over a time window read these instead of every event (sqlite-rollups.ts).
-// - fts_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes; its rows
-//   also name the event's actor, action and country (sqlite-fts.ts, schema 3), and the action's product and
-//   category (schema 5); its rowids are the time keys negated (schema 6).
+// - fulltext_<org no> is the org's contentless full-text index (created with the org), keeping no per-row sizes; its
+//   rows also name the event's actor, action and country (sqlite-fts.ts, schema 3), and the action's product and
+//   category (schema 5); its rowids are the time keys negated (schema 6, which renamed it from fts_<org no>).
 // - checkpoint_keys holds the public checkpoint keys nodes have published (the private halves are files in keys/).
 import type Database from 'better-sqlite3';
 import { builtInAction } from '../../catalogue/catalogue.js';
@@ -216,18 +216,20 @@ function upgradeToTimeKeys(db: Database.Database): void {
   db.exec(`INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) ${DERIVED_ENTITIES}`);
   rebuildRollups(db);
   for (const { no } of db.prepare<[], { no: number }>('SELECT no FROM orgs').all()) createFtsTable(db, no);
-  // Filled by the next migration.
+  // Filled by schema 6.
 }
 
 /**
  * Schema 5 → 6 (and, through it, 2 → 3 and 4 → 5): every org's full-text index made again from its stored events,
- * with the field tokens, keyed by the time key negated (ftsRowid). Events are read newest first, so that the rows go
+ * with the field tokens, keyed by the time key negated (ftsRowid), under its new name (ftsTable). Events are read newest first, so that the rows go
  * in in ascending rowid order (FTS5 starts a new segment whenever one does not).
  */
 function rebuildFullText(db: Database.Database): void {
   const custom = db.prepare<[number, string], { displayName: string; product: string; category: string }>(
     'SELECT display_name AS displayName, product, category FROM actions WHERE org_no = ? AND key = ?');
   for (const { no } of db.prepare<[], { no: number }>('SELECT no FROM orgs').all()) {
+    // What schemas 2-5 named it (see ftsTable).
+    db.exec(`DROP TABLE IF EXISTS fts_${no}`);
     db.exec(`DROP TABLE IF EXISTS ${ftsTable(no)}`);
     createFtsTable(db, no);
     const insert = db.prepare(`INSERT INTO ${ftsTable(no)} (rowid, text) VALUES (?, ?)`);

@@ -189,6 +189,9 @@ export class SqliteStore implements Store {
 
   #migrate(): void {
     const version = this.#db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new AnnalsError('ANN_ERR_INTERNAL', `the store is at schema ${version}, newer than this Annals knows (${MIGRATIONS.length}): upgrade Annals`);
+    }
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.#db.transaction(() => {
         MIGRATIONS[v].up(this.#db);
