@@ -18,9 +18,10 @@ import { asciiLower } from '../../domain/words.js';
 /**
  * The rowid of an event's full-text row: its time key negated, so that newest first is ascending rowid order. FTS5
  * seeks ahead cheaply only in ascending order: descending, it steps its doclist index back one entry at a time, and
- * each step decodes the index page again from its start, so a page 100,000 matches deep cost 3-4x page 1 (and page 1
- * itself ~1.7x: reading backwards also maps each leaf's rowids first). Newest first is how pages are read unless a
- * reader asks otherwise. Rows must go in in ascending rowid order within a transaction (FTS5 writes its pending
+ * each step decodes the index page again from its start, so a page 100,000-300,000 matches deep cost 1.8-3.7x page 1
+ * at 1M, where ascending it costs what page 1 does (and page 1 itself costs ~1.7x descending: reading backwards also
+ * maps each leaf's rowids first; docs/performance.md). Newest first is how pages are read unless a reader asks
+ * otherwise. Rows must go in in ascending rowid order within a transaction (FTS5 writes its pending
  * rows out as a new segment whenever a rowid is not above the last): the writers sort them (sqlite-append.ts).
  */
 export const ftsRowid = (key: bigint): bigint => -key;
