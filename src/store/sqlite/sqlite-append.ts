@@ -58,11 +58,10 @@ export class SqliteAppender {
   /** Each org's full-text insert (the table is the org's own). */
   readonly #insertText = new Map<number, Database.Statement>();
   /**
-   * Full-text rows of the transaction in progress, and of the group in progress (taken once it commits): written
-   * last, in rowid order (see ftsRowid), so that FTS5 makes one segment of the whole transaction.
+   * Full-text rows of the transaction in progress (a failed group's cut off again): written last, in rowid order
+   * (see ftsRowid), so that FTS5 makes one segment of the whole transaction.
    */
   #texts: TextRow[] = [];
-  #groupTexts: TextRow[] = [];
   /** The org's own actions seen, by org number and key (see #action). */
   readonly #customActions = new Map<string, ActionGroups>();
   /** The entity rows' insert for each number of rows (see #entityRows). */
@@ -103,15 +102,14 @@ export class SqliteAppender {
     this.#appendAll = db.transaction((groups: AppendGroup[]): WireResult[] => {
       const results = groups.map((group): WireResult => {
         const mark = this.#newAliases.length;
+        const textMark = this.#texts.length;
         try {
           const events = appendGroup(group);
           this.#rollups.absorb(this.#groupRollups);
-          for (const row of this.#groupTexts) this.#texts.push(row);
-          this.#groupTexts = [];
           return { ok: true, events };
         } catch (error) {
           this.#groupRollups.clear();
-          this.#groupTexts = [];
+          this.#texts.length = textMark;
           // SQLITE_FULL, _IOERR or _NOMEM can roll back the whole transaction, not just the group's savepoint:
           // then no later group may run (it would commit on its own); the whole append fails.
           if (!this.#db.inTransaction) throw error;
@@ -136,12 +134,11 @@ export class SqliteAppender {
       // The outer transaction itself failed (disk full, I/O error): nothing of it was committed.
       this.#rollups.clear();
       this.#groupRollups.clear();
-      this.#texts = [];
-      this.#groupTexts = [];
       const wire = toWire(error);
       return groups.map(() => ({ ok: false, error: wire }));
     } finally {
       this.#newAliases = [];
+      this.#texts = [];
     }
   }
 
@@ -218,7 +215,7 @@ export class SqliteAppender {
       throw error;
     }
     if (key >> KEY_SHIFT !== BigInt(t)) throw full();
-    this.#groupTexts.push({ orgNo, rowid: ftsRowid(key), text: ftsDocument(p.text, { actor: p.actorId, action: this.#action(orgNo, p.action), country: p.country }) });
+    this.#texts.push({ orgNo, rowid: ftsRowid(key), text: ftsDocument(p.text, { actor: p.actorId, action: this.#action(orgNo, p.action), country: p.country }) });
     // One statement for the event's entity rows (per-statement overhead was a part of what each row cost).
     const { entities } = p;
     for (let from = 0; from < entities.length; from += ENTITY_ROWS_MAX) {
@@ -264,10 +261,8 @@ export class SqliteAppender {
    * disk) fails every group of the transaction, and nothing of it is committed.
    */
   #writeTexts(): void {
-    const rows = this.#texts;
-    this.#texts = [];
-    rows.sort((a, b) => a.orgNo - b.orgNo || (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
-    for (const row of rows) this.#text(row.orgNo).run(row.rowid, row.text);
+    this.#texts.sort((a, b) => a.orgNo - b.orgNo || (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
+    for (const row of this.#texts) this.#text(row.orgNo).run(row.rowid, row.text);
   }
 
   #text(orgNo: number): Database.Statement {
