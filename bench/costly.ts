@@ -2,6 +2,7 @@
 // serves reads at most the row budget (100,000 rows) and answers with what it read (a page with `meta.next`, a
 // count with `complete: false`). Baseline: the bare SELECT of the same filter in-process, which reads the whole org.
 import type Database from 'better-sqlite3';
+import { ftsTable } from '../src/store/sqlite/sqlite-fts.js';
 import { HttpClient } from './http-client.js';
 import { percentile, ratio, type Row } from './report.js';
 
@@ -43,7 +44,7 @@ export async function costlyRequests(db: Database.Database, client: HttpClient):
       what: `page: ${words.map((w) => `-${w}`).join(' ')}`,
       path: `/v1/orgs/bench/events?limit=100&${whole}&q=${q(words.map((w) => `-${w}`).join(' '))}`,
       sql: `SELECT body FROM events INDEXED BY events_by_org WHERE org_no = 1
-              AND -rowid NOT IN (SELECT rowid FROM fulltext_1 WHERE fulltext_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
+              AND -rowid NOT IN (SELECT rowid FROM ${ftsTable(1)} WHERE ${ftsTable(1)} MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
             ORDER BY rowid DESC LIMIT 100`,
       // Each row is looked up in the full-text index, counting 40 rows a word against the budget.
       check: anyPage,
@@ -52,7 +53,7 @@ export async function costlyRequests(db: Database.Database, client: HttpClient):
       what: `facets: ${words.map((w) => `-${w}`).join(' ')}`,
       path: `/v1/orgs/bench/events/facets?${whole}&q=${q(words.map((w) => `-${w}`).join(' '))}`,
       sql: `SELECT action, count(*) FROM events INDEXED BY events_by_org WHERE org_no = 1
-              AND -rowid NOT IN (SELECT rowid FROM fulltext_1 WHERE fulltext_1 MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
+              AND -rowid NOT IN (SELECT rowid FROM ${ftsTable(1)} WHERE ${ftsTable(1)} MATCH '${words.map((w) => `"${w}"`).join(' OR ')}')
             GROUP BY action`,
       // A count takes the words' matches within its window as one set; complete or not, it is the figure.
       check: (b) => b.meta.complete !== undefined,

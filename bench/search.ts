@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openAnnals } from '../src/annals.js';
 import { demoEvents } from '../src/demo/demo-events.js';
+import { ftsTable } from '../src/store/sqlite/sqlite-fts.js';
 import { HttpClient } from './http-client.js';
 import { machineNotes, percentile, printTable, ratio, type Row } from './report.js';
 import { spawnServer } from './server.js';
@@ -104,7 +105,8 @@ async function main(): Promise<void> {
   const order = 'ORDER BY e.rowid DESC LIMIT 100';
   const byDay = (index: string, where: string) => `${page} ${index} WHERE e.day IN (SELECT value FROM json_each('${days}')) AND e.org_no = 1 AND ${where} ORDER BY e.day DESC, e.rowid DESC LIMIT 100`;
   // (Full-text rowids are the time keys negated: newest first is ascending. See ftsRowid.)
-  const fts = 'SELECT e.body FROM fulltext_1 CROSS JOIN events e ON e.rowid = -fulltext_1.rowid WHERE fulltext_1 MATCH ? ORDER BY fulltext_1.rowid ASC LIMIT 100';
+  const t = ftsTable(1);
+  const fts = `SELECT e.body FROM ${t} CROSS JOIN events e ON e.rowid = -${t}.rowid WHERE ${t} MATCH ? ORDER BY ${t}.rowid ASC LIMIT 100`;
   const q = (s: string) => `/v1/orgs/bench/events?limit=100&q=${encodeURIComponent(s)}`;
   const cases: Case[] = [
     { what: 'newest page (no filter)', path: '/v1/orgs/bench/events?limit=100', sql: `${page} events_by_org WHERE e.org_no = 1 ${order}`, args: [], note: 'qualifier target p99 <= 5 ms' },
