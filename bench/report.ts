@@ -9,6 +9,8 @@ export interface Row {
   /** Annals as a fraction of the baseline's speed (1.00 = as fast; 0.50 = half as fast). */
   ratio: string;
   note: string;
+  /** What a bare server running the bare statement takes to send the same response, timed in turn with Annals (floor-server.ts). */
+  floor?: string;
 }
 
 export function percentile(samples: number[], p: number): number {
@@ -22,20 +24,27 @@ export function ratio(numerator: number, denominator: number): string {
 }
 
 export function printTable(title: string, rows: Row[]): void {
-  const head: Row = { what: 'measure', baseline: 'baseline', annals: 'annals', ratio: 'ratio', note: 'note' };
+  const head: Row = { what: 'measure', baseline: 'baseline', annals: 'annals', ratio: 'ratio', note: 'note', floor: 'HTTP floor' };
   const all = [head, ...rows];
-  const keys = ['what', 'baseline', 'annals', 'ratio', 'note'] as const;
-  const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
-  const line = (r: Row) => keys.map((k, i) => r[k].padEnd(widths[i])).join(' | ').trimEnd();
+  const keys = rows.some((r) => r.floor !== undefined)
+    ? ['what', 'baseline', 'annals', 'ratio', 'floor', 'note'] as const
+    : ['what', 'baseline', 'annals', 'ratio', 'note'] as const;
+  const widths = keys.map((k) => Math.max(...all.map((r) => (r[k] ?? '').length)));
+  const line = (r: Row) => keys.map((k, i) => (r[k] ?? '').padEnd(widths[i])).join(' | ').trimEnd();
   process.stdout.write(`\n${title}\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+}
+
+/** `p50 / p99 ms` of latencies in milliseconds. */
+export function latency(samples: number[]): string {
+  return `${percentile(samples, 50).toFixed(2)} / ${percentile(samples, 99).toFixed(2)} ms`;
 }
 
 /** A page-query row: p50 / p99 of the baseline's reads and of Annals' over HTTP. */
 export function pageRow(name: string, base: number[], http: number[], note: string): Row {
   return {
     what: `page query: ${name} (100 rows)`,
-    baseline: `${percentile(base, 50).toFixed(2)} / ${percentile(base, 99).toFixed(2)} ms`,
-    annals: `${percentile(http, 50).toFixed(2)} / ${percentile(http, 99).toFixed(2)} ms`,
+    baseline: latency(base),
+    annals: latency(http),
     ratio: ratio(percentile(base, 99), percentile(http, 99)),
     note,
   };
