@@ -353,9 +353,10 @@ export class QueryService {
     const page = await this.#store.queryLeaves(org, filter, request);
     const { leaves } = page;
     const at = (dir: CursorState['dir']) => this.#at(base, page.next, dir);
-    // Back from a page cut to nothing: from where the store stopped, over the rows it read, to the page before.
-    const back = leaves.length > 0 ? this.#encode(base, leaves[0], 'prev') : at('prev');
-    return new EventQueryPage(leaves, limit, at('next'), cursor ? back : undefined, leaves.length < limit && page.next !== undefined);
+    // A first page has no way back. From a page cut to nothing, back is from where the store stopped, over the rows
+    // it read, to the page before.
+    const back = !cursor ? undefined : leaves.length > 0 ? this.#encode(base, leaves[0], 'prev') : at('prev');
+    return new EventQueryPage(leaves, limit, at('next'), back, leaves.length < limit && page.next !== undefined);
   }
 
   #order(query: EventQuery, by: 'time' | 'processed'): 'asc' | 'desc' {
