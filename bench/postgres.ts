@@ -18,7 +18,7 @@ import { leafFromParts } from '../src/ledger/leaf.js';
 import { type CopyValue, copyLine, copyLines } from '../src/store/postgres/postgres-copy.js';
 import { createPartitions, monthOf, ROLE_CODE } from '../src/store/postgres/postgres-schema.js';
 import { HttpClient, pageLatencies } from './http-client.js';
-import { pageRow, percentile, printTable, ratio, type Row } from './report.js';
+import { latencyRow, pageRow, printTable, ratio, type Row } from './report.js';
 import { type BenchServer, startBenchServer } from './server.js';
 import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
@@ -182,9 +182,7 @@ async function counts(db: pg.Client, client: HttpClient): Promise<Row[]> {
       await client.get(c.path);
       http.push(performance.now() - t0);
     }
-    rows.push({ what: c.what, baseline: `${percentile(base, 50).toFixed(1)} / ${percentile(base, 99).toFixed(1)} ms`,
-      annals: `${percentile(http, 50).toFixed(1)} / ${percentile(http, 99).toFixed(1)} ms`, ratio: ratio(percentile(base, 99), percentile(http, 99)),
-      note: `p50 / p99 over ${inWindow.rows[0].n} events; baseline: the bare GROUP BY in-process, Annals (rollups) over HTTP` });
+    rows.push(latencyRow(c.what, base, http, `p50 / p99 over ${inWindow.rows[0].n} events; baseline: the bare GROUP BY in-process, Annals (rollups) over HTTP`));
   }
   return rows;
 }

@@ -39,15 +39,14 @@ export function latency(samples: number[]): string {
   return `${percentile(samples, 50).toFixed(2)} / ${percentile(samples, 99).toFixed(2)} ms`;
 }
 
+/** A row of latencies: p50 / p99 of the baseline's and of Annals', the ratio of their p99s, and a floor's if timed. */
+export function latencyRow(what: string, base: number[], annals: number[], note: string, floor?: number[]): Row {
+  return { what, baseline: latency(base), annals: latency(annals), ratio: ratio(percentile(base, 99), percentile(annals, 99)), note, floor: floor && latency(floor) };
+}
+
 /** A page-query row: p50 / p99 of the baseline's reads and of Annals' over HTTP. */
 export function pageRow(name: string, base: number[], http: number[], note: string): Row {
-  return {
-    what: `page query: ${name} (100 rows)`,
-    baseline: latency(base),
-    annals: latency(http),
-    ratio: ratio(percentile(base, 99), percentile(http, 99)),
-    note,
-  };
+  return latencyRow(`page query: ${name} (100 rows)`, base, http, note);
 }
 
 const DAMON = '/sys/kernel/mm/damon/admin/kdamonds';

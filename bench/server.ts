@@ -1,15 +1,32 @@
 // Starts `annals serve` in a child process for the HTTP figures (the server gets cores of its own, as in production),
 // compiled and with the environment and Node flags the installed entry point uses.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/**
+ * Throws unless every source file's compiled output in dist/ is newer than it: the HTTP figures would otherwise be an
+ * older server's. Checked when this module loads, so that a bench fails at once, not after building its store.
+ */
+function assertBuilt(): void {
+  for (const file of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.ts')) continue;
+    const built = statSync(join(ROOT, 'dist', file.replace(/\.ts$/, '.js')), { throwIfNoEntry: false });
+    if (!built || built.mtimeMs < statSync(join(ROOT, 'src', file)).mtimeMs) {
+      throw new Error(`dist/ is older than src/${file}: run \`npm run build\` first (the bench scripts do)`);
+    }
+  }
+}
+assertBuilt();
 
 /**
  * The environment and Node flags the installed entry point runs with: bin/annals.js's first line,
  * `#!/usr/bin/env -S [NAME=value ...] node [flag ...]`.
  */
 export function entryCommand(): { env: Record<string, string>; flags: string[] } {
-  const first = readFileSync(join(import.meta.dirname, '..', 'bin/annals.js'), 'utf8').split('\n', 1)[0];
+  const first = readFileSync(join(ROOT, 'bin/annals.js'), 'utf8').split('\n', 1)[0];
   const m = /^#!\/usr\/bin\/env -S ((?:\w+=\S* )*)node(.*)$/.exec(first);
   if (!m) throw new Error(`bin/annals.js does not start with '#!/usr/bin/env -S [NAME=value ...] node': ${first}`);
   const env = Object.fromEntries(m[1].split(' ').filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
@@ -29,7 +46,7 @@ export interface ServerProcess {
  * events). `args`: more global options (e.g. `--database-url`).
  */
 export async function spawnServer(dataDir: string, args: string[] = []): Promise<ServerProcess> {
-  const main = join(import.meta.dirname, '..', 'dist/cli/main.js');
+  const main = join(ROOT, 'dist/cli/main.js');
   const entry = entryCommand();
   const child = spawn(process.execPath, [...entry.flags, main, '--data-dir', dataDir, ...args, 'serve', '--port', '0', '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...entry.env } });
