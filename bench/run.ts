@@ -18,6 +18,7 @@ import { verifyStore } from '../src/integrity/verify-store.js';
 import { leafHash } from '../src/ledger/hasher.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { createFtsTable, ftsDocument, ftsRowid, ftsTable } from '../src/store/sqlite/sqlite-fts.js';
+import { compareKeys } from '../src/store/sqlite/sqlite-keys.js';
 import { MIGRATIONS } from '../src/store/sqlite/sqlite-schema.js';
 import { ipBytes } from '../src/domain/ip.js';
 import { costlyRequests } from './costly.js';
@@ -58,7 +59,7 @@ async function rawInsert(): Promise<IngestRun> {
         { actor: e.actor.id, action: builtInAction(e.action)!, country: e.location?.countryName })]);
       seq++;
     }
-    texts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    texts.sort((a, b) => compareKeys(a[0], b[0]));
     for (const [rowid, doc] of texts) text.run(rowid, doc);
   });
   const run = await timeIngest('raw insert', (chunk) => { for (const b of chunk) tx(b); });

@@ -10,7 +10,7 @@ import { checkRestored } from '../restored.js';
 import { iso, splitFrontier } from '../rows.js';
 import { toWire, type WireResult } from '../writer-thread.js';
 import type { AppendGroup, AppendedEvent, PendingEvent } from '../store.js';
-import { DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
+import { compareKeys, DAY_MS, KEY_SHIFT, KEY_UNIT } from './sqlite-keys.js';
 import { RollupCounts } from '../rollups.js';
 import { UPSERT_ROLLUP, writeRollups } from './sqlite-rollups.js';
 import { ftsDocument, ftsRowid, ftsTable, type TokenValues } from './sqlite-fts.js';
@@ -261,7 +261,7 @@ export class SqliteAppender {
    * disk) fails every group of the transaction, and nothing of it is committed.
    */
   #writeTexts(): void {
-    this.#texts.sort((a, b) => a.orgNo - b.orgNo || (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
+    this.#texts.sort((a, b) => a.orgNo - b.orgNo || compareKeys(a.rowid, b.rowid));
     for (const row of this.#texts) this.#text(row.orgNo).run(row.rowid, row.text);
   }
 

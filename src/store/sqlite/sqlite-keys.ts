@@ -27,5 +27,8 @@ export const DAY_OF_TIME = `(${KEY_TIME_SQL} / ${DAY_MS})`;
  */
 export const keyAt = (ms: number): bigint => BigInt(Math.min(Math.max(Math.floor(ms), 0), MAX_KEY_TIME)) << KEY_SHIFT;
 
+/** Time keys (or full-text rowids) in ascending order, for sort(): BigInts do not subtract to a number. */
+export const compareKeys = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The UTC day of a time key. */
 export const dayOfKey = (key: bigint): number => Math.floor(Number(key >> KEY_SHIFT) / DAY_MS);
