@@ -11,6 +11,7 @@ import type {
   Aggregates, EntityRef, EventFilter, FacetField, PageKey, PageRequest, Store, TimeRange,
 } from '../store/store.js';
 import { canonicalJson } from '../ledger/canonical-json.js';
+import type { PageLeaves } from '../store/page-leaves.js';
 import { type CursorCodec, type CursorState, filtersDigest } from './cursor.js';
 import { type Clause, clausesOf, plan } from './plan.js';
 import { parseQuery, phraseQuery } from './parser.js';
@@ -40,24 +41,27 @@ export interface EventQuery {
 
 /** A page of events: as their stored leaves (what the API serves, spliced) and, parsed on first use, as objects. */
 export class EventQueryPage {
-  readonly leaves: readonly string[];
+  readonly leaves: PageLeaves;
   readonly limit: number;
   next?: string;
   prev?: string;
   /** The store's row budget cut the page short: more may match past `next`, which resumes after the last row read. */
   readonly partial: boolean;
+  /** Where the last event sits in the order the page was read by (when it has events). */
+  readonly last?: PageKey;
   #events: StoredEvent[] | undefined;
 
-  constructor(leaves: readonly string[], limit: number, next?: string, prev?: string, partial = false) {
+  constructor(leaves: PageLeaves, limit: number, options: { next?: string; prev?: string; partial?: boolean; last?: PageKey } = {}) {
     this.leaves = leaves;
     this.limit = limit;
-    this.partial = partial;
-    if (next !== undefined) this.next = next;
-    if (prev !== undefined) this.prev = prev;
+    this.partial = options.partial ?? false;
+    if (options.next !== undefined) this.next = options.next;
+    if (options.prev !== undefined) this.prev = options.prev;
+    if (options.last !== undefined) this.last = options.last;
   }
 
   get events(): StoredEvent[] {
-    return (this.#events ??= this.leaves.map((leaf) => JSON.parse(leaf) as StoredEvent));
+    return (this.#events ??= this.leaves.texts().map((leaf) => JSON.parse(leaf) as StoredEvent));
   }
 }
 
@@ -210,12 +214,12 @@ export class QueryService {
     // A filtered poller that finds nothing new still moves on: read the newest event (within `to`) first, and
     // resume after it, so the next poll does not read the same non-matching events again.
     let head = filtered && order === 'asc'
-      ? (await this.#store.queryLeaves(org, processed?.to === undefined ? {} : { processed: { to: processed.to } }, { limit: 1, order: 'desc', by: 'processed' })).leaves[0]
+      ? (await this.#store.queryLeaves(org, processed?.to === undefined ? {} : { processed: { to: processed.to } }, { limit: 1, order: 'desc', by: 'processed' })).last
       : undefined;
-    if (head !== undefined && cursor !== undefined && (JSON.parse(head) as StoredEvent).seq <= cursor.key.seq) head = undefined;
+    if (head !== undefined && cursor !== undefined && head.seq <= cursor.key.seq) head = undefined;
     const page = await this.#page(org, filter, { ...query, sortOrder: order }, STREAM, cursor, Date.now());
-    const last = page.leaves[page.leaves.length - 1] ?? head;
-    if (page.next === undefined && last !== undefined) page.next = this.#encode(this.#cursorBase(org, query, order, STREAM, Date.now()), last, 'next');
+    const last = page.last ?? head;
+    if (page.next === undefined && last !== undefined) page.next = this.#at(this.#cursorBase(org, query, order, STREAM, Date.now()), last, 'next');
     return page;
   }
 
@@ -340,23 +344,28 @@ export class QueryService {
       // Read backwards from the cursor, then restore the page's own order.
       const flipped = order === 'desc' ? 'asc' : 'desc';
       const page = await this.#store.queryLeaves(org, filter, { limit, order: flipped, by, after: cursor.key });
-      const leaves = page.leaves.reverse();
-      // Further back resumes where the store stopped reading: after the page's first event, or, when the store's
-      // row budget cut the read short, after the last row it read. A page cut to nothing goes forward from there
-      // too (over the rows it read, to the page it came from).
-      const at = (dir: CursorState['dir']) => this.#at(base, page.next, dir);
-      return new EventQueryPage(leaves, limit,
-        leaves.length > 0 ? this.#encode(base, leaves[leaves.length - 1], 'next') : at('next'),
-        at('prev'), leaves.length < limit && page.next !== undefined);
+      const leaves = page.leaves.reversed();
+      // Further back resumes where the store stopped reading: after the page's first event (the last it read), or,
+      // when the store's row budget cut the read short, after the last row it read. A page cut to nothing goes
+      // forward from there too (over the rows it read, to the page it came from).
+      return new EventQueryPage(leaves, limit, {
+        next: this.#at(base, page.first ?? page.next, 'next'),
+        prev: this.#at(base, page.next, 'prev'),
+        partial: leaves.length < limit && page.next !== undefined,
+        last: page.first,
+      });
     }
     const request: PageRequest = { limit, order, by, after: cursor?.key };
     const page = await this.#store.queryLeaves(org, filter, request);
     const { leaves } = page;
-    const at = (dir: CursorState['dir']) => this.#at(base, page.next, dir);
     // A first page has no way back. From a page cut to nothing, back is from where the store stopped, over the rows
     // it read, to the page before.
-    const back = !cursor ? undefined : leaves.length > 0 ? this.#encode(base, leaves[0], 'prev') : at('prev');
-    return new EventQueryPage(leaves, limit, at('next'), back, leaves.length < limit && page.next !== undefined);
+    return new EventQueryPage(leaves, limit, {
+      next: this.#at(base, page.next, 'next'),
+      prev: cursor ? this.#at(base, page.first ?? page.next, 'prev') : undefined,
+      partial: leaves.length < limit && page.next !== undefined,
+      last: page.last,
+    });
   }
 
   #order(query: EventQuery, by: 'time' | 'processed'): 'asc' | 'desc' {
@@ -438,16 +447,9 @@ export class QueryService {
     };
   }
 
-  /** A cursor at the place the store said a read stopped, if it said one. */
+  /** A cursor at `key` (where a page's event sits, or where the store said a read stopped), if there is one. */
   #at(base: CursorBase, key: PageKey | undefined, dir: CursorState['dir']): string | undefined {
     return key === undefined ? undefined : this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters, now: base.now });
-  }
-
-  /** A cursor at one event of a page (given as its leaf: only the first and last of a page are parsed). */
-  #encode(base: CursorBase, leaf: string, dir: CursorState['dir']): string {
-    const event = JSON.parse(leaf) as StoredEvent;
-    const key: PageKey = { at: Date.parse(base.by === 'time' ? event.time : event.processedAt), seq: event.seq };
-    return this.#cursors.encode(base.org, { key, order: base.order, by: base.by, dir, filters: base.filters, now: base.now });
   }
 }
 

@@ -97,7 +97,7 @@ export function matchesNothing(f: EventFilter): boolean {
 
 /** A page of leaves as parsed events (queryEvents over queryLeaves). */
 export function eventPage({ leaves, next }: LeafPage): EventPage {
-  const events = leaves.map((leaf) => JSON.parse(leaf) as StoredEvent);
+  const events = leaves.texts().map((leaf) => JSON.parse(leaf) as StoredEvent);
   return next ? { events, next } : { events };
 }
 

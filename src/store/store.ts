@@ -6,6 +6,7 @@ import type { IpRange } from '../domain/ip.js';
 import type { ApiKey, Org, Scope } from '../domain/org.js';
 import type { LeafParts } from '../ledger/leaf.js';
 import type { NodeID } from '../ledger/node-id.js';
+import type { PageLeaves } from './page-leaves.js';
 
 /**
  * An event validated and identified by ingest, waiting to be sequenced: its ledger leaf (less processedAt and seq,
@@ -142,7 +143,10 @@ export interface PageRequest {
 
 /** A page of events as their stored leaves (canonical JSON: what the ledger hashes, and what reads serve). */
 export interface LeafPage {
-  leaves: string[];
+  leaves: PageLeaves;
+  /** Where the page's first and last events sit in the order it was read by (`by`); set when it has any. */
+  first?: PageKey;
+  last?: PageKey;
   next?: PageKey;
 }
 

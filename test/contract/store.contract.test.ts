@@ -580,16 +580,25 @@ for (const s of STORES) {
         assert.deepEqual(await q({ to: p(1) }, 'processed'), [0, 1]);
       });
 
-      test('queryLeaves: the same page as queryEvents, each event as its stored canonical leaf', async () => {
+      test('queryLeaves: the same page as queryEvents, each event as its stored canonical leaf, with where the first and last sit', async () => {
         const org = await newOrg(store);
-        await appendOne(store, org, [0, 1, 2, 3, 4].map((n) => pending({ time: minute(n % 3), message: { content: `m"${n}` } })));
-        for (const request of [{ limit: 2, order: 'desc', by: 'time' }, { limit: 10, order: 'asc', by: 'processed' }] as PageRequest[]) {
+        // Text in one, two, three and four bytes of UTF-8, a quote, and a byte-order mark.
+        await appendOne(store, org, [0, 1, 2, 3, 4].map((n) => pending({ time: minute(n % 3), message: { content: `m"${n} Zoë 张 🙂 \ufeff` } })));
+        const requests: PageRequest[] = [
+          { limit: 2, order: 'desc', by: 'time' }, { limit: 10, order: 'asc', by: 'processed' }, { limit: 3, order: 'desc', by: 'processed' },
+          { limit: 2, order: 'asc', by: 'time', after: { at: Date.parse(minute(0)), seq: 0 } },
+        ];
+        for (const request of requests) {
           const events = await store.queryEvents(org, {}, request);
-          const leaves = await store.queryLeaves(org, {}, request);
-          assert.deepEqual(leaves.leaves, events.events.map(leafText));
-          assert.deepEqual(leaves.next, events.next);
+          const page = await store.queryLeaves(org, {}, request);
+          assert.deepEqual(page.leaves.texts(), events.events.map(leafText));
+          assert.deepEqual(page.next, events.next);
+          const key = (e: StoredEvent) => ({ at: Date.parse(request.by === 'time' ? e.time : e.processedAt), seq: e.seq });
+          assert.deepEqual(page.first, key(events.events[0]));
+          assert.deepEqual(page.last, key(events.events[events.events.length - 1]));
         }
-        assert.deepEqual(await store.queryLeaves(org, { actions: { any: [] } }, { limit: 2, order: 'desc', by: 'time' }), { leaves: [] });
+        const none = await store.queryLeaves(org, { actions: { any: [] } }, { limit: 2, order: 'desc', by: 'time' });
+        assert.deepEqual([none.leaves.length, none.first, none.last, none.next], [0, undefined, undefined, undefined]);
       });
 
       test('two or more large lists together (actors, actions, countries; with excluded words): every match, once', async () => {

@@ -98,7 +98,7 @@ test('a writer thread that stops after committing is started again, and the log 
       assert.ok(report.ok, JSON.stringify(report.findings));
       assert.equal(report.events, 7);
       const page = await annals.query.search('acme', { sortOrder: 'asc' });
-      assert.deepEqual(page.leaves.map((leaf) => (JSON.parse(leaf) as { actor: { id: string } }).actor.id), ['u1', 'u2', 'u3', 'stop-after', 'u4', 'u6', 'u7']);
+      assert.deepEqual(page.leaves.texts().map((leaf) => (JSON.parse(leaf) as { actor: { id: string } }).actor.id), ['u1', 'u2', 'u3', 'stop-after', 'u4', 'u6', 'u7']);
     } finally {
       await annals.close();
     }

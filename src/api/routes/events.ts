@@ -6,6 +6,7 @@ import { AnnalsError } from '../../domain/errors.js';
 import { envelopeJson, type StoredEvent, toEnvelope } from '../../domain/event.js';
 import { EventInputSchema } from '../../ingest/event-schema.js';
 import { joinedBody } from '../joined-body.js';
+import { type ByteString, byteString } from '../../store/page-leaves.js';
 import { type Coverage, type EventQuery, type EventQueryPage, type Facet, FACETS, type Interval } from '../../query/query-service.js';
 import {
   AroundQuery, AtlassianEventSearchQuery, EntityParams, EventPage, EventParams, EventSearchQuery, EventStreamQuery,
@@ -244,11 +245,13 @@ function narrowing(q: EventQuery): EventQuery {
 
 /**
  * A page in the Atlassian Organizations API shape, as JSON bytes: each event's envelope is spliced from its stored
- * leaf (see envelopeJson), so the hot path neither parses nor re-serializes events, and the envelopes are written
- * into the body one by one (see joinedBody).
+ * leaf's bytes (see envelopeJson and ByteString), so the hot path neither parses nor re-serializes events, nor
+ * decodes or encodes their text, and the envelopes are written into the body one by one (see joinedBody).
  */
 function pageBody(request: FastifyRequest, reply: FastifyReply, at: string, prefix: string, orgId: string, page: EventQueryPage) {
-  const base = `${at}${prefix.replace(':orgId', encodeURIComponent(orgId))}/events/`;
+  const base = byteString(`${at}${prefix.replace(':orgId', encodeURIComponent(orgId))}/events/`);
+  const envelopes: ByteString[] = page.leaves.byteStrings();
+  for (let i = 0; i < envelopes.length; i++) envelopes[i] = envelopeJson(envelopes[i], base);
   const rest = JSON.stringify({
     meta: { next: page.next ?? null, page_size: page.limit },
     links: {
@@ -258,7 +261,7 @@ function pageBody(request: FastifyRequest, reply: FastifyReply, at: string, pref
     },
   });
   return reply.type('application/json; charset=utf-8')
-    .send(joinedBody('{"data":[', page.leaves.map((leaf) => envelopeJson(leaf, base)), `],${rest.slice(1)}`));
+    .send(joinedBody('{"data":[', envelopes, byteString(`],${rest.slice(1)}`)));
 }
 
 function coverageMeta(c: Coverage) {

@@ -14,6 +14,7 @@ import type {
 } from '../store.js';
 import { rollupFinding, windowParts } from '../rollups.js';
 import { Tally } from '../tally.js';
+import { PageLeaves } from '../page-leaves.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
 import {
   actionFromRow, type ActionRow, checkpointFromRow, type CheckpointRow, eventPage, keyFromRow, type KeyRow, leafFromRow, type LeafRow,
@@ -187,15 +188,17 @@ export class PostgresStore implements Store {
 
   async queryLeaves(org: string, filter: EventFilter, page: PageRequest): Promise<LeafPage> {
     const f = await this.#resolve(await this.#org(org), filter);
-    if (!f) return { leaves: [] };
+    if (!f) return { leaves: PageLeaves.none };
     const q = pageSql(org, f, page);
-    if (!q) return { leaves: [] };
+    if (!q) return { leaves: PageLeaves.none };
     const rows = await this.#read<{ body: string; at: number; seq: number }>(q.text, q.values);
     const more = rows.length > page.limit;
     if (more) rows.pop();
-    const leaves = rows.map((r) => r.body);
-    const last = rows[rows.length - 1];
-    return more ? { leaves, next: { at: last.at, seq: last.seq } } : { leaves };
+    if (rows.length === 0) return { leaves: PageLeaves.none };
+    const [first, last] = [rows[0], rows[rows.length - 1]].map((r) => ({ at: r.at, seq: r.seq }));
+    const read: LeafPage = { leaves: PageLeaves.fromTexts(rows.map((r) => r.body)), first, last };
+    if (more) read.next = last;
+    return read;
   }
 
   async aggregate(org: string, filter: EventFilter, request: AggregateRequest): Promise<Aggregates> {

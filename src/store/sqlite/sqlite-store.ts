@@ -27,6 +27,8 @@ import {
 import { DAY, DIMS, rollupFinding, windowParts } from '../rollups.js';
 import { ROLLUP_COUNTS } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
+import { inPageOrder, joinRows, leafPage, packedSql, type PageRows, type Position, readPacked, readRows } from './sqlite-page-rows.js';
+import { PageLeaves } from '../page-leaves.js';
 import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 
 export interface SqliteStoreConfig {
@@ -49,12 +51,6 @@ export interface SqliteStoreConfig {
 }
 
 interface OrgRow extends NamedOrgRow { no: number }
-
-/** A row of a page (COLUMNS.page): the leaf, event time, processing time, seq. */
-type PageRow = [string, number, number, number];
-
-/** Where an event sits in either order. */
-interface Position { time_ms: number; processed_ms: number; seq: number }
 
 /**
  * Where field tokens would drive a page: how many pages' worth of one list's rows are read first, and how many at
@@ -123,9 +119,6 @@ export class SqliteStore implements Store {
       nextSeq: db.prepare<[number], { next_seq: number }>('SELECT next_seq FROM orgs WHERE no = ?'),
       eventById: db.prepare<[string, number], { body: string }>('SELECT body FROM events WHERE id = ? AND org_no = ?'),
       positionOf: db.prepare<[bigint], Position>('SELECT time_ms, processed_ms, seq FROM events WHERE rowid = ?'),
-      // Keys as decimal strings in a JSON array (they exceed 2^53), cast back exactly; ascending.
-      pageRows: db.prepare<[string], unknown[]>(
-        `SELECT ${COLUMNS.page} FROM events e WHERE e.rowid IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY e.rowid`).raw(true),
       // The first (last) time key of an org's events in one millisecond from (up to) a seq: see #afterKey.
       firstKeyFrom: db.prepare('SELECT min(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid >= ? AND rowid < ? AND seq >= ?').safeIntegers(true),
       lastKeyTo: db.prepare('SELECT max(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ? AND rowid >= ? AND rowid < ? AND seq <= ?').safeIntegers(true),
@@ -247,7 +240,7 @@ export class SqliteStore implements Store {
   #leaves(org: string, filter: EventFilter, page: PageRequest): LeafPage {
     const orgNo = this.#org(org);
     const f = this.#resolve(orgNo, filter);
-    if (!f) return { leaves: [] };
+    if (!f) return { leaves: PageLeaves.none };
     const compiler = new SqliteQueryCompiler(orgNo, f);
     const keys = timeKeys(f.time);
     let driver: Driver | undefined;
@@ -263,7 +256,7 @@ export class SqliteStore implements Store {
     } else if (page.after) {
       this.#afterKey(orgNo, page.after, page.order, keys);
     }
-    if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { leaves: [] };
+    if (keys.lo !== undefined && keys.hi !== undefined && keys.lo >= keys.hi) return { leaves: PageLeaves.none };
     const days = page.by === 'time' ? this.#days(orgNo, keys) : [];
     driver ??= this.#driver(orgNo, compiler, keys, days);
     const options: CompileOptions = { columns: 'page', order: page.order, limit: page.limit + 1, keys, seqs, days };
@@ -276,29 +269,29 @@ export class SqliteStore implements Store {
     // that budget, every condition checked as each row comes and the read stopping at a page of matches, and a
     // full page from there is the page too. Only otherwise do the tokens drive.
     const alternative = driver.kind === 'text' ? compiler.tokenAlternative : undefined;
-    let rows: PageRow[] | undefined;
+    let rows: PageRows | undefined;
     if (alternative !== undefined) {
-      const scanning = (scan: number) => {
-        const q = compiler.selectScanning(alternative, scan, options);
-        return this.#query(q.text, true).all(...q.params) as PageRow[];
-      };
+      const scanning = (scan: number) => this.#pageRows(compiler.selectScanning(alternative, scan, options), page.by, options.order);
       const first = DENSE_SCAN * options.limit;
       rows = scanning(first);
-      const needed = rows.length === 0 ? Infinity : Math.ceil((1.25 * first * options.limit) / rows.length);
-      if (rows.length < options.limit && needed <= DENSE_SCAN_MAX * options.limit) rows = scanning(needed);
+      const found = rows.ends.length;
+      const needed = found === 0 ? Infinity : Math.ceil((1.25 * first * options.limit) / found);
+      if (found < options.limit && needed <= DENSE_SCAN_MAX * options.limit) rows = scanning(needed);
       // A page that is not in page order (which selectScanning relies on SQLite for) is not taken as the page.
-      if (rows.length < options.limit || !inPageOrder(rows, options.order)) rows = undefined;
+      if (rows.ends.length < options.limit || !inPageOrder(rows, page.by, options.order)) rows = undefined;
     }
-    const read: { rows: PageRow[]; edge?: Position } = rows ? { rows } : this.#page(compiler, driver, options);
-    rows = read.rows;
-    const more = rows.length > page.limit;
-    if (more) rows.pop();
-    const leaves = rows.map((r) => r[0]);
-    const last = rows[rows.length - 1];
-    if (more) return { leaves, next: { at: page.by === 'time' ? last[1] : last[2], seq: last[3] } };
-    // A short page whose driver stopped at its budget: more may match after the last row it read.
-    const { edge } = read;
-    return edge ? { leaves, next: { at: page.by === 'time' ? edge.time_ms : edge.processed_ms, seq: edge.seq } } : { leaves };
+    // A short page whose driver stopped at its budget goes on after the last row it read (its edge).
+    const read: { rows: PageRows; edge?: Position } = rows ? { rows } : this.#page(compiler, driver, options, page.by);
+    return leafPage(read.rows, page, read.edge);
+  }
+
+  /**
+   * The page rows `q` reads (COLUMNS.page, in page order), read packed; one by one if they do not unpack, or do not
+   * come in page order (SQLite hands an aggregate the rows of its subquery in the subquery's order; this checks).
+   */
+  #pageRows(q: { text: string; params: unknown[] }, by: PageRequest['by'], order: 'asc' | 'desc'): PageRows {
+    const packed = readPacked(this.#query(packedSql(q.text)), q.params);
+    return packed && inPageOrder(packed, by, order) ? packed : readRows(this.#query(q.text), q.params);
   }
 
   /**
@@ -306,14 +299,24 @@ export class SqliteStore implements Store {
    * budget ran out first. Several ranges of a list are read one by one and merged here (see armSelect): their
    * rows count up to the first place one of them stopped at its budget.
    */
-  #page(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions): { rows: PageRow[]; edge?: Position } {
+  #page(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions, by: PageRequest['by']): { rows: PageRows; edge?: Position } {
     const { budget } = options;
+    const rowsOf = (o: CompileOptions) => {
+      const parts: PageRows[] = [];
+      let found = 0;
+      this.#selects(compiler, driver, o, (q) => {
+        const part = this.#pageRows(q, by, o.order);
+        parts.push(part);
+        return (found += part.ends.length);
+      });
+      return joinRows(parts);
+    };
     if (budget === undefined || driver.kind !== 'list' || driver.daily || compiler.armCount(driver.field) < 2) {
-      const rows = this.#rows(compiler, driver, options) as PageRow[];
-      return rows.length < options.limit ? { rows, edge: this.#budgetEdge(compiler, driver, options) } : { rows };
+      const rows = rowsOf(options);
+      return rows.ends.length < options.limit ? { rows, edge: this.#budgetEdge(compiler, driver, options) } : { rows };
     }
     // Ranges whose every row matches: no page reads more than a page of each, and SQLite merges them.
-    if (!compiler.checksBeyond(driver.field, options)) return { rows: this.#rows(compiler, driver, { ...options, budget: undefined }) as PageRow[] };
+    if (!compiler.checksBeyond(driver.field, options)) return { rows: rowsOf({ ...options, budget: undefined }) };
     // Keys, compared as keys: a list drives only pages by event time, whose order is time-key order.
     const before = options.order === 'desc' ? (a: bigint, b: bigint) => a > b : (a: bigint, b: bigint) => a < b;
     const seen = new Set<bigint>();
@@ -330,9 +333,12 @@ export class SqliteStore implements Store {
     // Every arm's keys in page order, up to the first place an arm stopped at its budget (events past it may match
     // in that arm unseen); the page's rows are read by key.
     const merged = [...seen].sort((a, b) => (before(a, b) ? -1 : 1)).filter((k) => edge === undefined || !before(edge, k));
-    const rows = this.#stmt.pageRows.all(JSON.stringify(merged.slice(0, options.limit).map(String))) as PageRow[];
-    if (options.order === 'desc') rows.reverse();
-    return rows.length < options.limit && edge !== undefined ? { rows, edge: this.#stmt.positionOf.get(edge) } : { rows };
+    // Keys as decimal strings in a JSON array (they exceed 2^53), cast back exactly.
+    const rows = this.#pageRows({
+      text: `SELECT ${COLUMNS.page} FROM events e WHERE e.rowid IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY e.rowid ${options.order === 'desc' ? 'DESC' : 'ASC'}`,
+      params: [JSON.stringify(merged.slice(0, options.limit).map(String))],
+    }, 'time', options.order);
+    return rows.ends.length < options.limit && edge !== undefined ? { rows, edge: this.#stmt.positionOf.get(edge) } : { rows };
   }
 
   /** The driver's row budget for a read of `compiler`'s filter (see ROW_BUDGET). */
@@ -412,20 +418,20 @@ export class SqliteStore implements Store {
     return tally.result(true);
   }
 
-  /** Up to `options.limit` rows read through `driver`; a daily list driver runs once per day, in order, until full. */
-  #rows(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions): unknown[][] {
+  /**
+   * The statements that read up to `options.limit` rows through `driver`, each run by `read` (which says how many
+   * rows have been read so far): one, or for a daily list driver one per day, in order, until there are enough.
+   */
+  #selects(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions, read: (q: { text: string; params: unknown[] }) => number): void {
     if (driver.kind !== 'list' || !driver.daily) {
-      const q = compiler.select(driver, options);
-      return this.#query(q.text, true).all(...q.params) as unknown[][];
+      read(compiler.select(driver, options));
+      return;
     }
-    const rows: unknown[][] = [];
-    const days = options.order === 'desc' ? [...options.days].reverse() : options.days;
-    for (const day of days) {
-      const q = compiler.select(driver, { ...options, days: [day], limit: options.limit - rows.length });
-      for (const row of this.#query(q.text, true).all(...q.params) as unknown[][]) rows.push(row);
-      if (rows.length >= options.limit) break;
+    let found = 0;
+    for (const day of options.order === 'desc' ? [...options.days].reverse() : options.days) {
+      found = read(compiler.select(driver, { ...options, days: [day], limit: options.limit - found }));
+      if (found >= options.limit) break;
     }
-    return rows;
   }
 
   /**
@@ -440,7 +446,12 @@ export class SqliteStore implements Store {
     options.budget = this.#budget(compiler, driver, options);
     let rows: Iterable<unknown[]>;
     if (driver.kind === 'list' && driver.daily) {
-      rows = this.#rows(compiler, driver, options);
+      const daily: unknown[][] = [];
+      this.#selects(compiler, driver, options, (q) => {
+        for (const row of this.#query(q.text, true).all(...q.params) as unknown[][]) daily.push(row);
+        return daily.length;
+      });
+      rows = daily;
     } else {
       // Streamed: up to the scan limit of rows without holding them all.
       const q = compiler.select(driver, options);
@@ -835,16 +846,6 @@ function unpackLeaves(run: PackedLeaves): StoredLeaf[] | undefined {
     at = end;
   }
   return at === bodies.length ? leaves : undefined;
-}
-
-/** Whether page rows ([body, time_ms, processed_ms, seq]) of one org come in (time, seq) order, as `order` asks. */
-function inPageOrder(rows: readonly [string, number, number, number][], order: 'asc' | 'desc'): boolean {
-  const sign = order === 'desc' ? -1 : 1;
-  for (let i = 1; i < rows.length; i++) {
-    const step = rows[i][1] - rows[i - 1][1] || rows[i][3] - rows[i - 1][3];
-    if (step * sign <= 0) return false;
-  }
-  return true;
 }
 
 function inlineWriter(appender: SqliteAppender): Writer {
