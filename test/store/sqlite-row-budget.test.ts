@@ -195,6 +195,8 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
       const counted = await tiny.aggregate('o', { time: { from, to } }, { facets: ['action'], scanLimit: 100_000 });
       assert.equal(counted.complete, false);
       assert.ok(counted.coveredFrom! >= newestHour, `covered back to ${new Date(counted.coveredFrom!).toISOString()} only`);
+      // What it counted is the budget's one row, no more: the edge it names is where the counting stopped.
+      assert.equal(counted.total, 1);
     } finally {
       await tiny.close();
     }

@@ -272,14 +272,18 @@ export class SqliteQueryCompiler {
   select(driver: Driver, options: CompileOptions): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
     const columns = COLUMNS[options.columns];
-    if (options.budget !== undefined && !(driver.kind === 'list' && driver.daily)) {
-      if (driver.kind === 'list') return this.#listSelect(driver.field, options, options.budget);
+    const { budget } = options;
+    const budgeted = budget !== undefined && !(driver.kind === 'list' && driver.daily);
+    const residuals = budgeted ? this.#residuals(options, driver.kind === 'list' ? driver.field : driver.kind === 'text' ? 'text' : undefined) : [];
+    // A read whose every row matches (nothing is left to check) stops at `limit` rows, and within a budget of at
+    // least as many the budget changes nothing: the plain form reads the same rows for less.
+    if (budgeted && (residuals.length > 0 || options.limit > budget)) {
+      if (driver.kind === 'list') return this.#listSelect(driver.field, options, budget);
       // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN: the LIMIT stops at a
       // page of matches, and no more than the budget is ever read. The ORDER BY names the order the keys come in
       // (SQLite sorts nothing for it: the test of the compiler checks the plan).
-      const residuals = this.#residuals(options, driver.kind === 'text' ? 'text' : undefined);
       if (driver.kind === 'text') residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
-      return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [options.budget])),
+      return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [budget])),
         sql(') u CROSS JOIN events e ON e.rowid = u.k'), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
         sql(` ORDER BY ${keyOrder(driver, options.order)} LIMIT ?`, [options.limit])], '');
     }
