@@ -5,8 +5,8 @@
 
 /**
  * A byte string: one character per byte (Latin-1, Node's 'latin1'), so that string operations work on UTF-8 bytes
- * without decoding them. Every ASCII character (all JSON syntax, every member name) reads as itself, and no byte of
- * a multi-byte UTF-8 sequence is ASCII, so searching a leaf's byte string for ASCII landmarks finds what searching
+ * without decoding them. Every ASCII character (all JSON syntax among them) reads as itself, and no byte of a
+ * multi-byte UTF-8 sequence is ASCII, so searching a leaf's byte string for an ASCII landmark finds what searching
  * its text would; written back with 'latin1', a byte string gives its bytes exactly.
  */
 export type ByteString = string;
@@ -18,6 +18,9 @@ export function byteString(text: string): ByteString {
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
+
+/** The most bytes copied out as one string by byteStrings: well short of V8's large objects (128 KiB and more). */
+const RUN_BYTES = 64 * 1024;
 
 /** Leaves (each an event's stored canonical JSON, UTF-8) one after another, and the offset at which each ends. */
 export class PageLeaves {
@@ -50,18 +53,22 @@ export class PageLeaves {
     return this.#ends.map((_, i) => this.text(i));
   }
 
-  /** Leaf i's bytes as a byte string (see ByteString). */
-  byteString(i: number): ByteString {
-    return this.#bytes.toString('latin1', this.#start(i), this.#ends[i]);
-  }
-
-  /** Every leaf's bytes as a byte string: one decoding of the page, cut into leaves. */
+  /**
+   * Every leaf's bytes as a byte string (see ByteString). Runs of leaves are copied out of the Buffer as one string
+   * each and cut into leaves (a copy a leaf cost more), every run short of V8's large-object space (a string there
+   * on every page made GC steps of milliseconds: see joined-body.ts).
+   */
   byteStrings(): ByteString[] {
     const n = this.#ends.length;
     const out: ByteString[] = new Array(n);
-    if (n === 0) return out;
-    const whole = this.#bytes.toString('latin1', 0, this.#ends[n - 1]);
-    for (let i = 0, start = 0; i < n; i++) out[i] = whole.slice(start, (start = this.#ends[i]));
+    for (let first = 0; first < n;) {
+      const from = this.#start(first);
+      let last = first;
+      while (last + 1 < n && this.#ends[last + 1] - from <= RUN_BYTES) last++;
+      const run = this.#bytes.toString('latin1', from, this.#ends[last]);
+      for (let i = first; i <= last; i++) out[i] = run.slice(this.#start(i) - from, this.#ends[i] - from);
+      first = last + 1;
+    }
     return out;
   }
 

@@ -96,6 +96,9 @@ describe('searching events', () => {
     assert.ok(second.links.prev);
     const back = await get(new URL(second.links.prev).pathname + new URL(second.links.prev).search);
     assert.deepEqual(back.data.map((e: any) => e.id), first.data.map((e: any) => e.id));
+    // And from the page gone back to, links.next leads forward to where the way back started.
+    const forward = await get(new URL(back.links.next).pathname + new URL(back.links.next).search);
+    assert.deepEqual(forward.data.map((e: any) => e.id), second.data.map((e: any) => e.id));
   });
 
   test('from (inclusive) and to (exclusive), as epoch ms or ISO-8601', async () => {

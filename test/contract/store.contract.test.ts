@@ -584,13 +584,16 @@ for (const s of STORES) {
         const org = await newOrg(store);
         // Text in one, two, three and four bytes of UTF-8, a quote, and a byte-order mark.
         await appendOne(store, org, [0, 1, 2, 3, 4].map((n) => pending({ time: minute(n % 3), message: { content: `m"${n} Zoë 张 🙂 \ufeff` } })));
-        const requests: PageRequest[] = [
-          { limit: 2, order: 'desc', by: 'time' }, { limit: 10, order: 'asc', by: 'processed' }, { limit: 3, order: 'desc', by: 'processed' },
-          { limit: 2, order: 'asc', by: 'time', after: { at: Date.parse(minute(0)), seq: 0 } },
+        // Times 0, 1, 2, 0, 1 minutes for seqs 0-4: by time, (time, seq) order.
+        const requests: [PageRequest, number[]][] = [
+          [{ limit: 2, order: 'desc', by: 'time' }, [2, 4]], [{ limit: 10, order: 'asc', by: 'processed' }, [0, 1, 2, 3, 4]],
+          [{ limit: 3, order: 'desc', by: 'processed' }, [4, 3, 2]],
+          [{ limit: 2, order: 'asc', by: 'time', after: { at: Date.parse(minute(0)), seq: 0 } }, [3, 1]],
         ];
-        for (const request of requests) {
+        for (const [request, seqs] of requests) {
           const events = await store.queryEvents(org, {}, request);
           const page = await store.queryLeaves(org, {}, request);
+          assert.deepEqual(events.events.map((e) => e.seq), seqs);
           assert.deepEqual(page.leaves.texts(), events.events.map(leafText));
           assert.deepEqual(page.next, events.next);
           const key = (e: StoredEvent) => ({ at: Date.parse(request.by === 'time' ? e.time : e.processedAt), seq: e.seq });

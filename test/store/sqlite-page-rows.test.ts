@@ -1,6 +1,7 @@
 // The embedded store reads a page's rows packed into one result row and checks that they came in page order; rows
 // that do not are read again one by one, in the order the page's statement gives. A store whose time_ms columns were
-// edited behind Annals' back (so that they disagree with the time keys the pages are ordered by) takes that path.
+// edited behind Annals' back (so that they disagree with the time keys the pages are ordered by) takes that path;
+// an untouched one never does (the statements the store prepares say which it ran).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { demoEvents } from '../../src/demo/demo-events.js';
 import type { StoredEvent } from '../../src/domain/event.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { PageRequest } from '../../src/store/store.js';
+import { COLUMNS } from '../../src/store/sqlite/sqlite-query-compiler.js';
 
 let dir: string;
 let all: StoredEvent[] = [];
@@ -30,6 +32,19 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const byTime = (a: StoredEvent, b: StoredEvent) => Date.parse(a.time) - Date.parse(b.time) || a.seq - b.seq;
 const seqs = (events: readonly StoredEvent[]) => events.map((e) => e.seq);
 
+/** SQL texts prepared on any connection since the last call. */
+const prepared: string[] = [];
+const prepare = Database.prototype.prepare;
+Database.prototype.prepare = function (this: Database.Database, source: string) {
+  prepared.push(source);
+  return prepare.call(this, source);
+} as typeof prepare;
+after(() => {
+  Database.prototype.prepare = prepare;
+});
+/** Whether a page's rows were read one by one (a page statement prepared as it is, not inside a packed read). */
+const readOneByOne = () => prepared.splice(0).some((source) => source.startsWith(`SELECT ${COLUMNS.page} `));
+
 async function pages(path: string): Promise<number[][]> {
   const store = new SqliteStore({ path });
   try {
@@ -46,7 +61,9 @@ async function pages(path: string): Promise<number[][]> {
 }
 
 test('rows whose times disagree with their keys are still served in key order, the same as from the untouched store', async () => {
+  prepared.length = 0;
   const untouched = await pages(join(dir, 'annals.db'));
+  assert.equal(readOneByOne(), false, 'an untouched store reads its pages packed');
   const newest = seqs([...all].sort(byTime).reverse());
   assert.deepEqual(untouched[0], newest);
   assert.deepEqual(untouched[2], [...newest].reverse());
@@ -57,4 +74,5 @@ test('rows whose times disagree with their keys are still served in key order, t
   db.prepare('UPDATE events SET time_ms = time_ms - 365 * 86400000 WHERE seq % 3 = 1').run();
   db.close();
   assert.deepEqual(await pages(join(dir, 'annals.db')), untouched);
+  assert.equal(readOneByOne(), true, 'rows that seem out of order are read again one by one');
 });

@@ -4,17 +4,31 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { byteString, PageLeaves } from '../../src/store/page-leaves.js';
 
+/** Each of `leaves`' byte strings is the UTF-8 of its text, written back exactly. */
+function assertByteStrings(leaves: PageLeaves, texts: readonly string[]): void {
+  const strings = leaves.byteStrings();
+  assert.deepEqual(strings, texts.map(byteString));
+  strings.forEach((s, i) => assert.ok(Buffer.from(s, 'latin1').equals(Buffer.from(texts[i]))));
+}
+
 test('each leaf reads back as its text, its byte string is its UTF-8 bytes, and reversed is last first', () => {
   fc.assert(fc.property(fc.array(fc.string({ unit: 'binary' })), (texts) => {
     const leaves = PageLeaves.fromTexts(texts);
     assert.equal(leaves.length, texts.length);
     assert.deepEqual(leaves.texts(), texts);
-    texts.forEach((t, i) => {
-      assert.equal(leaves.byteString(i), byteString(t));
-      assert.ok(Buffer.from(leaves.byteString(i), 'latin1').equals(Buffer.from(t)));
-    });
+    assertByteStrings(leaves, texts);
     assert.deepEqual(leaves.reversed().texts(), [...texts].reverse());
   }), { numRuns: 300 });
+});
+
+test('a page of more than one run of bytes, and a leaf longer than a run', () => {
+  // 300 leaves of ~1.4 KB (three-byte characters among them): several runs; then one of 200 KB, then small ones.
+  const texts = Array.from({ length: 300 }, (_, i) => `{"n":${i},"m":"${'张'.repeat(i % 7)}${'x'.repeat(1400)}"}`);
+  texts.push(`{"big":"${'é'.repeat(100_000)}"}`, '{"a":1}', '{"b":"ß"}');
+  const leaves = PageLeaves.fromTexts(texts);
+  assert.deepEqual(leaves.texts(), texts);
+  assertByteStrings(leaves, texts);
+  assertByteStrings(leaves.reversed(), [...texts].reverse());
 });
 
 test('ASCII is its own byte string; other characters become their UTF-8 bytes', () => {
@@ -26,8 +40,10 @@ test('ASCII is its own byte string; other characters become their UTF-8 bytes', 
 test('bytes past the last leaf belong to none, and a leaf outside the page is refused', () => {
   const leaves = new PageLeaves(Buffer.from('{"a":1}{"b":"ß"}{"c":3}'), [7, 17]);
   assert.deepEqual(leaves.texts(), ['{"a":1}', '{"b":"ß"}']);
+  assertByteStrings(leaves, ['{"a":1}', '{"b":"ß"}']);
   assert.throws(() => leaves.text(2), RangeError);
-  assert.throws(() => leaves.byteString(-1), RangeError);
+  assert.throws(() => leaves.text(-1), RangeError);
   assert.equal(PageLeaves.none.length, 0);
+  assert.deepEqual(PageLeaves.none.byteStrings(), []);
   assert.deepEqual(PageLeaves.fromTexts([]).texts(), []);
 });

@@ -1,7 +1,7 @@
 // A page's rows as the embedded store reads them: packed into one result row (every body in one blob, the sizes and
-// positions as lists). Each row better-sqlite3 hands over is an array and a string made in JavaScript, and over
-// HTTP a page of 100 events read that way took about 0.2 ms more of the server's CPU than the same rows read
-// packed (alternated on the project's VM; docs/performance.md).
+// positions as lists). Each row better-sqlite3 hands over is an array and a string made in JavaScript: over HTTP at
+// 10M events, a page of 100 read that way took 0.15-0.3 ms more of the server's CPU than read packed and served as
+// bytes (alternated; docs/performance.md, the seventeenth VM).
 import type Database from 'better-sqlite3';
 import { PageLeaves } from '../page-leaves.js';
 import type { LeafPage, PageRequest } from '../store.js';
@@ -29,8 +29,8 @@ export function packedSql(rows: string): string {
 
 /**
  * The rows of a packedSql statement, or undefined when they do not unpack into one body, size and position per row
- * (a body that is not text: only a store edited behind Annals' back holds one). Their order is the one SQLite
- * handed the rows to group_concat in, which the caller checks (see inPageOrder).
+ * (a NULL among them: the columns are NOT NULL, so this only guards). Their order is the one SQLite handed the rows
+ * to group_concat in, which the caller checks (see inPageOrder).
  */
 export function readPacked(stmt: Database.Statement, params: readonly unknown[]): PageRows | undefined {
   const [n, bytes, sizes, time, processed, seq] = stmt.raw(true).get(...params) as

@@ -271,27 +271,32 @@ export class SqliteStore implements Store {
     const alternative = driver.kind === 'text' ? compiler.tokenAlternative : undefined;
     let rows: PageRows | undefined;
     if (alternative !== undefined) {
-      const scanning = (scan: number) => this.#pageRows(compiler.selectScanning(alternative, scan, options), page.by, options.order);
+      // Rows that are not in page order (which selectScanning relies on SQLite for) are not taken as the page.
+      const scanning = (scan: number) => this.#packedRows(compiler.selectScanning(alternative, scan, options), page.by, options.order);
       const first = DENSE_SCAN * options.limit;
       rows = scanning(first);
-      const found = rows.ends.length;
+      const found = rows?.ends.length ?? 0;
       const needed = found === 0 ? Infinity : Math.ceil((1.25 * first * options.limit) / found);
-      if (found < options.limit && needed <= DENSE_SCAN_MAX * options.limit) rows = scanning(needed);
-      // A page that is not in page order (which selectScanning relies on SQLite for) is not taken as the page.
-      if (rows.ends.length < options.limit || !inPageOrder(rows, page.by, options.order)) rows = undefined;
+      if (rows && found < options.limit && needed <= DENSE_SCAN_MAX * options.limit) rows = scanning(needed);
+      if (rows && rows.ends.length < options.limit) rows = undefined;
     }
     // A short page whose driver stopped at its budget goes on after the last row it read (its edge).
     const read: { rows: PageRows; edge?: Position } = rows ? { rows } : this.#page(compiler, driver, options, page.by);
     return leafPage(read.rows, page, read.edge);
   }
 
-  /**
-   * The page rows `q` reads (COLUMNS.page, in page order), read packed; one by one if they do not unpack, or do not
-   * come in page order (SQLite hands an aggregate the rows of its subquery in the subquery's order; this checks).
-   */
+  /** The page rows `q` reads (COLUMNS.page, in page order): packed, or if they do not come so, one by one. */
   #pageRows(q: { text: string; params: unknown[] }, by: PageRequest['by'], order: 'asc' | 'desc'): PageRows {
+    return this.#packedRows(q, by, order) ?? readRows(this.#query(q.text), q.params);
+  }
+
+  /**
+   * The page rows `q` reads, read packed, if they unpack and come in page order (SQLite hands an aggregate the rows
+   * of its subquery in the subquery's order; this checks).
+   */
+  #packedRows(q: { text: string; params: unknown[] }, by: PageRequest['by'], order: 'asc' | 'desc'): PageRows | undefined {
     const packed = readPacked(this.#query(packedSql(q.text)), q.params);
-    return packed && inPageOrder(packed, by, order) ? packed : readRows(this.#query(q.text), q.params);
+    return packed && inPageOrder(packed, by, order) ? packed : undefined;
   }
 
   /**
