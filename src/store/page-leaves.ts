@@ -1,5 +1,5 @@
 // A page of leaves as one run of bytes. The embedded store reads a page's bodies packed into one value (its rows
-// crossing into JavaScript one by one, a string each, cost more than the rest of the read), and the API splices
+// crossing into JavaScript one by one, a string each, cost about as much as the read itself), and the API splices
 // them into envelopes as bytes, so a page's text is neither decoded from UTF-8 nor encoded back. A caller that needs
 // an event's text (to parse it) decodes that one leaf.
 
