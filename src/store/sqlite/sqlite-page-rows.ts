@@ -1,7 +1,7 @@
 // A page's rows as the embedded store reads them: packed into one result row (every body in one blob, the sizes and
 // positions as lists). Each row better-sqlite3 hands over is an array and a string made in JavaScript: over HTTP at
-// 10M events, a page of 100 read that way took 0.15-0.3 ms more of the server's CPU than read packed and served as
-// bytes (alternated; docs/performance.md, the seventeenth VM).
+// 10M events, a page of 100 read that way took 0.1-0.7 ms more of the server's CPU than read packed and served as
+// bytes (medians, alternated in a slow phase; docs/performance.md, the seventeenth VM).
 import type Database from 'better-sqlite3';
 import { PageLeaves } from '../page-leaves.js';
 import type { LeafPage, PageRequest } from '../store.js';
