@@ -28,6 +28,8 @@ export class PageLeaves {
 
   readonly #bytes: Buffer;
   readonly #ends: readonly number[];
+  /** The leaves' texts, where they were given as texts: not decoded again. */
+  #texts: readonly string[] | undefined;
 
   /** `ends[i]`: where leaf i ends in `bytes` (leaf 0 starts at 0); bytes past the last end belong to no leaf. */
   constructor(bytes: Buffer, ends: readonly number[]) {
@@ -37,7 +39,9 @@ export class PageLeaves {
 
   /** Leaves given as their texts (a store whose driver hands back strings). */
   static fromTexts(texts: readonly string[]): PageLeaves {
-    return packed(texts.map((t) => Buffer.from(t, 'utf8')));
+    const leaves = packed(texts.map((t) => Buffer.from(t, 'utf8')));
+    if (texts.length > 0) leaves.#texts = texts;
+    return leaves;
   }
 
   get length(): number {
@@ -46,7 +50,8 @@ export class PageLeaves {
 
   /** Leaf i's text. */
   text(i: number): string {
-    return this.#bytes.toString('utf8', this.#start(i), this.#ends[i]);
+    const start = this.#start(i);
+    return this.#texts?.[i] ?? this.#bytes.toString('utf8', start, this.#ends[i]);
   }
 
   texts(): string[] {
@@ -76,7 +81,9 @@ export class PageLeaves {
   reversed(): PageLeaves {
     const parts: Buffer[] = [];
     for (let i = this.length - 1; i >= 0; i--) parts.push(this.#bytes.subarray(this.#start(i), this.#ends[i]));
-    return packed(parts);
+    const leaves = packed(parts);
+    if (this.#texts !== undefined) leaves.#texts = [...this.#texts].reverse();
+    return leaves;
   }
 
   #start(i: number): number {

@@ -18,6 +18,12 @@ test('each leaf reads back as its text, its byte string is its UTF-8 bytes, and 
     assert.deepEqual(leaves.texts(), texts);
     assertByteStrings(leaves, texts);
     assert.deepEqual(leaves.reversed().texts(), [...texts].reverse());
+    // The same leaves given as bytes (as the embedded store reads them): decoded, to the same texts.
+    let end = 0;
+    const bytes = new PageLeaves(Buffer.from(texts.join('')), texts.map((t) => (end += Buffer.byteLength(t))));
+    assert.deepEqual(bytes.texts(), texts);
+    assert.deepEqual(bytes.reversed().texts(), [...texts].reverse());
+    assertByteStrings(bytes, texts);
   }), { numRuns: 300 });
 });
 
