@@ -310,6 +310,73 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
   });
 });
 
+describe('upgrading a schema-6 store: an actor index of keys alone', () => {
+  let dir6: string;
+  let store: Annals;
+  const columns = (path: string) => readStore(path, (db) =>
+    (db.prepare("SELECT name FROM pragma_index_xinfo('events_by_actor') WHERE key = 1 ORDER BY seqno").pluck().all() as string[]).join());
+  const T = Date.now() - 3 * 86_400_000;
+  const inputs = Array.from({ length: 45 }, (_, i) => event({
+    // Three days, several events a millisecond, times against seq now and then.
+    time: new Date(T + Math.floor(i / 15) * 86_400_000 + Math.floor(i / 4) * 1000 - (i % 6 === 5 ? 7_200_000 : 0)).toISOString(),
+    action: i % 2 ? 'user_management.added_user_to_group' : 'jira_user_actions.viewed_jira_issue',
+    actor: i % 3 ? { id: 'u-ana', name: 'Ana Silva', email: 'ana@acme.example' } : { id: 'u-bob', name: 'Bob Jones' },
+    location: { ip: '91.225.122.155', countryName: i % 4 ? 'Ukraine' : 'Germany' },
+    outcome: i % 5 === 0 ? 'failure' : 'success',
+  }));
+
+  before(async () => {
+    dir6 = mkdtempSync(join(tmpdir(), 'annals-upgrade6-'));
+    const first = await openAnnals({ dataDir: dir6, synchronous: 'NORMAL' });
+    await first.store.createOrg({ id: 'acme', name: 'acme' });
+    await first.ingest.ingest('acme', inputs);
+    await first.close();
+    // What schema 6 had: the actor's index of (org, day, actor) and the rowid.
+    const path = join(dir6, 'annals.db');
+    readStore(path, (db) => {
+      db.exec('DROP INDEX events_by_actor; CREATE INDEX events_by_actor ON events (org_no, day, actor_id)');
+      db.pragma('user_version = 6');
+    });
+    assert.equal(columns(path), 'org_no,day,actor_id');
+    store = await openAnnals({ dataDir: dir6, synchronous: 'NORMAL' });
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir6, { recursive: true, force: true });
+  });
+
+  test('the index holds what aggregates count, and an actor\'s pages and counts are what they were', async () => {
+    assert.equal(columns(join(dir6, 'annals.db')), 'org_no,day,actor_id,rowid,time_ms,action,country,outcome');
+    const all = (await store.query.search('acme', { limit: 1000 })).events;
+    assert.equal(all.length, 45);
+    for (const [q, actor] of [['actor:u-ana', 'u-ana'], ['actor:ana@acme.example', 'u-ana'], ['actor:u-bob outcome:failure', 'u-bob']] as const) {
+      const expected = all.filter((e) => e.actor.id === actor && (!q.includes('failure') || e.outcome === 'failure'));
+      for (const sortOrder of ['desc', 'asc'] as const) {
+        const seqs: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.query.search('acme', { q, limit: 4, sortOrder, cursor });
+          seqs.push(...page.events.map((e) => e.seq));
+          cursor = page.next;
+        } while (cursor);
+        const order = expected.map((e) => e.seq);
+        assert.deepEqual(seqs, sortOrder === 'desc' ? order : order.reverse(), `${q} ${sortOrder}`);
+      }
+      const counted = await store.query.facets('acme', { q }, ['action', 'country', 'outcome']);
+      const tally = (of: (e: (typeof all)[number]) => string) => {
+        const n = new Map<string, number>();
+        for (const e of expected) n.set(of(e), (n.get(of(e)) ?? 0) + 1);
+        return [...n].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+      };
+      const got = (field: 'action' | 'country' | 'outcome') => counted.facets[field]?.map(({ value, count }) => ({ value, count }))
+        .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+      assert.deepEqual(got('action'), tally((e) => e.action), q);
+      assert.deepEqual(got('country'), tally((e) => e.location?.countryName ?? ''), q);
+      assert.deepEqual(got('outcome'), tally((e) => e.outcome ?? 'success'), q);
+    }
+  });
+});
+
 test('a store of a schema newer than this Annals knows is refused, not read', async () => {
   const dirN = mkdtempSync(join(tmpdir(), 'annals-newer-'));
   try {

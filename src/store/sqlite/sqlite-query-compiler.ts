@@ -224,6 +224,10 @@ export class SqliteQueryCompiler {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
     const residuals = this.#residuals(options, field);
     const read = scan ?? options.limit;
+    const [only, ...more] = this.#arms(field)!;
+    // One range of an index of the events, every condition checked in it: its rows, straight from the range. (An
+    // index that holds every column asked for is read alone: the actor's holds what aggregates count, schema 7.)
+    if (scan === undefined && more.length === 0 && only.from === 'events') return this.#armRange(only, COLUMNS[options.columns], options, read, residuals);
     const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : []);
     // One arm comes in time-key order already (by day, then key): only several need merging.
     const inOrder = arms.length === 1 ? arms[0] : join([join(arms, ' UNION '), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
@@ -235,19 +239,20 @@ export class SqliteQueryCompiler {
 
   /** Each arm's first `read` keys in page order, `inner` checked inside the arm. */
   #orderedArms(field: ListField, options: CompileOptions, read: number, inner: Sql[]): Sql[] {
+    return this.#arms(field)!.map((arm) => join([sql('SELECT k FROM ('),
+      // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
+      this.#armRange(arm, arm.from === 'events' ? 'e.rowid AS k' : 'DISTINCT x.k AS k', options, read, inner), sql(')')], ''));
+  }
+
+  /** `columns` of the first `read` rows of `arm`'s range in page order, `inner` checked inside the range. */
+  #armRange(arm: Arm, columns: string, options: CompileOptions, read: number, inner: Sql[]): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
-    const dayList = JSON.stringify(options.days);
-    return this.#arms(field)!.map((arm) => {
-      const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
-      const from = arm.from === 'events'
-        ? `SELECT e.rowid AS k FROM events e INDEXED BY ${arm.index}`
-        // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
-        : 'SELECT DISTINCT x.k AS k FROM event_entities x CROSS JOIN events e ON e.rowid = x.k';
-      const where = join([...dayBound(arm, dayList), arm.where, ...keyBounds(k, options.keys), ...inner], ' AND ');
-      // Day by day, in time-key order within each day: the index order, so nothing is sorted and LIMIT stops early.
-      const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;
-      return join([sql(`SELECT k FROM (${from} WHERE `), where, sql(` ORDER BY ${order} LIMIT ?)`, [read])], '');
-    });
+    const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
+    const from = arm.from === 'events' ? `events e INDEXED BY ${arm.index}` : 'event_entities x CROSS JOIN events e ON e.rowid = x.k';
+    const where = join([...dayBound(arm, JSON.stringify(options.days)), arm.where, ...keyBounds(k, options.keys), ...inner], ' AND ');
+    // Day by day, in time-key order within each day: the index order, so nothing is sorted and LIMIT stops early.
+    const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;
+    return join([sql(`SELECT ${columns} FROM ${from} WHERE `), where, sql(` ORDER BY ${order} LIMIT ?`, [read])], '');
   }
 
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */

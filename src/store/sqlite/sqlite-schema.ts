@@ -1,6 +1,6 @@
 // The embedded store's schema, as numbered migrations applied in order (PRAGMA user_version holds the last one).
 //
-// Layout (schema 6):
+// Layout (schema 7):
 // - events.rowid is the event's *time key*: time_ms * 2^20 + n, where n counts the events stored before it at that
 //   millisecond (in any org). Within an org, time-key order is (time, seq) order, because a later seq is always
 //   stored later. So the table is clustered by event time, every index that ends in the (implicit) rowid is ordered
@@ -11,7 +11,8 @@
 // - body holds the event's ledger leaf (canonical JSON) and leaf_hash its RFC 9162 leaf hash; the other columns are
 //   copies for searching only (`annals verify --deep` checks them against the leaf).
 // - ip is 16 bytes (domain/ip.ts), so a CIDR block is one index range. country and city compare case-insensitively.
-// - day is the event's UTC day: the indexes on many-valued columns lead with it (see EVENTS_V2).
+// - day is the event's UTC day: the indexes on many-valued columns lead with it (see EVENTS_V2). The actor's index
+//   also holds what facets and histograms count (schema 7, ACTOR_INDEX_COVERING).
 // - orgs.frontier is the org's Merkle compact range; merkle_nodes holds every complete interior node (level >= 1).
 // - event_entities indexes the entities an event names (context, container, the token that acted) by id.
 // - rollups counts events per hour and per day, in total and by action, actor, country and outcome: facets and
@@ -260,6 +261,18 @@ const CHECKPOINT_KEYS = `
   ) WITHOUT ROWID;
 `;
 
+/**
+ * Schema 6 → 7: the actor's index also holds the columns an event's facets and histogram bucket are counted from
+ * (COLUMNS.aggregate), after its rowid, so that pages still read it in time order. "What did this person do this
+ * month" is counted from the index alone: the busiest actor's 30 days at 10M (7,813 events) touched a table page
+ * an event, 455 ms the first time in a new process (each page's first touch, with the file in the page cache) and
+ * 15-18 ms after; from the index, 17 ms and 5-8 ms. It doubles the index (0.59 to 1.27 GB at 10M).
+ */
+const ACTOR_INDEX_COVERING = `
+  DROP INDEX events_by_actor;
+  CREATE INDEX events_by_actor ON events (org_no, day, actor_id, rowid, time_ms, action, country, outcome);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'the first schema', up: (db) => db.exec(V1) },
   { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
@@ -269,4 +282,5 @@ export const MIGRATIONS: readonly Migration[] = [
   // (Made by schema 6 too.)
   { description: 'full-text rows that also name the product and category of their action', up: () => {} },
   { description: 'full-text rows keyed newest first (the time key negated), for deep pages as fast as the first', up: rebuildFullText },
+  { description: "the actor's index covers what facets and histograms count", up: (db) => db.exec(ACTOR_INDEX_COVERING) },
 ];
