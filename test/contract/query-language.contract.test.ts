@@ -239,5 +239,49 @@ for (const s of STORES) {
       }
       assert.ok(nonEmpty > 150, `most generated queries match something (${nonEmpty})`);
     });
+
+    test('an actor\'s facets and histogram (by id, by email, several, with conditions on action, country, outcome) count its matching events', async () => {
+      const window = { from: '2026-10-01T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' };
+      const count = (xs: (string | undefined)[]) => {
+        const n = new Map<string, number>();
+        for (const x of xs) if (x !== undefined) n.set(x, (n.get(x) ?? 0) + 1);
+        return n;
+      };
+      const [busy, other] = [...count(events.map((e) => e.actor.id))].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+      const mine = events.filter((e) => e.actor.id === busy);
+      const email = mine.find((e) => e.actor.email)!.actor.email!;
+      const country = mine.find((e) => e.location?.countryName)!.location!.countryName!;
+      const action = [...count(mine.map((e) => e.action))].sort((a, b) => b[1] - a[1])[0][0];
+      const cases: [string, (e: StoredEvent) => boolean][] = [
+        [`actor:${busy}`, (e) => e.actor.id === busy],
+        [`actor:${email.toUpperCase()}`, (e) => e.actor.id === busy],
+        [`actor:${busy} actor:${other}`, (e) => e.actor.id === busy || e.actor.id === other],
+        [`actor:${busy} outcome:failure`, (e) => e.actor.id === busy && e.outcome === 'failure'],
+        [`actor:${busy} -country:"${country}"`, (e) => e.actor.id === busy && e.location?.countryName?.toLowerCase() !== country.toLowerCase()],
+        [`actor:${email} action:${action} time:>=2026-11-10`, (e) => e.actor.id === busy && e.action === action && e.time >= '2026-11-10'],
+      ];
+      for (const [q, matches] of cases) {
+        const expected = events.filter(matches);
+        assert.ok(expected.length > 0, q);
+        const got = await query.facets(org, { q, ...window }, ['action', 'actor', 'country', 'outcome'], 100);
+        assert.equal(got.total, expected.length, q);
+        // The top 100 of each: every value given with its count, and none left out that has more than the last.
+        const top = (field: 'action' | 'actor' | 'country' | 'outcome', of: (e: StoredEvent) => string | undefined) => {
+          const want = count(expected.map(of));
+          const given = got.facets[field]!;
+          assert.equal(given.length, Math.min(100, want.size), `${q}: ${field}`);
+          for (const v of given) assert.equal(v.count, want.get(v.value), `${q}: ${field} ${v.value}`);
+          const last = given[given.length - 1].count;
+          for (const [value, n] of want) if (n > last) assert.ok(given.some((v) => v.value === value), `${q}: ${field} ${value}`);
+        };
+        top('action', (e) => e.action);
+        top('actor', (e) => e.actor.id);
+        top('country', (e) => e.location?.countryName);
+        top('outcome', (e) => e.outcome ?? 'success');
+        const histogram = await query.histogram(org, { q, ...window }, 'day');
+        const days = count(expected.map((e) => new Date(Math.floor(Date.parse(e.time) / 86_400_000) * 86_400_000).toISOString()));
+        assert.deepEqual(new Map(histogram.buckets.filter((b) => b.count > 0).map((b) => [new Date(b.start).toISOString(), b.count])), days, `${q}: days`);
+      }
+    });
   });
 }

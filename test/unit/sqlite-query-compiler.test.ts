@@ -54,6 +54,19 @@ describe('sqlite query compiler: the plans it makes', () => {
     assert.equal(squash(q.text), 'SELECT e.time_ms, e.action, e.actor_id, e.country, e.outcome FROM events e INDEXED BY events_by_actor '
       + 'WHERE e.day IN (SELECT value FROM json_each(?)) AND e.org_no = ? AND e.actor_id = ? AND e.outcome IN (1) ORDER BY e.day DESC, e.rowid DESC LIMIT ?');
     assert.match(plan(q), /COVERING INDEX events_by_actor/);
+    // Counting reads the index alone whether one actor or several (an email is its actor's id and the name itself),
+    // within a budget of rows or not, with conditions on what the index holds; not with others.
+    const two = new SqliteQueryCompiler(1, { actors: { any: ['u-1', 'ana@example.com'] }, countries: { none: ['Peru'] }, outcomes: { any: ['failure'] } });
+    assert.equal(two.coveringList, 'actors');
+    for (const budget of [undefined, 1000]) {
+      const counting = plan(two.select(driver, { columns: 'aggregate', order: 'desc', limit: 5001, keys: {}, days: [20500, 20501], budget }));
+      assert.equal((counting.match(/COVERING INDEX events_by_actor/g) ?? []).length, 2, counting);
+      assert.ok(!/INTEGER PRIMARY KEY|USING INDEX/.test(counting), `no row of the table read, budget ${budget}: ${counting}`);
+    }
+    for (const other of [{ cities: { any: ['Oslo'] } }, { text: { all: ['saml'] } }, { ips: { none: [ipRange('10.0.0.0/8') as IpRange] } }, { processed: { from: 1 } }]) {
+      assert.equal(new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, ...other }).coveringList, undefined, JSON.stringify(other));
+    }
+    assert.equal(new SqliteQueryCompiler(1, { actors: { none: ['u-1'] } }).coveringList, undefined, 'no actor to read');
     db.close();
   });
 

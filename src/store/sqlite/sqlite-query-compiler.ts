@@ -222,26 +222,45 @@ export class SqliteQueryCompiler {
    */
   #listSelect(field: ListField, options: CompileOptions, scan?: number): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
+    const columns = COLUMNS[options.columns];
     const residuals = this.#residuals(options, field);
     const read = scan ?? options.limit;
     const [only, ...more] = this.#arms(field)!;
-    // One range of an index of the events, every condition checked in it: its rows, straight from the range. (An
-    // index that holds every column asked for is read alone: the actor's holds what aggregates count, schema 7.)
-    if (scan === undefined && more.length === 0 && only.from === 'events') return this.#armRange(only, COLUMNS[options.columns], options, read, residuals);
-    const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : []);
-    // One arm comes in time-key order already (by day, then key): only several need merging.
-    const inOrder = arms.length === 1 ? arms[0] : join([join(arms, ' UNION '), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
-    const parts = [sql('SELECT '), sql(COLUMNS[options.columns]), sql(' FROM ('), inOrder, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
-    if (scan === undefined) return join([...parts, sql(` ORDER BY u.k ${dir}`)], '');
+    // One range of an index of the events, every condition checked in it: its rows, straight from the range.
+    if (scan === undefined && more.length === 0 && only.from === 'events') return this.#armRange(only, columns, options, read, residuals);
+    // An index that holds every column the read checks and returns is read alone: each range brings its columns
+    // (named as the events' own, so that the conditions checked after the ranges read them as they are).
+    const held = options.columns === 'aggregate' && this.coveringList === field;
+    const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held ? columns : undefined);
+    // One arm comes in time-key order already (by day, then key): only several need merging. (The actor's ranges
+    // never share an event: merged as they come, not compared column by column for duplicates.)
+    const union = held ? ' UNION ALL ' : ' UNION ';
+    const inOrder = arms.length === 1 ? arms[0] : join([join(arms, union), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
+    const parts = held ? [sql(`SELECT ${columns} FROM (`), inOrder, sql(') e')]
+      : [sql(`SELECT ${columns} FROM (`), inOrder, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
+    if (scan === undefined) return join([...parts, sql(` ORDER BY ${held ? 'e' : 'u'}.k ${dir}`)], '');
     const where = residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : [];
     return join([...parts, ...where, sql(' LIMIT ?', [options.limit])], '');
   }
 
-  /** Each arm's first `read` keys in page order, `inner` checked inside the arm. */
-  #orderedArms(field: ListField, options: CompileOptions, read: number, inner: Sql[]): Sql[] {
-    return this.#arms(field)!.map((arm) => join([sql('SELECT k FROM ('),
+  /**
+   * The list whose index holds every column this filter checks and that aggregates count, if one does: the actor's
+   * (schema 7), for a filter of actors and at most time, actions, countries and outcomes. Counting its matches
+   * reads that index alone, where a page needs each event's row anyway (and its tokens may find them sooner).
+   */
+  get coveringList(): ListField | undefined {
+    const f = this.#filter;
+    const held = (key: string) => key === 'time' || key === 'actors' || key === 'actions' || key === 'actionsWithin' || key === 'countries' || key === 'outcomes';
+    return f.actors?.any?.length && Object.entries(f).every(([key, value]) => value === undefined || held(key)) ? 'actors' : undefined;
+  }
+
+  /** Each arm's first `read` keys in page order (and `columns`, if given), `inner` checked inside the arm. */
+  #orderedArms(field: ListField, options: CompileOptions, read: number, inner: Sql[], columns?: string): Sql[] {
+    return this.#arms(field)!.map((arm) => {
       // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
-      this.#armRange(arm, arm.from === 'events' ? 'e.rowid AS k' : 'DISTINCT x.k AS k', options, read, inner), sql(')')], ''));
+      const k = arm.from === 'events' ? 'e.rowid AS k' : 'DISTINCT x.k AS k';
+      return join([sql(columns ? 'SELECT * FROM (' : 'SELECT k FROM ('), this.#armRange(arm, columns ? `${k}, ${columns}` : k, options, read, inner), sql(')')], '');
+    });
   }
 
   /** `columns` of the first `read` rows of `arm`'s range in page order, `inner` checked inside the range. */

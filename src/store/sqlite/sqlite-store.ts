@@ -378,11 +378,13 @@ export class SqliteStore implements Store {
     // Rollups count by time and by each field on its own: they answer a time window, and a time window with a
     // condition on the action alone when only action counts are asked for. Anything else is counted event by event.
     if (!countedWhole(f, request)) {
-      // Counted one by one, newest first, up to the scan limit.
+      // Counted one by one, newest first, up to the scan limit: from an index that holds all it needs, if one does.
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
-      const scanned = this.#scan(compiler, this.#driver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
+      const covering = compiler.coveringList;
+      const driver: Driver = covering ? { kind: 'list', field: covering } : this.#driver(orgNo, compiler, keys, days);
+      const scanned = this.#scan(compiler, driver, keys, days, request.scanLimit, tally);
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
     // Whole days and hours from the rollups, the ragged ends from the events, newest first: a ragged end cut short
