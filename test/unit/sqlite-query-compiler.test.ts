@@ -67,6 +67,11 @@ describe('sqlite query compiler: the plans it makes', () => {
       assert.equal(new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, ...other }).coveringList, undefined, JSON.stringify(other));
     }
     assert.equal(new SqliteQueryCompiler(1, { actors: { none: ['u-1'] } }).coveringList, undefined, 'no actor to read');
+    // A range that is not in page order (an address block) sorts its keys alone, then reads the page's rows.
+    const block = new SqliteQueryCompiler(1, { ips: { any: [ipRange('10.0.0.0/8') as IpRange] } });
+    const sorted = block.select({ kind: 'list', field: 'ips' }, { columns: 'page', order: 'desc', limit: 101, keys: {}, days: [20500] });
+    assert.match(squash(sorted.text), /^SELECT e\.body, e\.time_ms, e\.processed_ms, e\.seq FROM \(SELECT k FROM \(SELECT e\.rowid AS k FROM events e INDEXED BY events_by_ip /);
+    assert.match(plan(sorted), /COVERING INDEX events_by_ip/);
     db.close();
   });
 

@@ -226,14 +226,15 @@ export class SqliteQueryCompiler {
     const residuals = this.#residuals(options, field);
     const read = scan ?? options.limit;
     const [only, ...more] = this.#arms(field)!;
-    // One range of an index of the events, every condition checked in it: its rows, straight from the range.
-    if (scan === undefined && more.length === 0 && only.from === 'events') return this.#armRange(only, columns, options, read, residuals);
+    // One range of an index of the events in page order, every condition checked in it: its rows, straight from the
+    // range. (A range that must be sorted, such as an address block's, sorts its keys alone and then reads a page.)
+    if (scan === undefined && more.length === 0 && only.from === 'events' && only.ordered) return this.#armRange(only, columns, options, read, residuals);
     // An index that holds every column the read checks and returns is read alone: each range brings its columns
     // (named as the events' own, so that the conditions checked after the ranges read them as they are).
     const held = options.columns === 'aggregate' && this.coveringList === field;
     const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held ? columns : undefined);
-    // One arm comes in time-key order already (by day, then key): only several need merging. (The actor's ranges
-    // never share an event: merged as they come, not compared column by column for duplicates.)
+    // One arm comes in time-key order already (by day, then key): only several need merging, each sorted by key
+    // first. (The actor's ranges never share an event, one actor an event: UNION ALL, no comparing for duplicates.)
     const union = held ? ' UNION ALL ' : ' UNION ';
     const inOrder = arms.length === 1 ? arms[0] : join([join(arms, union), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
     const parts = held ? [sql(`SELECT ${columns} FROM (`), inOrder, sql(') e')]

@@ -378,12 +378,15 @@ export class SqliteStore implements Store {
     // Rollups count by time and by each field on its own: they answer a time window, and a time window with a
     // condition on the action alone when only action counts are asked for. Anything else is counted event by event.
     if (!countedWhole(f, request)) {
-      // Counted one by one, newest first, up to the scan limit: from an index that holds all it needs, if one does.
+      // Counted one by one, newest first, up to the scan limit. An index that holds all the counting needs is read
+      // alone when all its ranges hold fits the row budget (counted from the index: then the count is complete);
+      // else the driver is chosen as for a page (a rarer list, or the field tokens, may find the matches whole).
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
       const covering = compiler.coveringList;
-      const driver: Driver = covering ? { kind: 'list', field: covering } : this.#driver(orgNo, compiler, keys, days);
+      const held = covering !== undefined && this.#count(compiler.count(covering, keys, days, this.#rowBudget + 1)) <= this.#rowBudget;
+      const driver: Driver = held ? { kind: 'list', field: covering } : this.#driver(orgNo, compiler, keys, days);
       const scanned = this.#scan(compiler, driver, keys, days, request.scanLimit, tally);
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
@@ -547,7 +550,7 @@ export class SqliteStore implements Store {
   #driver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
     if (compiler.tokensSuffice) return { kind: 'text' };
     const counts = new Map<ListField | 'text', number>();
-    const count = (q: { text: string; params: unknown[] }) => (this.#query(q.text).get(...q.params) as { n: number }).n;
+    const count = (q: { text: string; params: unknown[] }) => this.#count(q);
     // Reading a day at a time sorts that day's m matches; scanning by time reads about a page / (m / the day's
     // events) rows to find a page of them. Sampled on the newest day: daily pays when m^2 < page * events.
     const daily = (field: ListField) => {
@@ -576,6 +579,11 @@ export class SqliteStore implements Store {
       if (compiler.hasText && smallest >= SMALL_LIST && smallest < COUNT_CAP) counts.set('text', count(compiler.countText(keys, COUNT_CAP)));
     }
     return chooseDriver(compiler, counts, SMALL_LIST, COUNT_CAP, daily);
+  }
+
+  /** What a count query (`n`) counts. */
+  #count(q: { text: string; params: unknown[] }): number {
+    return (this.#query(q.text).get(...q.params) as { n: number }).n;
   }
 
   /** The actor ids that `names` (ids, emails or names the actors used) stand for. */
