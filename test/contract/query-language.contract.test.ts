@@ -240,7 +240,7 @@ for (const s of STORES) {
       assert.ok(nonEmpty > 150, `most generated queries match something (${nonEmpty})`);
     });
 
-    test('an actor\'s facets and histogram (by id, by email, several, with conditions on action, country, outcome) count its matching events', async () => {
+    test('facets and histograms of actors (by id, email, several), countries and failures, with other conditions, count the matching events', async () => {
       const window = { from: '2026-10-01T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' };
       const count = (xs: (string | undefined)[]) => {
         const n = new Map<string, number>();
@@ -265,6 +265,12 @@ for (const s of STORES) {
           (e) => (e.actor.id === busy || e.actor.id === other) && e.outcome === 'failure' && e.location?.countryName?.toLowerCase() === country.toLowerCase()],
         // More actors than the store merges range by range (one range of them all: the API's actor=), one excluded.
         [`-actor:${other}`, (e) => e.actor.id !== other, everyone],
+        // A country (twice, in two cases: the same events), failures, and both with other conditions.
+        [`country:"${country}" country:"${country.toUpperCase()}"`, (e) => e.location?.countryName?.toLowerCase() === country.toLowerCase()],
+        [`country:"${country}" -action:${action} outcome:success`,
+          (e) => e.location?.countryName?.toLowerCase() === country.toLowerCase() && e.action !== action && e.outcome !== 'failure'],
+        ['outcome:failure', (e) => e.outcome === 'failure'],
+        [`outcome:failure -actor:${busy} time:<2026-11-15`, (e) => e.outcome === 'failure' && e.actor.id !== busy && e.time < '2026-11-15'],
       ];
       for (const [q, matches, actor] of cases) {
         const expected = events.filter(matches);

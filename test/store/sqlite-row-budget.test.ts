@@ -228,5 +228,15 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
     assert.ok(matching.length > 0 && all.filter((e) => e.actor.id === busyRare.actors!.any![0]).length > BUDGET);
     const rare = await store.aggregate('o', busyRare, { facets: ['action'], scanLimit: 100_000 });
     assert.deepEqual([rare.complete, rare.total], [true, matching.length]);
+    // A country named twice, in two cases, read from the country's index alone: its events once each.
+    const place = all.find((e) => e.location?.countryName)!.location!.countryName!;
+    const there = all.filter((e) => e.location?.countryName?.toLowerCase() === place.toLowerCase()).length;
+    const large = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: 100_000 });
+    try {
+      const twice = await large.aggregate('o', { countries: { any: [place, place.toUpperCase()] } }, { facets: ['country'], scanLimit: 100_000 });
+      assert.deepEqual([twice.complete, twice.total], [true, there]);
+    } finally {
+      await large.close();
+    }
   });
 });

@@ -313,11 +313,11 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
   });
 });
 
-describe('upgrading a schema-6 store: an actor index of keys alone', () => {
+describe('upgrading a schema-6 store: actor, country and failure indexes of keys alone', () => {
   let dir6: string;
   let store: Annals;
-  const columns = (path: string) => readStore(path, (db) =>
-    (db.prepare("SELECT name FROM pragma_index_xinfo('events_by_actor') WHERE key = 1 ORDER BY seqno").pluck().all() as string[]).join());
+  const columns = (path: string) => readStore(path, (db) => ['events_by_actor', 'events_by_country', 'events_failed'].map((index) =>
+    (db.prepare('SELECT name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno').pluck().all(index) as string[]).join()));
   const T = Date.now() - 3 * 86_400_000;
   const inputs = Array.from({ length: 45 }, (_, i) => event({
     // Three days, several events a millisecond, times against seq now and then.
@@ -337,10 +337,12 @@ describe('upgrading a schema-6 store: an actor index of keys alone', () => {
     // What schema 6 had: the actor's index of (org, day, actor) and the rowid.
     const path = join(dir6, 'annals.db');
     readStore(path, (db) => {
-      db.exec('DROP INDEX events_by_actor; CREATE INDEX events_by_actor ON events (org_no, day, actor_id)');
+      db.exec(`DROP INDEX events_by_actor; CREATE INDEX events_by_actor ON events (org_no, day, actor_id);
+        DROP INDEX events_by_country; CREATE INDEX events_by_country ON events (org_no, day, country);
+        DROP INDEX events_failed; CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1`);
       db.pragma('user_version = 6');
     });
-    assert.equal(columns(path), 'org_no,day,actor_id');
+    assert.deepEqual(columns(path), ['org_no,day,actor_id', 'org_no,day,country', 'org_no']);
     store = await openAnnals({ dataDir: dir6, synchronous: 'NORMAL' });
   });
   after(async () => {
@@ -348,12 +350,22 @@ describe('upgrading a schema-6 store: an actor index of keys alone', () => {
     rmSync(dir6, { recursive: true, force: true });
   });
 
-  test('the index holds what aggregates count, and an actor\'s pages and counts are what they were', async () => {
-    assert.equal(columns(join(dir6, 'annals.db')), 'org_no,day,actor_id,rowid,time_ms,action,country,outcome');
+  test('the indexes hold what aggregates count, and their pages and counts are what they were', async () => {
+    assert.deepEqual(columns(join(dir6, 'annals.db')), ['org_no,day,actor_id,rowid,time_ms,action,country,outcome',
+      'org_no,day,country,rowid,time_ms,action,actor_id,outcome', 'org_no,rowid,time_ms,action,actor_id,country,outcome']);
     const all = (await store.query.search('acme', { limit: 1000 })).events;
     assert.equal(all.length, 45);
-    for (const [q, actor] of [['actor:u-ana', 'u-ana'], ['actor:ana@acme.example', 'u-ana'], ['actor:u-bob outcome:failure', 'u-bob']] as const) {
-      const expected = all.filter((e) => e.actor.id === actor && (!q.includes('failure') || e.outcome === 'failure'));
+    type Stored = (typeof all)[number];
+    const cases: [string, (e: Stored) => boolean][] = [
+      ['actor:u-ana', (e) => e.actor.id === 'u-ana'],
+      ['actor:ana@acme.example', (e) => e.actor.id === 'u-ana'],
+      ['actor:u-bob outcome:failure', (e) => e.actor.id === 'u-bob' && e.outcome === 'failure'],
+      ['country:germany -actor:u-bob', (e) => e.location?.countryName === 'Germany' && e.actor.id !== 'u-bob'],
+      ['outcome:failure', (e) => e.outcome === 'failure'],
+    ];
+    for (const [q, matches] of cases) {
+      const expected = all.filter(matches);
+      assert.ok(expected.length > 0, q);
       const order = expected.map((e) => e.seq);
       assert.deepEqual(await pagedSeqs(store, q, 'desc'), order, q);
       assert.deepEqual(await pagedSeqs(store, q, 'asc'), order.reverse(), q);

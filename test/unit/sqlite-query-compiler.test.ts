@@ -57,16 +57,26 @@ describe('sqlite query compiler: the plans it makes', () => {
     // Counting reads the index alone whether one actor or several (an email is its actor's id and the name itself),
     // within a budget of rows or not, with conditions on what the index holds; not with others.
     const two = new SqliteQueryCompiler(1, { actors: { any: ['u-1', 'ana@example.com'] }, countries: { none: ['Peru'] }, outcomes: { any: ['failure'] } });
-    assert.equal(two.coveringList, 'actors');
+    assert.deepEqual(two.coveringLists, ['actors', 'outcomes']);
     for (const budget of [undefined, 1000]) {
       const counting = plan(two.select(driver, { columns: 'aggregate', order: 'desc', limit: 5001, keys: {}, days: [20500, 20501], budget }));
       assert.equal((counting.match(/COVERING INDEX events_by_actor/g) ?? []).length, 2, counting);
       assert.ok(!/INTEGER PRIMARY KEY|USING INDEX/.test(counting), `no row of the table read, budget ${budget}: ${counting}`);
     }
     for (const other of [{ cities: { any: ['Oslo'] } }, { text: { all: ['saml'] } }, { ips: { none: [ipRange('10.0.0.0/8') as IpRange] } }, { processed: { from: 1 } }]) {
-      assert.equal(new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, ...other }).coveringList, undefined, JSON.stringify(other));
+      assert.deepEqual(new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, ...other }).coveringLists, [], JSON.stringify(other));
     }
-    assert.equal(new SqliteQueryCompiler(1, { actors: { none: ['u-1'] } }).coveringList, undefined, 'no actor to read');
+    assert.deepEqual(new SqliteQueryCompiler(1, { actors: { none: ['u-1'] } }).coveringLists, [], 'no list to read');
+    // The country's and the failures' indexes hold the same columns; a country's ranges (any case) are merged as a set.
+    const places = new SqliteQueryCompiler(1, { countries: { any: ['Peru', 'peru'] }, outcomes: { any: ['failure'] }, actions: { none: ['a.b'] } });
+    assert.deepEqual(places.coveringLists, ['countries', 'outcomes']);
+    for (const field of ['countries', 'outcomes'] as const) {
+      const q = places.select({ kind: 'list', field }, { columns: 'aggregate', order: 'desc', limit: 5001, keys: {}, days: [20500, 20501], budget: 1000 });
+      const counting = plan(q);
+      assert.match(counting, field === 'countries' ? /COVERING INDEX events_by_country/ : /COVERING INDEX events_failed/, counting);
+      assert.ok(!/INTEGER PRIMARY KEY|USING INDEX/.test(counting), `${field}: ${counting}`);
+      assert.ok(!squash(q.text).includes('UNION ALL'), q.text);
+    }
     // A range that is not in page order (an address block) sorts its keys alone, then reads the page's rows.
     const block = new SqliteQueryCompiler(1, { ips: { any: [ipRange('10.0.0.0/8') as IpRange] } });
     const sorted = block.select({ kind: 'list', field: 'ips' }, { columns: 'page', order: 'desc', limit: 101, keys: {}, days: [20500] });

@@ -42,6 +42,8 @@ const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' 
 type TokenList = keyof typeof TOKEN_FIELDS;
 /** In the order a MATCH asks for them. */
 const TOKEN_LISTS: readonly TokenList[] = ['actors', 'actions', 'countries'];
+/** The lists whose indexes also hold the columns aggregates count (schemas 7 and 8), in the order tried. */
+const COVERING_LISTS: readonly ListField[] = ['actors', 'countries', 'outcomes'];
 const isTokenList = (field: ListField): field is TokenList => (TOKEN_LISTS as readonly string[]).includes(field);
 
 /** Time keys [lo, hi): event times converted, and a cursor's bound. */
@@ -231,11 +233,12 @@ export class SqliteQueryCompiler {
     if (scan === undefined && more.length === 0 && only.from === 'events' && only.ordered) return this.#armRange(only, columns, options, read, residuals);
     // An index that holds every column the read checks and returns is read alone: each range brings its columns
     // (named as the events' own, so that the conditions checked after the ranges read them as they are).
-    const held = options.columns === 'aggregate' && this.coveringList === field;
+    const held = options.columns === 'aggregate' && this.coveringLists.includes(field);
     const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held ? columns : undefined);
     // One arm comes in time-key order already (by day, then key): only several need merging, each sorted by key
-    // first. (The actor's ranges never share an event, one actor an event: UNION ALL, no comparing for duplicates.)
-    const union = held ? ' UNION ALL ' : ' UNION ';
+    // first. (Actor ids compare exactly: an actor's ranges never share an event, and need no comparing for
+    // duplicates. Countries compare in any case: `Peru` and `peru` are two ranges of the same events.)
+    const union = held && field === 'actors' ? ' UNION ALL ' : ' UNION ';
     const inOrder = arms.length === 1 ? arms[0] : join([join(arms, union), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
     const parts = held ? [sql(`SELECT ${columns} FROM (`), inOrder, sql(') e')]
       : [sql(`SELECT ${columns} FROM (`), inOrder, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
@@ -245,14 +248,16 @@ export class SqliteQueryCompiler {
   }
 
   /**
-   * The list whose index holds every column this filter checks and that aggregates count, if one does: the actor's
-   * (schema 7), for a filter of actors and at most time, actions, countries and outcomes. Counting its matches
-   * reads that index alone, where a page needs each event's row anyway (and its tokens may find them sooner).
+   * The lists whose indexes hold every column this filter checks and that aggregates count (the actor's, the
+   * country's and the failures', schemas 7 and 8), for a filter of those and at most time, actions, actors,
+   * countries and outcomes: counting the matches of one of them reads its index alone, where a page needs each
+   * event's row anyway (and tokens may find them sooner).
    */
-  get coveringList(): ListField | undefined {
+  get coveringLists(): ListField[] {
     const f = this.#filter;
     const held = (key: string) => key === 'time' || key === 'actors' || key === 'actions' || key === 'actionsWithin' || key === 'countries' || key === 'outcomes';
-    return f.actors?.any?.length && Object.entries(f).every(([key, value]) => value === undefined || held(key)) ? 'actors' : undefined;
+    if (!Object.entries(f).every(([key, value]) => value === undefined || held(key))) return [];
+    return COVERING_LISTS.filter((field) => this.#arms(field) !== undefined);
   }
 
   /** Each arm's first `read` keys in page order (and `columns`, if given), `inner` checked inside the arm. */

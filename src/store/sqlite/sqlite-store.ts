@@ -379,14 +379,13 @@ export class SqliteStore implements Store {
     // condition on the action alone when only action counts are asked for. Anything else is counted event by event.
     if (!countedWhole(f, request)) {
       // Counted one by one, newest first, up to the scan limit. An index that holds all the counting needs is read
-      // alone when all its ranges hold fits the row budget (counted from the index: then the count is complete);
+      // alone when all its ranges hold fit the row budget (counted from the index: then the count is complete);
       // else the driver is chosen as for a page (a rarer list, or the field tokens, may find the matches whole).
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
-      const covering = compiler.coveringList;
-      const held = covering !== undefined && this.#count(compiler.count(covering, keys, days, this.#rowBudget + 1)) <= this.#rowBudget;
-      const driver: Driver = held ? { kind: 'list', field: covering } : this.#driver(orgNo, compiler, keys, days);
+      const held = compiler.coveringLists.find((field) => this.#count(compiler.count(field, keys, days, this.#rowBudget + 1)) <= this.#rowBudget);
+      const driver: Driver = held ? { kind: 'list', field: held } : this.#driver(orgNo, compiler, keys, days);
       const scanned = this.#scan(compiler, driver, keys, days, request.scanLimit, tally);
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
