@@ -265,7 +265,7 @@ for (const s of STORES) {
           (e) => (e.actor.id === busy || e.actor.id === other) && e.outcome === 'failure' && e.location?.countryName?.toLowerCase() === country.toLowerCase()],
         // More actors than the store merges range by range (one range of them all: the API's actor=), one excluded.
         [`-actor:${other}`, (e) => e.actor.id !== other, everyone],
-        // A country (twice, in two cases: the same events), failures, and both with other conditions.
+        // A country (in two cases: the query names it once), failures, and both with other conditions.
         [`country:"${country}" country:"${country.toUpperCase()}"`, (e) => e.location?.countryName?.toLowerCase() === country.toLowerCase()],
         [`country:"${country}" -action:${action} outcome:success`,
           (e) => e.location?.countryName?.toLowerCase() === country.toLowerCase() && e.action !== action && e.outcome !== 'failure'],

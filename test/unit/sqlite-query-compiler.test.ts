@@ -67,15 +67,15 @@ describe('sqlite query compiler: the plans it makes', () => {
       assert.deepEqual(new SqliteQueryCompiler(1, { actors: { any: ['u-1'] }, ...other }).coveringLists, [], JSON.stringify(other));
     }
     assert.deepEqual(new SqliteQueryCompiler(1, { actors: { none: ['u-1'] } }).coveringLists, [], 'no list to read');
-    // The country's and the failures' indexes hold the same columns; a country's ranges (any case) are merged as a set.
-    const places = new SqliteQueryCompiler(1, { countries: { any: ['Peru', 'peru'] }, outcomes: { any: ['failure'] }, actions: { none: ['a.b'] } });
+    // The country's and the failures' indexes hold the same columns; a country is one range however it is spelled.
+    const places = new SqliteQueryCompiler(1, { countries: { any: ['Peru', 'peru', 'PERU', 'Chile'] }, outcomes: { any: ['failure'] }, actions: { none: ['a.b'] } });
     assert.deepEqual(places.coveringLists, ['countries', 'outcomes']);
     for (const field of ['countries', 'outcomes'] as const) {
       const q = places.select({ kind: 'list', field }, { columns: 'aggregate', order: 'desc', limit: 5001, keys: {}, days: [20500, 20501], budget: 1000 });
       const counting = plan(q);
       assert.match(counting, field === 'countries' ? /COVERING INDEX events_by_country/ : /COVERING INDEX events_failed/, counting);
       assert.ok(!/INTEGER PRIMARY KEY|USING INDEX/.test(counting), `${field}: ${counting}`);
-      assert.ok(!squash(q.text).includes('UNION ALL'), q.text);
+      assert.equal((squash(q.text).match(/UNION ALL/g) ?? []).length, field === 'countries' ? 1 : 0, `two countries, two ranges: ${q.text}`);
     }
     // A range that is not in page order (an address block) sorts its keys alone, then reads the page's rows.
     const block = new SqliteQueryCompiler(1, { ips: { any: [ipRange('10.0.0.0/8') as IpRange] } });

@@ -15,6 +15,7 @@
 // Which driver is cheapest depends on the data: the store counts each list's matches (up to a cap) and asks
 // `chooseDriver`. Plans are pinned with INDEXED BY and CROSS JOIN, so SQLite runs exactly the plan chosen here.
 import type { IpRange } from '../../domain/ip.js';
+import { asciiLower } from '../../domain/words.js';
 import type { EntityRef, EventFilter, Match } from '../store.js';
 import { ftsAnyOf, ftsRowid, ftsTable, ftsTerms, type TokenField } from './sqlite-fts.js';
 import { OUTCOME_CODE, ROLE_CODE } from './sqlite-schema.js';
@@ -236,9 +237,9 @@ export class SqliteQueryCompiler {
     const held = options.columns === 'aggregate' && this.coveringLists.includes(field);
     const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held ? columns : undefined);
     // One arm comes in time-key order already (by day, then key): only several need merging, each sorted by key
-    // first. (Actor ids compare exactly: an actor's ranges never share an event, and need no comparing for
-    // duplicates. Countries compare in any case: `Peru` and `peru` are two ranges of the same events.)
-    const union = held && field === 'actors' ? ' UNION ALL ' : ' UNION ';
+    // first. (A covering list's ranges never share an event, one actor and one country an event: no comparing of
+    // rows for duplicates.)
+    const union = held ? ' UNION ALL ' : ' UNION ';
     const inOrder = arms.length === 1 ? arms[0] : join([join(arms, union), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
     const parts = held ? [sql(`SELECT ${columns} FROM (`), inOrder, sql(') e')]
       : [sql(`SELECT ${columns} FROM (`), inOrder, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
@@ -442,7 +443,8 @@ export class SqliteQueryCompiler {
     switch (field) {
       case 'actions': return byValue('events_by_action', 'e.action', f.actions?.any);
       case 'actors': return byValue('events_by_actor', 'e.actor_id', f.actors?.any);
-      case 'countries': return byValue('events_by_country', 'e.country', f.countries?.any);
+      // Countries compare in any (ASCII) case, as NOCASE does: one range a country, however it is spelled.
+      case 'countries': return byValue('events_by_country', 'e.country', f.countries?.any && [...new Map(f.countries.any.map((c) => [asciiLower(c), c])).values()]);
       case 'ips': {
         const ranges = f.ips?.any;
         if (!ranges?.length || ranges.length > MERGE_MAX) return undefined;

@@ -72,6 +72,11 @@ const DAILY_PAGE = 100;
  */
 const ROW_BUDGET = 100_000;
 /**
+ * Index entries read alone (a covering index's) that cost about what one event's row costs its driver: a row is a
+ * table page, warm 2-7 us an event at 10M and ~50 us the first time in a process, an index entry well under 1 us.
+ */
+const COVERED_PER_ROW = 10;
+/**
  * A row probed in the full-text index (text that does not drive) costs about as much as this many plain rows for
  * each term of the probe (measured on 1M events: 40-100 µs a term, against 1-2 µs a plain row).
  */
@@ -378,15 +383,11 @@ export class SqliteStore implements Store {
     // Rollups count by time and by each field on its own: they answer a time window, and a time window with a
     // condition on the action alone when only action counts are asked for. Anything else is counted event by event.
     if (!countedWhole(f, request)) {
-      // Counted one by one, newest first, up to the scan limit. An index that holds all the counting needs is read
-      // alone when all its ranges hold fit the row budget (counted from the index: then the count is complete);
-      // else the driver is chosen as for a page (a rarer list, or the field tokens, may find the matches whole).
+      // Counted one by one, newest first, up to the scan limit.
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
-      const held = compiler.coveringLists.find((field) => this.#count(compiler.count(field, keys, days, this.#rowBudget + 1)) <= this.#rowBudget);
-      const driver: Driver = held ? { kind: 'list', field: held } : this.#driver(orgNo, compiler, keys, days);
-      const scanned = this.#scan(compiler, driver, keys, days, request.scanLimit, tally);
+      const scanned = this.#scan(compiler, this.#countingDriver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
     // Whole days and hours from the rollups, the ragged ends from the events, newest first: a ragged end cut short
@@ -545,10 +546,34 @@ export class SqliteStore implements Store {
     return seqs;
   }
 
-  /** Chooses the driver, counting the candidate lists' matches when the choice depends on them. */
-  #driver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
-    if (compiler.tokensSuffice) return { kind: 'text' };
+  /**
+   * The driver that counts a filter's matches: the driver of its pages, unless a list whose index holds all that
+   * counting needs (coveringLists) reads fewer than COVERED_PER_ROW index entries for each row that driver would
+   * read (its count; for the text, its matches; for the time index, the whole budget), and all of them within the
+   * row budget (then the count is complete). The smallest such list drives.
+   */
+  #countingDriver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
     const counts = new Map<ListField | 'text', number>();
+    const driver = this.#driver(orgNo, compiler, keys, days, counts);
+    const covering = compiler.coveringLists;
+    if (covering.length === 0 || (driver.kind === 'list' && covering.includes(driver.field))) return driver;
+    const rows = driver.kind === 'list' ? counts.get(driver.field)
+      : driver.kind === 'text' ? counts.get('text') ?? this.#count(compiler.countText(keys, this.#rowBudget)) : undefined;
+    const cap = Math.min(this.#rowBudget, rows === undefined ? Infinity : COVERED_PER_ROW * rows);
+    let best: { field: ListField; n: number } | undefined;
+    for (const field of covering) {
+      const n = this.#count(compiler.count(field, keys, days, Math.min(cap, best?.n ?? Infinity) + 1));
+      if (n <= cap && (best === undefined || n < best.n)) best = { field, n };
+    }
+    return best ? { kind: 'list', field: best.field } : driver;
+  }
+
+  /**
+   * Chooses the driver, counting the candidate lists' matches when the choice depends on them (into `counts`, each
+   * capped: see below).
+   */
+  #driver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[], counts = new Map<ListField | 'text', number>()): Driver {
+    if (compiler.tokensSuffice) return { kind: 'text' };
     const count = (q: { text: string; params: unknown[] }) => this.#count(q);
     // Reading a day at a time sorts that day's m matches; scanning by time reads about a page / (m / the day's
     // events) rows to find a page of them. Sampled on the newest day: daily pays when m^2 < page * events.
