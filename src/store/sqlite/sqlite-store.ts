@@ -387,7 +387,7 @@ export class SqliteStore implements Store {
       const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
-      const scanned = this.#scan(compiler, this.#countingDriver(orgNo, compiler, keys, days), keys, days, request.scanLimit, tally);
+      const scanned = this.#scan(compiler, this.#countingDriver(orgNo, f, compiler, keys, days), keys, days, request.scanLimit, tally);
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
     // Whole days and hours from the rollups, the ragged ends from the events, newest first: a ragged end cut short
@@ -547,25 +547,42 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The driver that counts a filter's matches: the driver of its pages, unless a list whose index holds all that
-   * counting needs (coveringLists) reads fewer than COVERED_PER_ROW index entries for each row that driver would
-   * read (its count; for the text, its matches; for the time index, the whole budget), and all of them within the
-   * row budget (then the count is complete). The smallest such list drives.
+   * The driver that counts the matches of `f`: the driver of its pages, unless a list whose index holds all that
+   * counting needs (coveringLists) has few enough events: all within the row budget (then the count is complete),
+   * and fewer than COVERED_PER_ROW for each row that driver would read (a list's count, the text's matches, the
+   * whole budget for the time index). The list with the fewest drives. Its events are bounded from its daily
+   * rollups (whole days: at least the window's), so nothing is counted twice over.
    */
-  #countingDriver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
+  #countingDriver(orgNo: number, f: EventFilter, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
     const counts = new Map<ListField | 'text', number>();
     const driver = this.#driver(orgNo, compiler, keys, days, counts);
     const covering = compiler.coveringLists;
     if (covering.length === 0 || (driver.kind === 'list' && covering.includes(driver.field))) return driver;
-    const rows = driver.kind === 'list' ? counts.get(driver.field)
-      : driver.kind === 'text' ? counts.get('text') ?? this.#count(compiler.countText(keys, this.#rowBudget)) : undefined;
-    const cap = Math.min(this.#rowBudget, rows === undefined ? Infinity : COVERED_PER_ROW * rows);
     let best: { field: ListField; n: number } | undefined;
     for (const field of covering) {
-      const n = this.#count(compiler.count(field, keys, days, Math.min(cap, best?.n ?? Infinity) + 1));
-      if (n <= cap && (best === undefined || n < best.n)) best = { field, n };
+      const n = this.#listEvents(orgNo, f, field, days);
+      if (n <= this.#rowBudget && (best === undefined || n < best.n)) best = { field, n };
     }
-    return best ? { kind: 'list', field: best.field } : driver;
+    if (best === undefined) return driver;
+    // The rows the page's driver would read, counted up to what makes the list the cheaper read.
+    const enough = Math.ceil(best.n / COVERED_PER_ROW);
+    const rows = driver.kind === 'list' ? counts.get(driver.field)
+      : driver.kind === 'text' ? counts.get('text') ?? this.#count(compiler.countText(keys, enough)) : Infinity;
+    return rows !== undefined && rows >= enough ? { kind: 'list', field: best.field } : driver;
+  }
+
+  /**
+   * At most how many events of `f`'s values of `field` (actors, countries, failures) lie in `days`, from their
+   * daily rollups (whole days; values compared in any case, which only counts more).
+   */
+  #listEvents(orgNo: number, f: EventFilter, field: ListField, days: readonly number[]): number {
+    const dim = field === 'actors' ? DIMS.actor : field === 'countries' ? DIMS.country : field === 'outcomes' ? DIMS.outcome : undefined;
+    const values = field === 'actors' ? f.actors?.any : field === 'countries' ? f.countries?.any : f.outcomes?.any;
+    if (dim === undefined || !values?.length) return Infinity;
+    if (days.length === 0) return 0;
+    const sql = `SELECT coalesce(sum(n), 0) AS n FROM rollups WHERE org_no = ? AND dim = ${dim} AND grain = ${DAY} AND bucket >= ? AND bucket <= ? `
+      + `AND value COLLATE NOCASE IN (${values.map(() => '?').join(', ')})`;
+    return this.#count({ text: sql, params: [orgNo, days[0] * DAY_MS, days[days.length - 1] * DAY_MS, ...values] });
   }
 
   /**
