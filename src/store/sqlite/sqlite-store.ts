@@ -19,12 +19,12 @@ import {
 } from '../rows.js';
 import { orgNumber, SqliteAppender } from './sqlite-append.js';
 import { openDatabase, type Synchronous } from './sqlite-connection.js';
-import { DAY_MS, DAY_OF_TIME, dayOfKey, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
+import { DAY_MS, DAY_OF_TIME, dayOfKey, HOUR_MS, KEY_SHIFT, KEY_TIME_SQL, keyAt } from './sqlite-keys.js';
 import {
   chooseDriver, COLUMNS, type CompileOptions, type Driver, type KeyRange, type ListField, needsCounts, type SeqRange,
   SqliteQueryCompiler,
 } from './sqlite-query-compiler.js';
-import { DAY, DIMS, rollupFinding, windowParts } from '../rollups.js';
+import { DAY, DIMS, floorTo, HOUR, rollupFinding, windowParts } from '../rollups.js';
 import { ROLLUP_COUNTS } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
 import { inPageOrder, joinRows, leafPage, packedSql, type PageRows, type Position, readPacked, readRows } from './sqlite-page-rows.js';
@@ -557,13 +557,17 @@ export class SqliteStore implements Store {
     const counts = new Map<ListField | 'text', number>();
     const driver = this.#driver(orgNo, compiler, keys, days, counts);
     const covering = compiler.coveringLists;
-    if (covering.length === 0 || (driver.kind === 'list' && covering.includes(driver.field))) return driver;
+    if (covering.length === 0) return driver;
     let best: { field: ListField; n: number } | undefined;
     for (const field of covering) {
       const n = this.#listEvents(orgNo, f, field, days);
       if (n <= this.#rowBudget && (best === undefined || n < best.n)) best = { field, n };
     }
+    // A covering list the page would read anyway, past the budget (its count capped, or tied at the cap with one
+    // that fits): the one that fits. (Both read their index alone.)
+    if (driver.kind === 'list' && covering.includes(driver.field)) return best ? { kind: 'list', field: best.field } : driver;
     if (best === undefined) return driver;
+    if (best.n === 0) return { kind: 'list', field: best.field };
     // The rows the page's driver would read, counted up to what makes the list the cheaper read.
     const enough = Math.ceil(best.n / COVERED_PER_ROW);
     const rows = driver.kind === 'list' ? counts.get(driver.field)
@@ -572,17 +576,37 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * At most how many events of `f`'s values of `field` (actors, countries, failures) lie in `days`, from their
-   * daily rollups (whole days; values compared in any case, which only counts more).
+   * At most how many events of `f`'s values of `field` (actors, countries, failures) lie in its time window within
+   * `days`, from the rollups: whole days, and the hours of the ragged ends (a window within a day, its hours).
+   * Countries are compared in any case, which can only count more.
    */
   #listEvents(orgNo: number, f: EventFilter, field: ListField, days: readonly number[]): number {
     const dim = field === 'actors' ? DIMS.actor : field === 'countries' ? DIMS.country : field === 'outcomes' ? DIMS.outcome : undefined;
     const values = field === 'actors' ? f.actors?.any : field === 'countries' ? f.countries?.any : f.outcomes?.any;
     if (dim === undefined || !values?.length) return Infinity;
     if (days.length === 0) return 0;
-    const sql = `SELECT coalesce(sum(n), 0) AS n FROM rollups WHERE org_no = ? AND dim = ${dim} AND grain = ${DAY} AND bucket >= ? AND bucket <= ? `
-      + `AND value COLLATE NOCASE IN (${values.map(() => '?').join(', ')})`;
-    return this.#count({ text: sql, params: [orgNo, days[0] * DAY_MS, days[days.length - 1] * DAY_MS, ...values] });
+    const lo = Math.max(f.time?.from ?? -Infinity, days[0] * DAY_MS);
+    const hi = Math.min(f.time?.to ?? Infinity, (days[days.length - 1] + 1) * DAY_MS);
+    if (!(lo < hi)) return 0;
+    const starts = (from: number, to: number, step: number) => {
+      const out: number[] = [];
+      for (let t = from; t < to; t += step) out.push(t);
+      return out;
+    };
+    const dayLo = floorTo(lo + DAY_MS - 1, DAY_MS);
+    const dayHi = floorTo(hi, DAY_MS);
+    const whole = dayLo < dayHi ? starts(dayLo, dayHi, DAY_MS) : [];
+    const hours = dayLo < dayHi
+      ? [...starts(floorTo(lo, HOUR_MS), dayLo, HOUR_MS), ...starts(dayHi, hi, HOUR_MS)]
+      : starts(floorTo(lo, HOUR_MS), hi, HOUR_MS);
+    // One lookup a bucket and value (a country's: a bucket's values, compared in any case).
+    const value = field === 'countries' ? 'value COLLATE NOCASE' : 'value';
+    const sum = (grain: number, buckets: number[]) => buckets.length === 0 ? 0 : this.#count({
+      text: `SELECT coalesce(sum(n), 0) AS n FROM rollups WHERE org_no = ? AND dim = ${dim} AND grain = ${grain} `
+        + `AND bucket IN (SELECT value FROM json_each(?)) AND ${value} IN (${values.map(() => '?').join(', ')})`,
+      params: [orgNo, JSON.stringify(buckets), ...values],
+    });
+    return sum(DAY, whole) + sum(HOUR, hours);
   }
 
   /**
