@@ -588,25 +588,20 @@ export class SqliteStore implements Store {
     const lo = Math.max(f.time?.from ?? -Infinity, days[0] * DAY_MS);
     const hi = Math.min(f.time?.to ?? Infinity, (days[days.length - 1] + 1) * DAY_MS);
     if (!(lo < hi)) return 0;
-    const starts = (from: number, to: number, step: number) => {
-      const out: number[] = [];
-      for (let t = from; t < to; t += step) out.push(t);
-      return out;
-    };
-    const dayLo = floorTo(lo + DAY_MS - 1, DAY_MS);
-    const dayHi = floorTo(hi, DAY_MS);
-    const whole = dayLo < dayHi ? starts(dayLo, dayHi, DAY_MS) : [];
-    const hours = dayLo < dayHi
-      ? [...starts(floorTo(lo, HOUR_MS), dayLo, HOUR_MS), ...starts(dayHi, hi, HOUR_MS)]
-      : starts(floorTo(lo, HOUR_MS), hi, HOUR_MS);
+    // The rollup buckets of the window's parts; a ragged end (less than an hour) counts its whole hour.
+    const buckets: Record<number, number[]> = { [DAY]: [], [HOUR]: [] };
+    for (const { span, grain = HOUR } of windowParts({ from: lo, to: hi })) {
+      const ms = grain === DAY ? DAY_MS : HOUR_MS;
+      for (let t = floorTo(span.from, ms); t < span.to; t += ms) buckets[grain].push(t);
+    }
     // One lookup a bucket and value (a country's: a bucket's values, compared in any case).
     const value = field === 'countries' ? 'value COLLATE NOCASE' : 'value';
-    const sum = (grain: number, buckets: number[]) => buckets.length === 0 ? 0 : this.#count({
+    const sum = (grain: number, starts: number[]) => starts.length === 0 ? 0 : this.#count({
       text: `SELECT coalesce(sum(n), 0) AS n FROM rollups WHERE org_no = ? AND dim = ${dim} AND grain = ${grain} `
         + `AND bucket IN (SELECT value FROM json_each(?)) AND ${value} IN (${values.map(() => '?').join(', ')})`,
-      params: [orgNo, JSON.stringify(buckets), ...values],
+      params: [orgNo, JSON.stringify(starts), ...values],
     });
-    return sum(DAY, whole) + sum(HOUR, hours);
+    return sum(DAY, buckets[DAY]) + sum(HOUR, buckets[HOUR]);
   }
 
   /**
@@ -615,13 +610,12 @@ export class SqliteStore implements Store {
    */
   #driver(orgNo: number, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[], counts = new Map<ListField | 'text', number>()): Driver {
     if (compiler.tokensSuffice) return { kind: 'text' };
-    const count = (q: { text: string; params: unknown[] }) => this.#count(q);
     // Reading a day at a time sorts that day's m matches; scanning by time reads about a page / (m / the day's
     // events) rows to find a page of them. Sampled on the newest day: daily pays when m^2 < page * events.
     const daily = (field: ListField) => {
       const newest = days[days.length - 1];
       if (newest === undefined) return false;
-      const m = count(compiler.count(field, keys, [newest], COUNT_CAP));
+      const m = this.#count(compiler.count(field, keys, [newest], COUNT_CAP));
       const events = this.#stmt.dayTotal.get(orgNo, newest * DAY_MS)?.n ?? 0;
       return m * m < DAILY_PAGE * events;
     };
@@ -636,12 +630,12 @@ export class SqliteStore implements Store {
       for (const { field, mergeable } of compiler.candidates()) {
         if (compiler.narrowedByText(field)) continue;
         const exact = mergeable && !tokens;
-        const n = count(compiler.count(field, keys, days, exact ? COUNT_CAP : SMALL_LIST));
+        const n = this.#count(compiler.count(field, keys, days, exact ? COUNT_CAP : SMALL_LIST));
         counts.set(field, exact || n < SMALL_LIST ? n : COUNT_CAP);
       }
       const smallest = Math.min(...counts.values());
       // The text's matches matter only when no list is small enough to drive anyway.
-      if (compiler.hasText && smallest >= SMALL_LIST && smallest < COUNT_CAP) counts.set('text', count(compiler.countText(keys, COUNT_CAP)));
+      if (compiler.hasText && smallest >= SMALL_LIST && smallest < COUNT_CAP) counts.set('text', this.#count(compiler.countText(keys, COUNT_CAP)));
     }
     return chooseDriver(compiler, counts, SMALL_LIST, COUNT_CAP, daily);
   }
