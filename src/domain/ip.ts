@@ -132,6 +132,23 @@ export function inRange(bytes: Uint8Array, range: IpRange): boolean {
   return compareBytes(bytes, range.lo) >= 0 && compareBytes(bytes, range.hi) <= 0;
 }
 
+/**
+ * The same addresses as `ranges`, in order, none overlapping another (a block and an address or block within it are
+ * one range; CIDR blocks either nest or are apart).
+ */
+export function disjointRanges(ranges: readonly IpRange[]): IpRange[] {
+  const out: IpRange[] = [];
+  for (const r of [...ranges].sort((a, b) => compareBytes(a.lo, b.lo))) {
+    const last = out[out.length - 1];
+    if (last && compareBytes(r.lo, last.hi) <= 0) {
+      if (compareBytes(r.hi, last.hi) > 0) out[out.length - 1] = { lo: last.lo, hi: r.hi };
+    } else {
+      out.push(r);
+    }
+  }
+  return out;
+}
+
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;

@@ -771,6 +771,12 @@ for (const s of STORES) {
           ['a CIDR block, v4', () => ({ ips: { any: [ip('10.0.0.0/30')] } })],
           ['a CIDR block, v6', () => ({ ips: { any: [ip('2001:db8::/32')] } })],
           ['ip excluded (events without one stay in)', () => ({ ips: { none: [ip('10.0.0.0/8')] } })],
+          ['blocks within blocks and an address twice (each event once)', () => ({ ips: { any: [ip('10.0.0.2'), ip('10.0.0.0/24'), ip('10.0.0.0/30'), ip('10.0.0.2'), ip('192.0.2.7')] } })],
+          ['a block but an address, by actors, failures', () => ({ ips: { any: [ip('10.0.0.0/8')], none: [ip('10.0.0.2')] }, actors: { any: ['u-ana', 'u-bob', 'svc-deploy'] }, outcomes: { any: ['failure'] } })],
+          ['addresses but a block, a window, an action excluded', () => ({
+            time: { from: Date.parse(minute(1)), to: Date.parse(minute(8)) },
+            ips: { any: [ip('10.0.0.1'), ip('2001:db8::1'), ip('10.0.0.3')], none: [ip('2001:db8::/64')] }, actions: { none: ['jira.viewed_issue'] },
+          })],
           ['country, any case', () => ({ countries: { any: ['UKRAINE'] } })],
           ['country excluded', () => ({ countries: { none: ['ukraine'] } })],
           ['city', () => ({ cities: { any: ['berlin', 'Kyiv'] } })],

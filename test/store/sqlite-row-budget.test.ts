@@ -246,8 +246,8 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
       prepared.push(source);
       return prepare.call(this, source);
     } as typeof prepare;
-    // (A covering index read for its columns: the actor's or the country's.)
-    const readsCoveringIndex = () => prepared.some((q) => /e\.outcome FROM events e INDEXED BY events_by_(actor|country)|e\.rowid AS k, e\.time_ms/.test(q));
+    // (A covering index read for its columns: the actor's, the country's or the address's.)
+    const readsCoveringIndex = () => prepared.some((q) => /e\.outcome(, e\.ip)? FROM events e INDEXED BY events_by_(actor|country|ip)|e\.rowid AS k, e\.time_ms/.test(q));
     try {
       // A rare action with the commonest country: the matches are few, the country's entries many; the text counts.
       const rare = await large.aggregate('o', { countries: { any: [place] }, actions: { any: [rarest] } }, { facets: ['country'], scanLimit: 100_000 });
@@ -264,6 +264,27 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
       // Named in two cases: each event once.
       const twice = await large.aggregate('o', { countries: { any: [place, place.toUpperCase()] } }, { facets: ['country'], scanLimit: 100_000 });
       assert.deepEqual([twice.complete, twice.total], [true, there.length]);
+      // The busiest address: a rare action among its events is counted from the action's rows; an action with
+      // fewer events than the address (the page's driver) but more than a tenth as many, from the address's index,
+      // which holds the address too; the address's commonest action (more events than the address), from it too.
+      const address = most(all.map((e) => e.location?.ip).filter((ip): ip is string => typeof ip === 'string'))[0];
+      const fromThere = all.filter((e) => e.location?.ip === address);
+      const ofAction = (action: string) => all.filter((e) => e.action === action).length;
+      assert.ok(fromThere.length > 10 * ofAction(rarest), `${fromThere.length} events from ${address}, ${ofAction(rarest)} of ${rarest}`);
+      const fewer = most(all.map((e) => e.action)).find((a) => ofAction(a) < fromThere.length && 10 * ofAction(a) > fromThere.length)!;
+      const usual = most(fromThere.map((e) => e.action))[0];
+      assert.ok(fewer !== undefined && ofAction(usual) > fromThere.length);
+      for (const [action, covering] of [[rarest, false], [fewer, true], [usual, true]] as const) {
+        // (A store of its own: the same statement with other values is prepared once.)
+        const fresh = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: 100_000 });
+        prepared.length = 0;
+        const filter: EventFilter = { ips: { any: [range(address), range(`${address}/32`)], none: [range('192.0.2.0/24')] }, actions: { any: [action] } };
+        const got = await fresh.aggregate('o', filter, { facets: ['action', 'actor', 'country', 'outcome'], scanLimit: 100_000 });
+        await fresh.close();
+        const want = modelAggregates(all.filter((e) => matchesFilter(e, texts.get(e.id)!, filter, aliases)));
+        assert.deepEqual([got.complete, got.total, got.facets], [true, want.total, want.facets], action);
+        assert.equal(readsCoveringIndex(), covering, `${action} (${ofAction(action)} events, ${fromThere.length} from the address): ${prepared.join('\n')}`);
+      }
     } finally {
       Database.prototype.prepare = prepare;
       await large.close();

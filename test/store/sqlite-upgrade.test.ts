@@ -313,10 +313,10 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
   });
 });
 
-describe('upgrading a schema-6 store: actor, country and failure indexes of keys alone', () => {
+describe('upgrading a schema-6 store: actor, country, address and failure indexes of keys alone', () => {
   let dir6: string;
   let store: Annals;
-  const columns = (path: string) => readStore(path, (db) => ['events_by_actor', 'events_by_country', 'events_failed'].map((index) =>
+  const columns = (path: string) => readStore(path, (db) => ['events_by_actor', 'events_by_country', 'events_by_ip', 'events_failed'].map((index) =>
     (db.prepare('SELECT name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno').pluck().all(index) as string[]).join()));
   const T = Date.now() - 3 * 86_400_000;
   const inputs = Array.from({ length: 45 }, (_, i) => event({
@@ -324,7 +324,7 @@ describe('upgrading a schema-6 store: actor, country and failure indexes of keys
     time: new Date(T + Math.floor(i / 15) * 86_400_000 + Math.floor(i / 4) * 1000 - (i % 6 === 5 ? 7_200_000 : 0)).toISOString(),
     action: i % 2 ? 'user_management.added_user_to_group' : 'jira_user_actions.viewed_jira_issue',
     actor: i % 3 ? { id: 'u-ana', name: 'Ana Silva', email: 'ana@acme.example' } : { id: 'u-bob', name: 'Bob Jones' },
-    location: { ip: '91.225.122.155', countryName: i % 4 ? 'Ukraine' : 'Germany' },
+    location: { ip: i % 7 ? '91.225.122.155' : '2001:db8::7', countryName: i % 4 ? 'Ukraine' : 'Germany' },
     outcome: i % 5 === 0 ? 'failure' : 'success',
   }));
 
@@ -339,10 +339,11 @@ describe('upgrading a schema-6 store: actor, country and failure indexes of keys
     readStore(path, (db) => {
       db.exec(`DROP INDEX events_by_actor; CREATE INDEX events_by_actor ON events (org_no, day, actor_id);
         DROP INDEX events_by_country; CREATE INDEX events_by_country ON events (org_no, day, country);
+        DROP INDEX events_by_ip; CREATE INDEX events_by_ip ON events (org_no, day, ip);
         DROP INDEX events_failed; CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1`);
       db.pragma('user_version = 6');
     });
-    assert.deepEqual(columns(path), ['org_no,day,actor_id', 'org_no,day,country', 'org_no']);
+    assert.deepEqual(columns(path), ['org_no,day,actor_id', 'org_no,day,country', 'org_no,day,ip', 'org_no']);
     store = await openAnnals({ dataDir: dir6, synchronous: 'NORMAL' });
   });
   after(async () => {
@@ -352,7 +353,8 @@ describe('upgrading a schema-6 store: actor, country and failure indexes of keys
 
   test('the indexes hold what aggregates count, and their pages and counts are what they were', async () => {
     assert.deepEqual(columns(join(dir6, 'annals.db')), ['org_no,day,actor_id,rowid,time_ms,action,country,outcome',
-      'org_no,day,country,rowid,time_ms,action,actor_id,outcome', 'org_no,rowid,time_ms,action,actor_id,country,outcome']);
+      'org_no,day,country,rowid,time_ms,action,actor_id,outcome', 'org_no,day,ip,rowid,time_ms,action,actor_id,country,outcome',
+      'org_no,rowid,time_ms,action,actor_id,country,outcome']);
     const all = (await store.query.search('acme', { limit: 1000 })).events;
     assert.equal(all.length, 45);
     type Stored = (typeof all)[number];
@@ -362,6 +364,9 @@ describe('upgrading a schema-6 store: actor, country and failure indexes of keys
       ['actor:u-bob outcome:failure', (e) => e.actor.id === 'u-bob' && e.outcome === 'failure'],
       ['country:germany -actor:u-bob', (e) => e.location?.countryName === 'Germany' && e.actor.id !== 'u-bob'],
       ['outcome:failure', (e) => e.outcome === 'failure'],
+      ['ip:2001:db8::7', (e) => e.location?.ip === '2001:db8::7'],
+      ['ip:91.225.0.0/16 ip:2001:db8::/32 -ip:91.225.122.155 -actor:u-bob', (e) => e.location?.ip === '2001:db8::7' && e.actor.id !== 'u-bob'],
+      ['ip:91.225.122.155 outcome:failure', (e) => e.location?.ip === '91.225.122.155' && e.outcome === 'failure'],
     ];
     for (const [q, matches] of cases) {
       const expected = all.filter(matches);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { addressBytes, compareBytes, formatIp, inRange, ipBytes, ipRange } from '../../src/domain/ip.js';
+import { addressBytes, compareBytes, disjointRanges, formatIp, inRange, ipBytes, ipRange, type IpRange } from '../../src/domain/ip.js';
 
 const normaliseIp = (text: string) => { const b = ipBytes(text); return b && formatIp(b); };
 
@@ -61,5 +61,20 @@ describe('ip addresses', () => {
     assert.match(String(ipRange('::/129')), /prefix length from 0 to 128/);
     assert.match(String(ipRange('10.0.0.0/x')), /prefix length/);
     assert.match(String(ipRange('nope/8')), /not an IPv4 or IPv6 address/);
+  });
+
+  test('ranges made disjoint hold the same addresses, in order, none sharing one with another', () => {
+    const range = (t: string) => ipRange(t) as IpRange;
+    const show = (rs: IpRange[]) => rs.map((r) => `${formatIp(r.lo)}-${formatIp(r.hi)}`);
+    assert.deepEqual(show(disjointRanges([range('10.2.0.0/16'), range('10.0.0.0/8'), range('10.3.4.5'), range('::1'), range('9.9.9.9'), range('9.9.9.9')])),
+      ['::1-::1', '9.9.9.9-9.9.9.9', '10.0.0.0-10.255.255.255']);
+    // Against random blocks and addresses: an address is in the result exactly when it is in one of the ranges.
+    const prefixes = ['10.0.0.0/8', '10.1.0.0/16', '10.1.2.0/24', '10.1.2.3', '10.200.0.0/12', '11.0.0.0/8', '2001:db8::/32', '2001:db8::5'];
+    fc.assert(fc.property(fc.subarray(prefixes), fc.array(fc.constantFrom('10.1.2.3', '10.1.9.9', '10.3.0.1', '11.2.3.4', '12.0.0.1', '2001:db8::5', '2001:db8:1::1', '::1')), (chosen, probes) => {
+      const ranges = chosen.map(range);
+      const out = disjointRanges(ranges);
+      for (let i = 1; i < out.length; i++) assert.ok(compareBytes(out[i - 1].hi, out[i].lo) < 0, 'in order, apart');
+      for (const p of probes) assert.equal(out.some((r) => inRange(ipBytes(p)!, r)), ranges.some((r) => inRange(ipBytes(p)!, r)), p);
+    }));
   });
 });

@@ -85,6 +85,36 @@ describe('sqlite query compiler: the plans it makes', () => {
     db.close();
   });
 
+  test('an address\'s events (addresses or blocks) are counted from its index alone, its exclusions checked on the index\'s rows; blocks that overlap are one range', () => {
+    const db = new Database(':memory:');
+    for (const m of MIGRATIONS) m.up(db);
+    const plan = (q: { text: string; params: unknown[] }) => (db.prepare(`EXPLAIN QUERY PLAN ${q.text}`).all(...q.params) as { detail: string }[]).map((p) => p.detail).join(' | ');
+    const range = (text: string) => ipRange(text) as IpRange;
+    const driver = { kind: 'list', field: 'ips' } as const;
+    const cases: [EventFilter, number][] = [
+      [{ ips: { any: [range('10.0.0.1')] } }, 1],
+      [{ ips: { any: [range('10.0.0.0/8'), range('2001:db8::/32')] }, outcomes: { any: ['failure'] } }, 2],
+      // An address in a block, a block in a block, an address twice: one range, each event counted once.
+      [{ ips: { any: [range('10.1.0.0/16'), range('10.0.0.0/8'), range('10.2.3.4'), range('192.168.0.1'), range('192.168.0.1')], none: [range('10.9.0.0/16')] }, actors: { any: ['u-1'] } }, 2],
+    ];
+    for (const [filter, arms] of cases) {
+      const c = new SqliteQueryCompiler(1, filter);
+      // (The other lists' indexes do not hold the address.)
+      assert.deepEqual(c.coveringLists, ['ips'], JSON.stringify(filter));
+      assert.equal(c.armCount('ips'), arms);
+      for (const budget of [undefined, 1000]) {
+        const q = c.select(driver, { columns: 'aggregate', order: 'desc', limit: 5001, keys: {}, days: [20500, 20501], budget });
+        const counting = plan(q);
+        assert.equal((counting.match(/COVERING INDEX events_by_ip/g) ?? []).length, arms, counting);
+        assert.ok(!/INTEGER PRIMARY KEY|USING INDEX/.test(counting), `no row of the table read, budget ${budget}: ${counting}`);
+        if (arms > 1) assert.match(squash(q.text), / UNION ALL /);
+      }
+    }
+    assert.deepEqual(new SqliteQueryCompiler(1, { countries: { any: ['Peru'] }, ips: { any: [range('10.0.0.1')] } }).coveringLists, ['ips']);
+    assert.deepEqual(new SqliteQueryCompiler(1, { ips: { any: [range('10.0.0.1')] }, cities: { any: ['Oslo'] } }).coveringLists, []);
+    db.close();
+  });
+
   test('a time window alone reads the time index between two time keys', () => {
     const c = new SqliteQueryCompiler(3, { time: { from: 1000, to: 2000 } });
     const q = c.select({ kind: 'time' }, { columns: 'page', order: 'desc', limit: 101, keys: { lo: keyAt(1000), hi: keyAt(2000) }, days: [] });

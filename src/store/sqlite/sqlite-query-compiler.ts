@@ -14,7 +14,7 @@
 //          stops it early.
 // Which driver is cheapest depends on the data: the store counts each list's matches (up to a cap) and asks
 // `chooseDriver`. Plans are pinned with INDEXED BY and CROSS JOIN, so SQLite runs exactly the plan chosen here.
-import type { IpRange } from '../../domain/ip.js';
+import { disjointRanges, type IpRange } from '../../domain/ip.js';
 import { asciiLower } from '../../domain/words.js';
 import type { EntityRef, EventFilter, Match } from '../store.js';
 import { ftsAnyOf, ftsRowid, ftsTable, ftsTerms, type TokenField } from './sqlite-fts.js';
@@ -43,8 +43,10 @@ const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' 
 type TokenList = keyof typeof TOKEN_FIELDS;
 /** In the order a MATCH asks for them. */
 const TOKEN_LISTS: readonly TokenList[] = ['actors', 'actions', 'countries'];
-/** The lists whose indexes also hold the columns aggregates count (schemas 7 and 8), in the order tried. */
-const COVERING_LISTS: readonly ListField[] = ['actors', 'countries', 'outcomes'];
+/** The lists whose indexes also hold the columns aggregates count (schemas 7-9), in the order tried. */
+const COVERING_LISTS = ['actors', 'countries', 'ips', 'outcomes'] as const satisfies readonly ListField[];
+/** The filter keys every covering list's index holds the columns of (the address's holds `ips` as well). */
+const HELD_KEYS: ReadonlySet<string> = new Set(['time', 'actors', 'actions', 'actionsWithin', 'countries', 'outcomes']);
 const isTokenList = (field: ListField): field is TokenList => (TOKEN_LISTS as readonly string[]).includes(field);
 
 /** Time keys [lo, hi): event times converted, and a cursor's bound. */
@@ -235,10 +237,11 @@ export class SqliteQueryCompiler {
     // An index that holds every column the read checks and returns is read alone: each range brings its columns
     // (named as the events' own, so that the conditions checked after the ranges read them as they are).
     const held = options.columns === 'aggregate' && this.coveringLists.includes(field);
-    const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held ? columns : undefined);
+    // (An address's exclusions are checked on its ranges' rows after them: the address comes along.)
+    const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held ? (field === 'ips' ? `${columns}, e.ip` : columns) : undefined);
     // One arm comes in time-key order already (by day, then key): only several need merging, each sorted by key
     // first. (A covering list's ranges never share an event, one actor and one country an event: no comparing of
-    // rows for duplicates.)
+    // rows for duplicates; an address's ranges are disjoint.)
     const union = held ? ' UNION ALL ' : ' UNION ';
     const inOrder = arms.length === 1 ? arms[0] : join([join(arms, union), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
     const parts = held ? [sql(`SELECT ${columns} FROM (`), inOrder, sql(') e')]
@@ -250,15 +253,14 @@ export class SqliteQueryCompiler {
 
   /**
    * The lists whose indexes hold every column this filter checks and that aggregates count (the actor's, the
-   * country's and the failures', schemas 7 and 8), for a filter of those and at most time, actions, actors,
-   * countries and outcomes: counting the matches of one of them reads its index alone, where a page needs each
-   * event's row anyway (and tokens may find them sooner).
+   * country's, the address's and the failures', schemas 7-9), for a filter of those and at most time, actions,
+   * actors, countries and outcomes (and addresses, in the address's): counting the matches of one of them reads its
+   * index alone, where a page needs each event's row anyway (and tokens may find them sooner).
    */
   get coveringLists(): ListField[] {
-    const f = this.#filter;
-    const held = (key: string) => key === 'time' || key === 'actors' || key === 'actions' || key === 'actionsWithin' || key === 'countries' || key === 'outcomes';
-    if (!Object.entries(f).every(([key, value]) => value === undefined || held(key))) return [];
-    return COVERING_LISTS.filter((field) => this.#arms(field) !== undefined);
+    const keys = Object.entries(this.#filter).filter(([, value]) => value !== undefined).map(([key]) => key);
+    return COVERING_LISTS.filter((field) => this.#arms(field) !== undefined
+      && keys.every((key) => HELD_KEYS.has(key) || (key === 'ips' && field === 'ips')));
   }
 
   /** Each arm's first `read` keys in page order (and `columns`, if given), `inner` checked inside the arm. */
@@ -446,7 +448,8 @@ export class SqliteQueryCompiler {
       // Countries compare in any (ASCII) case, as NOCASE does: one range a country, however it is spelled.
       case 'countries': return byValue('events_by_country', 'e.country', f.countries?.any && [...new Map(f.countries.any.map((c) => [asciiLower(c), c])).values()]);
       case 'ips': {
-        const ranges = f.ips?.any;
+        // Ranges that share no address: an event is in one arm at most.
+        const ranges = f.ips?.any && disjointRanges(f.ips.any);
         if (!ranges?.length || ranges.length > MERGE_MAX) return undefined;
         return ranges.map((r) => (sameBytes(r.lo, r.hi)
           ? { from: 'events', index: 'events_by_ip', where: sql('e.org_no = ? AND e.ip = ?', [org, bytes(r.lo)]), ordered: true, byDay: true }

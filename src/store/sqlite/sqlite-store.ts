@@ -550,8 +550,8 @@ export class SqliteStore implements Store {
    * The driver that counts the matches of `f`: the driver of its pages, unless a list whose index holds all that
    * counting needs (coveringLists) has few enough events: all within the row budget (then the count is complete),
    * and fewer than COVERED_PER_ROW for each row that driver would read (a list's count, the text's matches, the
-   * whole budget for the time index). The list with the fewest drives. Its events are bounded from its daily
-   * rollups (whole days: at least the window's), so nothing is counted twice over.
+   * whole budget for the time index). The list with the fewest drives. Its events are bounded from its rollups
+   * (at least the window's), or counted from its index, so nothing is counted twice over.
    */
   #countingDriver(orgNo: number, f: EventFilter, compiler: SqliteQueryCompiler, keys: KeyRange, days: readonly number[]): Driver {
     const counts = new Map<ListField | 'text', number>();
@@ -560,7 +560,10 @@ export class SqliteStore implements Store {
     if (covering.length === 0) return driver;
     let best: { field: ListField; n: number } | undefined;
     for (const field of covering) {
-      const n = this.#listEvents(orgNo, f, field, days);
+      const n = this.#listEvents(orgNo, f, field, days, () => {
+        const counted = counts.get(field);
+        return counted !== undefined && counted < COUNT_CAP ? counted : this.#count(compiler.count(field, keys, days, this.#rowBudget + 1));
+      });
       if (n <= this.#rowBudget && (best === undefined || n < best.n)) best = { field, n };
     }
     // A covering list the page would read anyway, past the budget (its count capped, or tied at the cap with one
@@ -578,12 +581,14 @@ export class SqliteStore implements Store {
   /**
    * At most how many events of `f`'s values of `field` (actors, countries, failures) lie in its time window within
    * `days`, from the rollups: whole days, and the hours of the ragged ends (a window within a day, its hours).
-   * Countries are compared in any case, which can only count more.
+   * Countries are compared in any case, which can only count more. A field the rollups do not count (addresses):
+   * `counted`, its index entries counted.
    */
-  #listEvents(orgNo: number, f: EventFilter, field: ListField, days: readonly number[]): number {
+  #listEvents(orgNo: number, f: EventFilter, field: ListField, days: readonly number[], counted: () => number): number {
     const dim = field === 'actors' ? DIMS.actor : field === 'countries' ? DIMS.country : field === 'outcomes' ? DIMS.outcome : undefined;
+    if (dim === undefined) return counted();
     const values = field === 'actors' ? f.actors?.any : field === 'countries' ? f.countries?.any : f.outcomes?.any;
-    if (dim === undefined || !values?.length) return Infinity;
+    if (!values?.length) return Infinity;
     if (days.length === 0) return 0;
     const lo = Math.max(f.time?.from ?? -Infinity, days[0] * DAY_MS);
     const hi = Math.min(f.time?.to ?? Infinity, (days[days.length - 1] + 1) * DAY_MS);
