@@ -313,7 +313,7 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
   });
 });
 
-describe('upgrading a schema-6 store: actor, country, address and failure indexes of keys alone', () => {
+describe('upgrading a schema-6 store: actor, country, address and failure indexes of keys alone, entity rows without copies', () => {
   let dir6: string;
   let store: Annals;
   const columns = (path: string) => readStore(path, (db) => ['events_by_actor', 'events_by_country', 'events_by_ip', 'events_failed'].map((index) =>
@@ -340,6 +340,10 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
       db.exec(`DROP INDEX events_by_actor; CREATE INDEX events_by_actor ON events (org_no, day, actor_id);
         DROP INDEX events_by_country; CREATE INDEX events_by_country ON events (org_no, day, country);
         DROP INDEX events_by_ip; CREATE INDEX events_by_ip ON events (org_no, day, ip);
+        CREATE TABLE entities6 (org_no INTEGER NOT NULL, day INTEGER NOT NULL, id TEXT NOT NULL, k INTEGER NOT NULL, role INTEGER NOT NULL,
+          type TEXT NOT NULL, PRIMARY KEY (org_no, day, id, k, role, type)) WITHOUT ROWID;
+        INSERT INTO entities6 SELECT org_no, day, id, k, role, type FROM event_entities;
+        DROP TABLE event_entities; ALTER TABLE entities6 RENAME TO event_entities;
         DROP INDEX events_failed; CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1`);
       db.pragma('user_version = 6');
     });
@@ -357,6 +361,10 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
       'org_no,rowid,time_ms,action,actor_id,country,outcome']);
     const all = (await store.query.search('acme', { limit: 1000 })).events;
     assert.equal(all.length, 45);
+    // Every entity row got its event's copies.
+    const entityRows = readStore(join(dir6, 'annals.db'), (db) => db.prepare(`SELECT count(*) AS n, sum(x.time_ms IS e.time_ms AND x.action IS e.action
+      AND x.actor_id IS e.actor_id AND x.country IS e.country AND x.outcome IS e.outcome) AS same FROM event_entities x JOIN events e ON e.rowid = x.k`).get()) as { n: number; same: number };
+    assert.deepEqual([entityRows.n, entityRows.same], [45 * 3, 45 * 3]);
     type Stored = (typeof all)[number];
     const cases: [string, (e: Stored) => boolean][] = [
       ['actor:u-ana', (e) => e.actor.id === 'u-ana'],
@@ -367,6 +375,9 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
       ['ip:2001:db8::7', (e) => e.location?.ip === '2001:db8::7'],
       ['ip:91.225.0.0/16 ip:2001:db8::/32 -ip:91.225.122.155 -actor:u-bob', (e) => e.location?.ip === '2001:db8::7' && e.actor.id !== 'u-bob'],
       ['ip:91.225.122.155 outcome:failure', (e) => e.location?.ip === '91.225.122.155' && e.outcome === 'failure'],
+      ['context:g-1 outcome:failure', (e) => e.outcome === 'failure'],
+      ['entity:u-bob -country:germany', (e) => e.location?.countryName !== 'Germany'],
+      ['container:sites:site-1 actor:u-ana', (e) => e.actor.id === 'u-ana'],
     ];
     for (const [q, matches] of cases) {
       const expected = all.filter(matches);

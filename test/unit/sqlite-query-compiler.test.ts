@@ -7,7 +7,7 @@ import { BUILT_IN_ACTIONS } from '../../src/catalogue/catalogue.js';
 import { ipRange, type IpRange } from '../../src/domain/ip.js';
 import { ftsAnyOf, ftsDocument, fieldToken } from '../../src/store/sqlite/sqlite-fts.js';
 import { keyAt } from '../../src/store/sqlite/sqlite-keys.js';
-import { chooseDriver, type Driver, needsCounts, SqliteQueryCompiler } from '../../src/store/sqlite/sqlite-query-compiler.js';
+import { chooseDriver, type Driver, type ListField, needsCounts, SqliteQueryCompiler } from '../../src/store/sqlite/sqlite-query-compiler.js';
 import { createFtsTable } from '../../src/store/sqlite/sqlite-fts.js';
 import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { forEveryPlannedQuery } from '../support/random-queries.js';
@@ -112,6 +112,40 @@ describe('sqlite query compiler: the plans it makes', () => {
     }
     assert.deepEqual(new SqliteQueryCompiler(1, { countries: { any: ['Peru'] }, ips: { any: [range('10.0.0.1')] } }).coveringLists, ['ips']);
     assert.deepEqual(new SqliteQueryCompiler(1, { ips: { any: [range('10.0.0.1')] }, cities: { any: ['Oslo'] } }).coveringLists, []);
+    db.close();
+  });
+
+  test('an entity\'s events are counted from its rows alone (they hold what aggregates count), read as a set; its pages read each event\'s row once', () => {
+    const db = new Database(':memory:');
+    for (const m of MIGRATIONS) m.up(db);
+    const plan = (q: { text: string; params: unknown[] }) => (db.prepare(`EXPLAIN QUERY PLAN ${q.text}`).all(...q.params) as { detail: string }[]).map((p) => p.detail).join(' | ');
+    const options = { order: 'desc', limit: 5001, keys: {}, days: [20500, 20501] } as const;
+    const cases: [ListField, EventFilter, RegExp][] = [
+      ['containers', { containers: { any: [{ id: '10001', type: 'projects' }] } }, /^(?!.*events_by)/],
+      ['containers', { containers: { any: [{ id: '10001', type: 'projects' }] }, outcomes: { any: ['failure'] } }, /^(?!.*events_by)/],
+      ['contexts', { contexts: { any: [{ id: 'g-7' }, { id: 'u-bob', type: 'users' }] }, actors: { none: ['u-ana'] } }, /^(?!.*events_by)/],
+      // An entity anywhere: as actor too, from the actor's index (which holds the same columns).
+      ['entities', { entities: { any: [{ id: 'u-bob' }] }, countries: { any: ['Peru'] } }, /COVERING INDEX events_by_actor/],
+    ];
+    for (const [field, filter, actor] of cases) {
+      const c = new SqliteQueryCompiler(1, filter);
+      assert.deepEqual(c.coveringLists.filter((l) => l === field), [field], field);
+      // (Counts always have a budget: the rows are checked after the ranges, or every row matches.)
+      for (const budget of [1000, 10_000]) {
+        const q = c.select({ kind: 'list', field }, { ...options, columns: 'aggregate', budget });
+        const counting = plan(q);
+        assert.ok(!/INTEGER PRIMARY KEY|USING INDEX/.test(counting), `${field}, budget ${budget}: no row of the table read: ${counting}`);
+        assert.match(counting, actor, counting);
+        // An event may be in two ranges (it names both, or its actor is the entity too): each counted once.
+        assert.ok(!/UNION ALL/.test(q.text), q.text);
+      }
+      // A page reads its keys from the entity rows, then each event's row once.
+      const page = c.select({ kind: 'list', field }, { ...options, columns: 'page', limit: 101, budget: 1000 });
+      assert.equal((squash(page.text).match(/events e/g) ?? []).length, 1 + (field === 'entities' ? 1 : 0), page.text);
+    }
+    // An exclusion of the same list asks what else the event names, which an entity row does not hold.
+    assert.deepEqual(new SqliteQueryCompiler(1, { contexts: { any: [{ id: 'g-7' }], none: [{ id: 'g-8' }] } }).coveringLists, []);
+    assert.deepEqual(new SqliteQueryCompiler(1, { containers: { any: [{ id: 's' }] }, contexts: { any: [{ id: 'g-7' }] } }).coveringLists, []);
     db.close();
   });
 

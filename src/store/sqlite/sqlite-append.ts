@@ -202,13 +202,14 @@ export class SqliteAppender {
     // Crossing from another thread turns a Buffer into a plain Uint8Array: wrap it again, without copying.
     const ip = p.ip === undefined ? null : Buffer.from(p.ip.buffer, p.ip.byteOffset, p.ip.byteLength);
     const failed = p.outcome === 'failure';
+    const outcome = failed ? OUTCOME_CODE.failure : OUTCOME_CODE.success;
     const day = Math.floor(t / DAY_MS);
     const full = () => new AnnalsError('ANN_ERR_EVENT_INVALID',
       `more than ${KEY_UNIT} events share the time ${iso(t)}; spread them over more than one millisecond`);
     let key: bigint;
     try {
       key = s.insertEvent.run(t, t, t, orgNo, seq, p.id, t, processedMs, p.action, p.actorId, ip,
-        p.country ?? null, p.city ?? null, failed ? OUTCOME_CODE.failure : OUTCOME_CODE.success, day, leaf, hash).lastInsertRowid as bigint;
+        p.country ?? null, p.city ?? null, outcome, day, leaf, hash).lastInsertRowid as bigint;
     } catch (error) {
       // The millisecond's keys ran into the next millisecond's first one.
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw full();
@@ -221,7 +222,9 @@ export class SqliteAppender {
     for (let from = 0; from < entities.length; from += ENTITY_ROWS_MAX) {
       const to = Math.min(entities.length, from + ENTITY_ROWS_MAX);
       const params: unknown[] = [];
-      for (let i = from; i < to; i++) params.push(orgNo, day, entities[i].id, key, ROLE_CODE[entities[i].role], entities[i].type);
+      for (let i = from; i < to; i++) {
+        params.push(orgNo, day, entities[i].id, key, ROLE_CODE[entities[i].role], entities[i].type, t, p.action, p.actorId, p.country ?? null, outcome);
+      }
       this.#entityRows(to - from).run(params);
     }
     this.#groupRollups.add(orgNo, t, p.action, p.actorId, p.country, failed);
@@ -231,7 +234,8 @@ export class SqliteAppender {
   #entityRows(n: number): Database.Statement {
     let stmt = this.#insertEntities.get(n);
     if (!stmt) {
-      stmt = this.#db.prepare(`INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type) VALUES ${new Array(n).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+      stmt = this.#db.prepare(`INSERT OR IGNORE INTO event_entities (org_no, day, id, k, role, type, time_ms, action, actor_id, country, outcome)
+        VALUES ${new Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
       this.#insertEntities.set(n, stmt);
     }
     return stmt;

@@ -43,10 +43,14 @@ const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' 
 type TokenList = keyof typeof TOKEN_FIELDS;
 /** In the order a MATCH asks for them. */
 const TOKEN_LISTS: readonly TokenList[] = ['actors', 'actions', 'countries'];
-/** The lists whose indexes also hold the columns aggregates count (schemas 7-9), in the order tried. */
-const COVERING_LISTS = ['actors', 'countries', 'ips', 'outcomes'] as const satisfies readonly ListField[];
-/** The filter keys every covering list's index holds the columns of (the address's holds `ips` as well). */
+/** The lists whose indexes (or entity rows) also hold the columns aggregates count (schemas 7-10), in the order tried. */
+const COVERING_LISTS = ['actors', 'countries', 'ips', 'outcomes', 'contexts', 'containers', 'entities'] as const satisfies readonly ListField[];
+/** The filter keys every covering list's index holds the columns of (see #holds for a list's own). */
 const HELD_KEYS: ReadonlySet<string> = new Set(['time', 'actors', 'actions', 'actionsWithin', 'countries', 'outcomes']);
+/** Lists whose ranges may share an event (an event names several entities, or one entity twice). */
+const ENTITY_LISTS: readonly ListField[] = ['contexts', 'containers', 'entities'];
+/** What aggregates count of each event: the events' columns, and the copies of them that covering indexes and entity rows hold. */
+const AGGREGATE_COLUMNS = ['time_ms', 'action', 'actor_id', 'country', 'outcome'] as const;
 const isTokenList = (field: ListField): field is TokenList => (TOKEN_LISTS as readonly string[]).includes(field);
 
 /** Time keys [lo, hi): event times converted, and a cursor's bound. */
@@ -85,7 +89,7 @@ interface Arm {
 
 export const COLUMNS = {
   page: 'e.body, e.time_ms, e.processed_ms, e.seq',
-  aggregate: 'e.time_ms, e.action, e.actor_id, e.country, e.outcome',
+  aggregate: AGGREGATE_COLUMNS.map((c) => `e.${c}`).join(', '),
 } as const;
 
 export interface CompileOptions {
@@ -237,12 +241,11 @@ export class SqliteQueryCompiler {
     // An index that holds every column the read checks and returns is read alone: each range brings its columns
     // (named as the events' own, so that the conditions checked after the ranges read them as they are).
     const held = options.columns === 'aggregate' && this.coveringLists.includes(field);
-    // (An address's exclusions are checked on its ranges' rows after them: the address comes along.)
-    const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held ? (field === 'ips' ? `${columns}, e.ip` : columns) : undefined);
+    const arms = this.#orderedArms(field, options, read, scan === undefined ? residuals : [], held);
     // One arm comes in time-key order already (by day, then key): only several need merging, each sorted by key
-    // first. (A covering list's ranges never share an event, one actor and one country an event: no comparing of
-    // rows for duplicates; an address's ranges are disjoint.)
-    const union = held ? ' UNION ALL ' : ' UNION ';
+    // first. (The ranges of an actor's, a country's or an address's index never share an event: one actor, country
+    // and address an event, and an address's ranges are disjoint. Held rows of one event are the same row.)
+    const union = held && !ENTITY_LISTS.includes(field) ? ' UNION ALL ' : ' UNION ';
     const inOrder = arms.length === 1 ? arms[0] : join([join(arms, union), sql(` ORDER BY k ${dir} LIMIT ?`, [read])], '');
     const parts = held ? [sql(`SELECT ${columns} FROM (`), inOrder, sql(') e')]
       : [sql(`SELECT ${columns} FROM (`), inOrder, sql(') u CROSS JOIN events e ON e.rowid = u.k')];
@@ -259,24 +262,41 @@ export class SqliteQueryCompiler {
    */
   get coveringLists(): ListField[] {
     const keys = Object.entries(this.#filter).filter(([, value]) => value !== undefined).map(([key]) => key);
-    return COVERING_LISTS.filter((field) => this.#arms(field) !== undefined
-      && keys.every((key) => HELD_KEYS.has(key) || (key === 'ips' && field === 'ips')));
+    return COVERING_LISTS.filter((field) => this.#arms(field) !== undefined && keys.every((key) => this.#holds(field, key)));
   }
 
-  /** Each arm's first `read` keys in page order (and `columns`, if given), `inner` checked inside the arm. */
-  #orderedArms(field: ListField, options: CompileOptions, read: number, inner: Sql[], columns?: string): Sql[] {
+  /** Whether the index (or the entity rows) of covering list `field` holds what the filter's condition on `key` checks. */
+  #holds(field: ListField, key: string): boolean {
+    if (HELD_KEYS.has(key)) return true;
+    if (key !== field) return false;
+    // The address's index holds the address; an entity's rows hold that the event names it, not what else it names
+    // (an exclusion of this list asks that).
+    return field === 'ips' || !this.#filter[field as 'contexts' | 'containers' | 'entities']?.none?.length;
+  }
+
+  /**
+   * Each arm's first `read` keys in page order (and, `held`, the columns aggregates count from its index or entity
+   * rows, named as the events'), `inner` checked inside the arm.
+   */
+  #orderedArms(field: ListField, options: CompileOptions, read: number, inner: Sql[], held = false): Sql[] {
     return this.#arms(field)!.map((arm) => {
       // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
       const k = arm.from === 'events' ? 'e.rowid AS k' : 'DISTINCT x.k AS k';
-      return join([sql(columns ? 'SELECT * FROM (' : 'SELECT k FROM ('), this.#armRange(arm, columns ? `${k}, ${columns}` : k, options, read, inner), sql(')')], '');
+      // (An address's exclusions are checked on its ranges' rows after them: the address comes along.)
+      const columns = !held ? k : arm.from === 'entities' ? [k, ...AGGREGATE_COLUMNS.map((c) => `x.${c} AS ${c}`)].join(', ')
+        : `${k}, ${COLUMNS.aggregate}${field === 'ips' ? ', e.ip' : ''}`;
+      return join([sql(held ? 'SELECT * FROM (' : 'SELECT k FROM ('), this.#armRange(arm, columns, options, read, inner), sql(')')], '');
     });
   }
 
-  /** `columns` of the first `read` rows of `arm`'s range in page order, `inner` checked inside the range. */
+  /**
+   * `columns` of the first `read` rows of `arm`'s range in page order, `inner` checked inside the range. An entity
+   * range reads its events' rows only to check `inner` (its own rows hold keys and what aggregates count).
+   */
   #armRange(arm: Arm, columns: string, options: CompileOptions, read: number, inner: Sql[]): Sql {
     const dir = options.order === 'desc' ? 'DESC' : 'ASC';
     const k = arm.from === 'events' ? 'e.rowid' : 'x.k';
-    const from = arm.from === 'events' ? `events e INDEXED BY ${arm.index}` : 'event_entities x CROSS JOIN events e ON e.rowid = x.k';
+    const from = arm.from === 'events' ? `events e INDEXED BY ${arm.index}` : inner.length === 0 ? 'event_entities x' : 'event_entities x CROSS JOIN events e ON e.rowid = x.k';
     const where = join([...dayBound(arm, JSON.stringify(options.days)), arm.where, ...keyBounds(k, options.keys), ...inner], ' AND ');
     // Day by day, in time-key order within each day: the index order, so nothing is sorted and LIMIT stops early.
     const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;

@@ -821,6 +821,13 @@ export class SqliteStore implements Store {
     const orphans = this.#query(`SELECT x.id FROM event_entities x WHERE x.org_no = ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.rowid = x.k) LIMIT ?`)
       .all(orgNo, limit) as { id: string }[];
     for (const r of orphans) findings.push({ detail: `the entity index names '${r.id}' in an event that is not stored` });
+    // Entity rows' copies of their event's columns (schema 10), byte for byte.
+    const copies = this.#query(`SELECT e.seq, e.id, x.id AS entity FROM event_entities x CROSS JOIN events e ON e.rowid = x.k WHERE x.org_no = ?
+      AND (x.time_ms IS NOT e.time_ms OR x.action IS NOT e.action OR x.actor_id IS NOT e.actor_id
+        OR x.country IS NOT e.country COLLATE BINARY OR x.outcome IS NOT e.outcome) LIMIT ?`).all(orgNo, limit) as { seq: number; id: string; entity: string }[];
+    for (const r of copies) {
+      findings.push({ seq: r.seq, id: r.id, detail: `the entity index's row for '${r.entity}' holds other copies of the event's columns: facets of searches for it count the event wrong` });
+    }
     // Each event's time key and day: what the time index and the day-led indexes file it under.
     const misfiled = this.#query(`SELECT seq, id FROM events INDEXED BY events_by_seq WHERE org_no = ?
       AND ((rowid >> ${KEY_SHIFT}) <> ${KEY_TIME_SQL} OR day <> ${DAY_OF_TIME}) LIMIT ?`).all(orgNo, limit) as { seq: number; id: string }[];
