@@ -731,7 +731,8 @@ for (const s of STORES) {
                 time: minute(next(9)), action: actions[next(actions.length)], actor,
                 outcome: next(4) === 0 ? 'failure' : 'success',
                 context: entities.filter(() => next(3) === 0),
-                container: [sites[next(2)]],
+                // Now and then a group is the container too, and so named twice in one event.
+                container: next(4) === 0 ? [sites[next(2)], { id: 'g-7', type: 'groups' }] : [sites[next(2)]],
               };
               if (place !== undefined) overrides.location = place;
               const text = `${overrides.action!.replace(/[._]/g, ' ')} ${actor.id} ${actor.name ?? ''} ${actor.email ?? ''} ${extra}`;
@@ -793,6 +794,7 @@ for (const s of STORES) {
           ['entity: as actor or context', () => ({ entities: { any: [{ id: 'u-bob' }] } })],
           ['entity: a token', () => ({ entities: { any: [{ id: 'tok-1', type: 'token' }] } })],
           ['entity: any of several, anywhere', () => ({ entities: { any: [{ id: 'site-1' }, { id: 'u-carl' }, { id: 'tok-1' }] } })],
+          ['entity: named twice in some events (context and container)', () => ({ entities: { any: [{ id: 'g-7' }] }, outcomes: { any: ['success'] } })],
           ['one term, case-insensitive', () => ({ text: { all: ['JIRA'] } })],
           ['every term must match', () => ({ text: { all: ['alpha', 'gamma'] } })],
           ['a phrase term', () => ({ text: { all: ['bob jones'] } })],

@@ -216,6 +216,18 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
     assert.ok(covered.length >= BUDGET);
     const histogram = await store.aggregate('o', filter, { facets: [], bounds: [0, Date.now() + 86_400_000], scanLimit: 100_000 });
     assert.deepEqual([histogram.complete, histogram.total, histogram.coveredFrom], [false, want.total, counted.coveredFrom]);
+    // A list driver whose rows are checked for more (two actors, a rare city): fewer matches than the budget, but
+    // its budget ran out first.
+    const [, twoActors] = filters()[4];
+    const theirs = all.filter((e) => twoActors.actors!.any!.includes(e.actor.id));
+    const cityCounts = most(theirs.map((e) => e.location?.city).filter((c): c is string => typeof c === 'string'));
+    const rareCity = cityCounts.at(-1)!;
+    const listed: EventFilter = { actors: twoActors.actors, cities: { any: [rareCity] } };
+    const byList = await store.aggregate('o', listed, { facets: ['action'], scanLimit: 100_000 });
+    const matches = all.filter((e) => matchesFilter(e, texts.get(e.id)!, listed, aliases));
+    assert.ok(byList.total < BUDGET && byList.total < matches.length, `${byList.total} of ${matches.length} in ${rareCity}`);
+    assert.equal(byList.complete, false);
+    assert.equal(typeof byList.coveredFrom, 'number');
     // A driver with fewer rows than the budget counts them all (the rarest action's index range).
     const rarest = most(all.map((e) => e.action)).at(-1)!;
     const few = all.filter((e) => e.action === rarest);

@@ -297,7 +297,7 @@ describe('sqlite query compiler: the plans it makes', () => {
 /** Every word the compiler may write. */
 const VOCABULARY = new Set([
   'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'EXISTS', 'BETWEEN', 'ORDER', 'BY', 'DESC', 'ASC',
-  'LIMIT', 'OFFSET', 'UNION', 'ALL', 'DISTINCT', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n', 'day', 'value', 'json_each',
+  'LIMIT', 'OFFSET', 'UNION', 'ALL', 'GROUP', 'CROSS', 'JOIN', 'ON', 'AS', 'INDEXED', 'MATCH', 'count', 'n', 'day', 'value', 'json_each',
   'e', 'x', 'u', 'k', 'f', 'events', 'event_entities', 'fulltext_42', 'body', 'time_ms', 'processed_ms', 'seq', 'action', 'actor_id',
   'country', 'city', 'outcome', 'ip', 'org_no', 'rowid', 'id', 'role', 'type',
   'events_by_org', 'events_by_seq', 'events_by_action', 'events_by_actor', 'events_by_ip', 'events_by_country', 'events_failed',

@@ -280,8 +280,7 @@ export class SqliteQueryCompiler {
    */
   #orderedArms(field: ListField, options: CompileOptions, read: number, inner: Sql[], held = false): Sql[] {
     return this.#arms(field)!.map((arm) => {
-      // One event may name the same entity twice (as context and container): DISTINCT before the LIMIT.
-      const k = arm.from === 'events' ? 'e.rowid AS k' : 'DISTINCT x.k AS k';
+      const k = arm.from === 'events' ? 'e.rowid AS k' : 'x.k AS k';
       // (An address's exclusions are checked on its ranges' rows after them: the address comes along.)
       const columns = !held ? k : arm.from === 'entities' ? [k, ...AGGREGATE_COLUMNS.map((c) => `x.${c} AS ${c}`)].join(', ')
         : `${k}, ${COLUMNS.aggregate}${field === 'ips' ? ', e.ip' : ''}`;
@@ -300,7 +299,11 @@ export class SqliteQueryCompiler {
     const where = join([...dayBound(arm, JSON.stringify(options.days)), arm.where, ...keyBounds(k, options.keys), ...inner], ' AND ');
     // Day by day, in time-key order within each day: the index order, so nothing is sorted and LIMIT stops early.
     const order = arm.byDay ? `${arm.from === 'events' ? 'e' : 'x'}.day ${dir}, ${k} ${dir}` : `${k} ${dir}`;
-    return join([sql(`SELECT ${columns} FROM ${from} WHERE `), where, sql(` ORDER BY ${order} LIMIT ?`, [read])], '');
+    // One event may name the same entity twice (as context and container, or under two types): one row an event
+    // before the LIMIT, grouped in the index's order (its rows of one event are next to each other; a DISTINCT
+    // would check each against a temporary b-tree of those seen: 100 against 60 ms for 58,636 rows).
+    const group = arm.from === 'entities' ? ' GROUP BY x.day, x.k' : '';
+    return join([sql(`SELECT ${columns} FROM ${from} WHERE `), where, sql(`${group} ORDER BY ${order} LIMIT ?`, [read])], '');
   }
 
   /** How many rows (at most `cap`) a list driver would read, ignoring every other condition. */

@@ -473,6 +473,8 @@ export class SqliteStore implements Store {
       tally.event(row[0], row[1], row[2], row[3], row[4] === OUTCOME_CODE.failure ? 'failure' : 'success');
     }
     // Fewer matches than the limit: all of them, unless the driver's budget ran out first (then back to its edge).
+    // A list whose every row matches, read short of its budget, read all it had: no edge to look for.
+    if (driver.kind === 'list' && read < options.budget && !compiler.checksBeyond(driver.field, options)) return { complete: true };
     const edge = this.#budgetEdge(compiler, driver, options);
     return edge ? { complete: false, coveredFrom: edge.time_ms } : { complete: true };
   }
