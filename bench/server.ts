@@ -22,13 +22,13 @@ function assertBuilt(): void {
 assertBuilt();
 
 /**
- * The environment and Node flags the installed entry point runs with: bin/annals.js's first line,
- * `#!/usr/bin/env -S [NAME=value ...] node [flag ...]`.
+ * The environment and Node flags the installed entry point runs with: bin/annals's `exec` line,
+ * `exec env [NAME=value ...] node [flag ...] "<script>" "$@"`.
  */
 export function entryCommand(): { env: Record<string, string>; flags: string[] } {
-  const first = readFileSync(join(ROOT, 'bin/annals.js'), 'utf8').split('\n', 1)[0];
-  const m = /^#!\/usr\/bin\/env -S ((?:\w+=\S* )*)node(.*)$/.exec(first);
-  if (!m) throw new Error(`bin/annals.js does not start with '#!/usr/bin/env -S [NAME=value ...] node': ${first}`);
+  const text = readFileSync(join(ROOT, 'bin/annals'), 'utf8');
+  const m = /^exec env ((?:\w+=\S* )*)node((?: --?[\w-]+(?:=\S*)?)*) "[^"]*" "\$@"$/m.exec(text);
+  if (!m) throw new Error('bin/annals has no line \'exec env [NAME=value ...] node [flag ...] "<script>" "$@"\'');
   const env = Object.fromEntries(m[1].split(' ').filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
   return { env, flags: m[2].split(' ').filter(Boolean) };
 }

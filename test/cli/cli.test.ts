@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -30,11 +30,30 @@ after(async () => {
 });
 
 describe('annals CLI', () => {
-  test('the installed entry point runs as a program: its first line starts Node with Annals\' flags', () => {
-    // bin/annals.js runs the compiled CLI (dist/, built by `npm ci`); a flag Node does not take would end it here.
-    const r = spawnSync(join(import.meta.dirname, '..', '..', 'bin', 'annals.js'), ['--help'], { encoding: 'utf8' });
+  test('the installed entry point runs as a program, through a link as npm makes it: Node itself, with Annals\' environment and flags', async () => {
+    // bin/annals runs the compiled CLI (dist/, built by `npm ci`); a flag Node does not take would end it here.
+    const link = join(dir, 'annals');
+    symlinkSync(join(import.meta.dirname, '..', '..', 'bin', 'annals'), link);
+    const r = spawnSync(link, ['--help'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^Usage: annals/);
+    if (process.platform !== 'linux') return;
+    // The launcher hands over to Node (exec): the process it started is Node, with the environment and flags.
+    const child = spawn(link, ['--data-dir', join(dir, 'launched'), 'serve', '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'], env: env('data') });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => { if (/listening on/.test(String(chunk))) resolve(); });
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      for (const v of ['GLIBC_TUNABLES=glibc.malloc.hugetlb=1', 'MALLOC_MMAP_THRESHOLD_=33554432', 'MALLOC_TRIM_THRESHOLD_=268435456']) assert.ok(environ.includes(v), v);
+      assert.deepEqual([argv[0], argv[1]], ['node', '--max-semi-space-size=64']);
+      assert.match(argv[2], /dist\/cli\/main\.js$/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 
   test('--help lists every command, and each command has its own help', () => {
