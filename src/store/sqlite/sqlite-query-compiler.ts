@@ -43,8 +43,11 @@ const TOKEN_FIELDS = { actors: 'actor', actions: 'action', countries: 'country' 
 type TokenList = keyof typeof TOKEN_FIELDS;
 /** In the order a MATCH asks for them. */
 const TOKEN_LISTS: readonly TokenList[] = ['actors', 'actions', 'countries'];
-/** The lists whose indexes (or entity rows) also hold the columns aggregates count (schemas 7-10), in the order tried. */
-const COVERING_LISTS = ['actors', 'countries', 'ips', 'outcomes', 'contexts', 'containers', 'entities'] as const satisfies readonly ListField[];
+/**
+ * The lists whose indexes (or entity rows) also hold the columns aggregates count (schemas 7-10), in the order tried:
+ * those the rollups count first (the store bounds their events from the rollups, the others by counting them).
+ */
+const COVERING_LISTS = ['actors', 'countries', 'outcomes', 'ips', 'contexts', 'containers', 'entities'] as const satisfies readonly ListField[];
 /** The filter keys every covering list's index holds the columns of (see #holds for a list's own). */
 const HELD_KEYS: ReadonlySet<string> = new Set(['time', 'actors', 'actions', 'actionsWithin', 'countries', 'outcomes']);
 /** Lists whose ranges may share an event (an event names several entities, or one entity twice). */

@@ -560,11 +560,15 @@ export class SqliteStore implements Store {
     const driver = this.#driver(orgNo, compiler, keys, days, counts);
     const covering = compiler.coveringLists;
     if (covering.length === 0) return driver;
+    // The page's own list, and nothing to choose between: it counts (up to the budget) whatever its size.
+    if (driver.kind === 'list' && covering.length === 1 && covering[0] === driver.field) return driver;
     let best: { field: ListField; n: number } | undefined;
+    // (Lists bounded from the rollups come first: a list counted from its index is counted only up to the best so far.)
     for (const field of covering) {
       const n = this.#listEvents(orgNo, f, field, days, () => {
         const counted = counts.get(field);
-        return counted !== undefined && counted < COUNT_CAP ? counted : this.#count(compiler.count(field, keys, days, this.#rowBudget + 1));
+        if (counted !== undefined && counted < COUNT_CAP) return counted;
+        return this.#count(compiler.count(field, keys, days, Math.min(this.#rowBudget + 1, best?.n ?? Infinity)));
       });
       if (n <= this.#rowBudget && (best === undefined || n < best.n)) best = { field, n };
     }
