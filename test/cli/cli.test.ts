@@ -40,10 +40,12 @@ describe('annals CLI', () => {
     if (process.platform !== 'linux') return;
     // The launcher hands over to Node (exec): the process it started is Node, with the environment and flags.
     const child = spawn(link, ['--data-dir', join(dir, 'launched'), 'serve', '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'], env: env('data') });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on('data', (chunk: Buffer) => { if (/listening on/.test(String(chunk))) resolve(); });
-        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+        void exited.then(() => reject(new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it listened`)));
+        setTimeout(() => reject(new Error('the server did not listen within 30 s')), 30_000).unref();
       });
       const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
       const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
@@ -51,8 +53,8 @@ describe('annals CLI', () => {
       assert.deepEqual([argv[0], argv[1]], ['node', '--max-semi-space-size=64']);
       assert.match(argv[2], /dist\/cli\/main\.js$/);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
     }
   });
 

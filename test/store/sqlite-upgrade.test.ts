@@ -343,7 +343,8 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
         CREATE TABLE entities6 (org_no INTEGER NOT NULL, day INTEGER NOT NULL, id TEXT NOT NULL, k INTEGER NOT NULL, role INTEGER NOT NULL,
           type TEXT NOT NULL, PRIMARY KEY (org_no, day, id, k, role, type)) WITHOUT ROWID;
         INSERT INTO entities6 SELECT org_no, day, id, k, role, type FROM event_entities;
-        -- An entity row of an event that is not stored: evidence that verify --deep names, before and after.
+        -- An entity row of an event that is not stored (only tampering makes one): not carried over, where it would
+        -- be counted as an event.
         INSERT INTO entities6 SELECT org_no, day, 'ghost', k + 1, 0, 'users' FROM event_entities ORDER BY k DESC LIMIT 1;
         DROP TABLE event_entities; ALTER TABLE entities6 RENAME TO event_entities;
         DROP INDEX events_failed; CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1`);
@@ -367,7 +368,8 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
     const entityRows = readStore(join(dir6, 'annals.db'), (db) => db.prepare(`SELECT count(*) AS n, sum(x.time_ms IS e.time_ms AND x.action IS e.action
       AND x.actor_id IS e.actor_id AND x.country IS e.country AND x.outcome IS e.outcome) AS same FROM event_entities x JOIN events e ON e.rowid = x.k`).get()) as { n: number; same: number };
     assert.deepEqual([entityRows.n, entityRows.same], [45 * 3, 45 * 3]);
-    assert.deepEqual((await store.store.checkIndexes('acme', 10)).map((f) => f.detail), ["the entity index names 'ghost' in an event that is not stored"]);
+    assert.deepEqual(await store.store.checkIndexes('acme', 10), []);
+    assert.deepEqual((await store.query.facets('acme', { q: 'entity:ghost' }, ['action'])).total, 0);
     type Stored = (typeof all)[number];
     const cases: [string, (e: Stored) => boolean][] = [
       ['actor:u-ana', (e) => e.actor.id === 'u-ana'],

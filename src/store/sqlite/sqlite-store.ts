@@ -560,8 +560,8 @@ export class SqliteStore implements Store {
     const driver = this.#driver(orgNo, compiler, keys, days, counts);
     const covering = compiler.coveringLists;
     if (covering.length === 0) return driver;
-    // The page's own list, and nothing to choose between: it counts (up to the budget) whatever its size.
-    if (driver.kind === 'list' && covering.length === 1 && covering[0] === driver.field) return driver;
+    // The page's own list, read in order, and nothing to choose between: it counts up to the budget whatever its size.
+    if (driver.kind === 'list' && !driver.daily && covering.length === 1 && covering[0] === driver.field) return driver;
     let best: { field: ListField; n: number } | undefined;
     // (Lists bounded from the rollups come first: a list counted from its index is counted only up to the best so far.)
     for (const field of covering) {
