@@ -259,9 +259,10 @@ export class SqliteQueryCompiler {
 
   /**
    * The lists whose indexes hold every column this filter checks and that aggregates count (the actor's, the
-   * country's, the address's and the failures', schemas 7-9), for a filter of those and at most time, actions,
-   * actors, countries and outcomes (and addresses, in the address's): counting the matches of one of them reads its
-   * index alone, where a page needs each event's row anyway (and tokens may find them sooner).
+   * country's, the failures' and the address's indexes and the entity rows, schemas 7-10), for a filter of those and
+   * at most time, actions, actors, countries and outcomes (and the list's own values: #holds): counting the matches
+   * of one of them reads its index alone, where a page needs each event's row anyway (and tokens may find them
+   * sooner).
    */
   get coveringLists(): ListField[] {
     const keys = Object.entries(this.#filter).filter(([, value]) => value !== undefined).map(([key]) => key);

@@ -587,8 +587,8 @@ export class SqliteStore implements Store {
   /**
    * At most how many events of `f`'s values of `field` (actors, countries, failures) lie in its time window within
    * `days`, from the rollups: whole days, and the hours of the ragged ends (a window within a day, its hours).
-   * Countries are compared in any case, which can only count more. A field the rollups do not count (addresses):
-   * `counted`, its index entries counted.
+   * Countries are compared in any case, which can only count more. A field the rollups do not count (addresses,
+   * entities): `counted`, its index entries (or entity rows) counted.
    */
   #listEvents(orgNo: number, f: EventFilter, field: ListField, days: readonly number[], counted: () => number): number {
     const dim = field === 'actors' ? DIMS.actor : field === 'countries' ? DIMS.country : field === 'outcomes' ? DIMS.outcome : undefined;
