@@ -53,7 +53,7 @@ const HELD_KEYS: ReadonlySet<string> = new Set(['time', 'actors', 'actions', 'ac
 /** Lists whose ranges may share an event (an event names several entities, or one entity twice). */
 const ENTITY_LISTS: readonly ListField[] = ['contexts', 'containers', 'entities'];
 /** What aggregates count of each event: the events' columns, and the copies of them that covering indexes and entity rows hold. */
-const AGGREGATE_COLUMNS = ['time_ms', 'action', 'actor_id', 'country', 'outcome'] as const;
+export const AGGREGATE_COLUMNS = ['time_ms', 'action', 'actor_id', 'country', 'outcome'] as const;
 const isTokenList = (field: ListField): field is TokenList => (TOKEN_LISTS as readonly string[]).includes(field);
 
 /** Time keys [lo, hi): event times converted, and a cursor's bound. */
