@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     { what: 'facets, 30 days, ip:', path: `/v1/orgs/bench/events/facets?${window}&q=${encodeURIComponent(`ip:${ipText}`)}`, sql: byDayCount('events_by_ip', 'ip = ?'), args: [ip, k30], note: 'counted event by event, from its index (schema 9)', rounds: slow, aggregate: true },
     { what: 'facets, 30 days, container: (the busiest project)', path: `/v1/orgs/bench/events/facets?${window}&q=${encodeURIComponent(`container:projects:${project}`)}`,
       sql: `SELECT e.action, count(*) FROM event_entities x CROSS JOIN events e ON e.rowid = x.k WHERE x.day IN (SELECT value FROM json_each('${days}')) AND x.org_no = 1 AND x.id = ? AND x.role = 1 AND x.type = 'projects' AND x.k >= ? GROUP BY e.action`,
-      args: [project, k30], note: 'counted event by event, a table row each', rounds: slow, aggregate: true },
+      args: [project, k30], note: 'counted event by event, from its entity rows (schema 10)', rounds: slow, aggregate: true },
     { what: 'facets, 30 days, free text: saml', path: `/v1/orgs/bench/events/facets?${window}&q=saml`,
       sql: `SELECT e.action, count(*) FROM ${t} CROSS JOIN events e ON e.rowid = -${t}.rowid WHERE ${t} MATCH ? AND ${t}.rowid <= ? GROUP BY e.action`,
       args: ['"saml"', -k30], note: 'counted event by event, a table row each', rounds: slow, aggregate: true },
