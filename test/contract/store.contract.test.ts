@@ -704,7 +704,7 @@ for (const s of STORES) {
           { city: 'Luxembourg' }, { countryName: 'Luxembourg' }, { ip: '10.0.0.3', countryName: 'France' },
         ];
         const entities = [
-          { id: 'u-bob', type: 'users' }, { id: 'g-7', type: 'groups' }, { id: 'WEB-21', type: 'issues' }, { id: 'g-8', type: 'groups' },
+          { id: 'u-bob', type: 'users' }, { id: 'g-7', type: 'groups' }, { id: 'jira:WEB-21', type: 'issues' }, { id: 'g-8', type: 'groups' },
         ];
         const sites = [{ id: 'site-1', type: 'sites' }, { id: 'site-2', type: 'sites' }];
         const extras = ['jira admins', 'confluence space', 'alpha beta', 'gamma', 'beta alpha gamma', 'Jones, Bob'];
@@ -787,10 +787,14 @@ for (const s of STORES) {
           ['failures', () => ({ outcomes: { any: ['failure'] } })],
           ['successes', () => ({ outcomes: { any: ['success'] } })],
           ['context by id', () => ({ contexts: { any: [{ id: 'g-7' }] } })],
-          ['context by type and id, any of', () => ({ contexts: { any: [{ id: 'g-8', type: 'groups' }, { id: 'WEB-21', type: 'issues' }] } })],
+          ['context by type and id, any of', () => ({ contexts: { any: [{ id: 'g-8', type: 'groups' }, { id: 'jira:WEB-21', type: 'issues' }] } })],
           ['context of the wrong type', () => ({ contexts: { any: [{ id: 'g-7', type: 'users' }, { id: 'u-bob' }] } })],
           ['context excluded', () => ({ contexts: { none: [{ id: 'u-bob' }] } })],
           ['container', () => ({ containers: { any: [{ id: 'site-2', type: 'sites' }] } })],
+          // `type:id` is read both ways (an id may hold colons): here the id alone names something, there the type and id.
+          ['an id that holds a colon, read both ways', () => ({ contexts: { any: [{ id: 'jira:WEB-21' }, { type: 'jira', id: 'WEB-21' }] } })],
+          ['type:id read both ways, the id alone naming nothing', () => ({ containers: { any: [{ id: 'sites:site-2' }, { type: 'sites', id: 'site-2' }] }, outcomes: { any: ['success'] } })],
+          ['type:id excluded, read both ways', () => ({ entities: { none: [{ id: 'groups:g-7' }, { type: 'groups', id: 'g-7' }, { id: 'jira:WEB-21' }] } })],
           ['entity: as actor or context', () => ({ entities: { any: [{ id: 'u-bob' }] } })],
           ['entity: a token', () => ({ entities: { any: [{ id: 'tok-1', type: 'token' }] } })],
           ['entity: any of several, anywhere', () => ({ entities: { any: [{ id: 'site-1' }, { id: 'u-carl' }, { id: 'tok-1' }] } })],

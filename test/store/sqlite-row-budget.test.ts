@@ -302,4 +302,40 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
       await large.close();
     }
   });
+
+  test('a count of type:id reads the reading that names something alone: no merge with a reading that names nothing', async () => {
+    const project = most(all.flatMap((e) => (e.container ?? []).filter((c) => c.type === 'projects').map((c) => c.id)))[0];
+    assert.ok(project !== undefined);
+    const prepare = Database.prototype.prepare;
+    const prepared: string[] = [];
+    Database.prototype.prepare = function (this: Database.Database, source: string) {
+      prepared.push(source);
+      return prepare.call(this, source);
+    } as typeof prepare;
+    const fresh = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: 100_000 });
+    try {
+      for (const filter of [
+        { containers: { any: [{ id: `projects:${project}` }, { type: 'projects', id: project }] } },
+        { entities: { any: [{ id: `projects:${project}` }, { type: 'projects', id: project }] }, outcomes: { any: ['success'] } },
+      ] satisfies EventFilter[]) {
+        prepared.length = 0;
+        const got = await fresh.aggregate('o', filter, { facets: ['action', 'actor', 'country', 'outcome'], scanLimit: 100_000 });
+        const want = modelAggregates(all.filter((e) => matchesFilter(e, texts.get(e.id)!, filter, aliases)));
+        assert.ok(want.total > 0);
+        assert.deepEqual([got.complete, got.total, got.facets], [true, want.total, want.facets]);
+        const counting = prepared.filter((q) => q.includes('FROM event_entities x'));
+        // (Each reads the project's rows by type and id, and merges nothing.)
+        assert.ok(counting.length > 0, prepared.join('\n'));
+        for (const q of counting) assert.ok(!q.includes('UNION') && q.includes('x.type = ?'), q);
+      }
+      // Neither reading names anything: nothing is read, nothing counted.
+      prepared.length = 0;
+      const none = await fresh.aggregate('o', { containers: { any: [{ id: 'projects:none' }] } }, { facets: ['action'], scanLimit: 100_000 });
+      assert.deepEqual([none.complete, none.total], [true, 0]);
+      assert.deepEqual(prepared.filter((q) => q.includes('FROM event_entities x')), []);
+    } finally {
+      Database.prototype.prepare = prepare;
+      await fresh.close();
+    }
+  });
 });

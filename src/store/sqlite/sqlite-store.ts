@@ -6,7 +6,7 @@ import { AnnalsError } from '../../domain/errors.js';
 import type { StoredEvent } from '../../domain/event.js';
 import type { ApiKey, Org } from '../../domain/org.js';
 import type {
-  AggregateRequest, Aggregates, AppendGroup, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
+  AggregateRequest, Aggregates, AppendGroup, AppendResult, EntityRef, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
   PageKey, PageRequest, PublishedKey, Store, StoredApiKey, StoredCheckpoint, StoredLeaf, TimeRange,
 } from '../store.js';
 import { Tally } from '../tally.js';
@@ -132,6 +132,8 @@ export class SqliteStore implements Store {
       processedAt: db.prepare<[number, number], { processed_ms: number }>('SELECT processed_ms FROM events WHERE org_no = ? AND seq = ?'),
       firstDay: db.prepare<[number], { bucket: number }>(`SELECT bucket FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} ORDER BY bucket LIMIT 1`),
       dayTotal: db.prepare<[number, number], { n: number }>(`SELECT n FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} AND bucket = ? AND value = ''`),
+      entityInDays: db.prepare<[number, string, string], unknown>('SELECT 1 FROM event_entities WHERE org_no = ? AND day IN (SELECT value FROM json_each(?)) AND id = ? LIMIT 1'),
+      actorInDays: db.prepare<[number, string, string], unknown>('SELECT 1 FROM events INDEXED BY events_by_actor WHERE org_no = ? AND day IN (SELECT value FROM json_each(?)) AND actor_id = ? LIMIT 1'),
       lastDay: db.prepare<[number], { bucket: number }>(`SELECT bucket FROM rollups WHERE org_no = ? AND dim = ${DIMS.total} AND grain = ${DAY} ORDER BY bucket DESC LIMIT 1`),
       insertKey: db.prepare(
         'INSERT INTO api_keys (id, org_no, name, scopes, hash, created_ms, revoked_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -386,10 +388,12 @@ export class SqliteStore implements Store {
     // condition on the action alone when only action counts are asked for. Anything else is counted event by event.
     if (!countedWhole(f, request)) {
       // Counted one by one, newest first, up to the scan limit.
-      const compiler = new SqliteQueryCompiler(orgNo, f);
       const keys = timeKeys(f.time);
       const days = this.#days(orgNo, keys);
-      const scanned = this.#scan(compiler, this.#countingDriver(orgNo, f, compiler, keys, days), keys, days, request.scanLimit, tally);
+      const named = this.#present(orgNo, f, days);
+      if (!named) return tally.result(true);
+      const compiler = new SqliteQueryCompiler(orgNo, named);
+      const scanned = this.#scan(compiler, this.#countingDriver(orgNo, named, compiler, keys, days), keys, days, request.scanLimit, tally);
       return tally.result(scanned.complete, scanned.coveredFrom);
     }
     // Whole days and hours from the rollups, the ragged ends from the events, newest first: a ragged end cut short
@@ -494,6 +498,29 @@ export class SqliteStore implements Store {
       };
     }
     return f;
+  }
+
+  /**
+   * `f` without the entities named by id alone (no type) that nothing in `days` names: no entity row holds the id
+   * (nor, for `entity:`, is it an actor's). `container:projects:10001` reads as project 10001 and as an entity whose
+   * id is `projects:10001`; counting merges its readings' rows (with a sort of them all) even when one has none.
+   * Undefined when nothing can match. (Pages read a page of each reading and keep them: no sort of them all.)
+   */
+  #present(orgNo: number, f: EventFilter, days: readonly number[]): EventFilter | undefined {
+    const dayList = JSON.stringify(days);
+    const named = (ref: EntityRef, field: 'contexts' | 'containers' | 'entities') => ref.type !== undefined
+      || this.#stmt.entityInDays.get(orgNo, dayList, ref.id) !== undefined
+      || (field === 'entities' && this.#stmt.actorInDays.get(orgNo, dayList, ref.id) !== undefined);
+    let out = f;
+    for (const field of ['contexts', 'containers', 'entities'] as const) {
+      const match = f[field];
+      if (!match) continue;
+      const any = match.any?.filter((ref) => named(ref, field));
+      const none = match.none?.filter((ref) => named(ref, field));
+      if (any?.length === 0) return undefined;
+      out = { ...out, [field]: { any, none } };
+    }
+    return out;
   }
 
   /** Narrows `keys` to what follows the cursor position `after` in `order` (see PageKey). */
