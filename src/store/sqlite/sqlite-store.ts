@@ -99,6 +99,8 @@ export class SqliteStore implements Store {
   readonly #writer: Writer;
   readonly #listeners = new Set<(org: string) => void>();
   readonly #rowBudget: number;
+  /** The count #scan is making (annals_tally adds to it). */
+  #counting: { tally: Tally; limit: number; read: number } | undefined;
 
   constructor(config: SqliteStoreConfig) {
     this.#rowBudget = config.rowBudget ?? ROW_BUDGET;
@@ -118,6 +120,14 @@ export class SqliteStore implements Store {
       ? inlineWriter(new SqliteAppender(db, { ledger }))
       : new ThreadWriter(new URL('./sqlite-writer', import.meta.url), { path: config.path, synchronous: config.synchronous ?? 'FULL', ledger });
     this.concurrentAppends = this.#writer instanceof ThreadWriter ? 2 : 1;
+    // What #scan counts: each row of its statement, up to its limit, into its tally.
+    // (Its arguments are AGGREGATE_COLUMNS; better-sqlite3 takes their number from the function's.)
+    const step = (_: null, timeMs: number, action: string, actor: string, country: string | null, outcome: number): null => {
+      const counting = this.#counting!;
+      if (counting.read++ < counting.limit) counting.tally.event(timeMs, action, actor, country, outcome === OUTCOME_CODE.failure ? 'failure' : 'success');
+      return null;
+    };
+    db.aggregate('annals_tally', { start: null, safeIntegers: false, step: step as (total: null, next: unknown) => null });
 
     this.#stmt = {
       orgById: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
@@ -460,24 +470,21 @@ export class SqliteStore implements Store {
     const daily = driver.kind === 'list' && driver.daily === true;
     const options: CompileOptions = { columns: 'aggregate', order: 'desc', limit: limit + 1, keys, days, textSet: !daily };
     options.budget = this.#budget(compiler, driver, options);
-    let rows: Iterable<unknown[]>;
-    if (driver.kind === 'list' && driver.daily) {
-      const daily: unknown[][] = [];
+    // Each row is counted inside SQLite's loop, by the annals_tally aggregate (see the constructor): a call into
+    // JavaScript a row costs about a third of what a row handed over as an array does (58,636 rows: 53 against
+    // 90 ms at 10M, warm). The rows come in the statement's order: the one past the limit, the oldest, is not counted.
+    const counting = { tally, limit, read: 0 };
+    this.#counting = counting;
+    try {
       this.#selects(compiler, driver, options, (q) => {
-        for (const row of this.#query(q.text, true).all(...q.params) as unknown[][]) daily.push(row);
-        return daily.length;
+        this.#query(`SELECT annals_tally(${AGGREGATE_COLUMNS.join(', ')}) FROM (${q.text})`).get(...q.params);
+        return counting.read;
       });
-      rows = daily;
-    } else {
-      // Streamed: up to the scan limit of rows without holding them all.
-      const q = compiler.select(driver, options);
-      rows = this.#query(q.text, true).iterate(...q.params) as Iterable<unknown[]>;
+    } finally {
+      this.#counting = undefined;
     }
-    let read = 0;
-    for (const row of rows as Iterable<[number, string, string, string | null, number]>) {
-      if (++read > limit) return { complete: false };
-      tally.event(row[0], row[1], row[2], row[3], row[4] === OUTCOME_CODE.failure ? 'failure' : 'success');
-    }
+    const read = counting.read;
+    if (read > limit) return { complete: false };
     // Fewer matches than the limit: all of them, unless the driver's budget ran out first (then back to its edge).
     // A list whose every row matches, read short of its budget, read all it had: no edge to look for.
     if (driver.kind === 'list' && read < options.budget && !compiler.checksBeyond(driver.field, options)) return { complete: true };
