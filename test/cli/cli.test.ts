@@ -233,20 +233,26 @@ describe('annals CLI', () => {
     let out = '';
     child.stdout!.on('data', (chunk) => { out += chunk; });
     const lines = () => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l).attributes);
+    // (Up to a minute each: a CLI started under tsx on a loaded machine took over 10 s to print its first lines.)
     const waitFor = async (n: number) => {
-      for (let i = 0; i < 200 && lines().length < n; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 1200 && lines().length < n; i++) await new Promise((r) => setTimeout(r, 50));
       return lines();
     };
-    const first = await waitFor(2);
-    assert.equal(first.length, 2);
-    // Late-stamped events, written by another process while tail follows.
-    const file = join(dir, 'late.ndjson');
-    writeFileSync(file, [event({ time: '2020-01-01T00:00:00.000Z' }), event(), event({ time: '2021-06-01T00:00:00.000Z' })].map((e) => JSON.stringify(e)).join('\n'));
-    assert.equal(annals('ingest', file, '--org', 'ing').code, 0);
-    const all = await waitFor(5);
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
+    let all: any[];
+    try {
+      const first = await waitFor(2);
+      assert.equal(first.length, 2);
+      // Late-stamped events, written by another process while tail follows.
+      const file = join(dir, 'late.ndjson');
+      writeFileSync(file, [event({ time: '2020-01-01T00:00:00.000Z' }), event(), event({ time: '2021-06-01T00:00:00.000Z' })].map((e) => JSON.stringify(e)).join('\n'));
+      assert.equal(annals('ingest', file, '--org', 'ing').code, 0);
+      all = await waitFor(5);
+    } finally {
+      // (A failed assertion must not leave tail following: the test file would never end.)
+      child.kill('SIGINT');
+      await exited;
+    }
     assert.equal(all.length, 5, out);
     const seqs = all.map((e: any) => e.seq);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));

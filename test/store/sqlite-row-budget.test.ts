@@ -59,6 +59,17 @@ const NAMES = [
 ];
 
 const range = (cidr: string) => ipRange(cidr) as IpRange;
+/** Every statement any connection prepares from now until `restore`. */
+function recordPrepared(): { prepared: string[]; restore: () => void } {
+  const prepare = Database.prototype.prepare;
+  const prepared: string[] = [];
+  Database.prototype.prepare = function (this: Database.Database, source: string) {
+    prepared.push(source);
+    return prepare.call(this, source);
+  } as typeof prepare;
+  return { prepared, restore: () => { Database.prototype.prepare = prepare; } };
+}
+
 const most = <T>(values: T[]) => [...values.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1), new Map<T, number>())].sort((a, b) => b[1] - a[1]).map(([v]) => v);
 
 /** Filters for each driver, each rejecting most rows its driver reads (made once the events are stored). */
@@ -252,12 +263,7 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
     assert.ok(there.length > 10 * Math.max(1, both.length), `${there.length} events in ${place}, ${both.length} with ${rarest}`);
     // The statements a fresh store prepares for a count: whether one reads the country's index for its columns.
     const large = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: 100_000 });
-    const prepare = Database.prototype.prepare;
-    const prepared: string[] = [];
-    Database.prototype.prepare = function (this: Database.Database, source: string) {
-      prepared.push(source);
-      return prepare.call(this, source);
-    } as typeof prepare;
+    const { prepared, restore } = recordPrepared();
     // (A covering index read for its columns: the actor's, the country's or the address's.)
     const readsCoveringIndex = () => prepared.some((q) => /e\.outcome(, e\.ip)? FROM events e INDEXED BY events_by_(actor|country|ip)|e\.rowid AS k, e\.time_ms/.test(q));
     try {
@@ -298,7 +304,7 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
         assert.equal(readsCoveringIndex(), covering, `${action} (${ofAction(action)} events, ${fromThere.length} from the address): ${prepared.join('\n')}`);
       }
     } finally {
-      Database.prototype.prepare = prepare;
+      restore();
       await large.close();
     }
   });
@@ -306,13 +312,8 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
   test('a count of type:id reads the reading that names something alone: no merge with a reading that names nothing', async () => {
     const project = most(all.flatMap((e) => (e.container ?? []).filter((c) => c.type === 'projects').map((c) => c.id)))[0];
     assert.ok(project !== undefined);
-    const prepare = Database.prototype.prepare;
-    const prepared: string[] = [];
-    Database.prototype.prepare = function (this: Database.Database, source: string) {
-      prepared.push(source);
-      return prepare.call(this, source);
-    } as typeof prepare;
     const fresh = new SqliteStore({ path: join(dir, 'annals.db'), rowBudget: 100_000 });
+    const { prepared, restore } = recordPrepared();
     try {
       for (const filter of [
         { containers: { any: [{ id: `projects:${project}` }, { type: 'projects', id: project }] } },
@@ -334,7 +335,7 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
       assert.deepEqual([none.complete, none.total], [true, 0]);
       assert.deepEqual(prepared.filter((q) => q.includes('FROM event_entities x')), []);
     } finally {
-      Database.prototype.prepare = prepare;
+      restore();
       await fresh.close();
     }
   });
