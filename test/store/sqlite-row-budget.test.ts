@@ -309,6 +309,29 @@ describe('the row budget (a page reads at most a few rows through its driver)', 
     }
   });
 
+  test('a count of type:id keeps the id-alone reading when only an older day of its window names it', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'annals-colon-'));
+    const annals = await openAnnals({ dataDir: other });
+    try {
+      await annals.store.createOrg({ id: 'c', name: 'c' });
+      const [drafts] = demoEvents({ events: 3, users: 3, days: 1, seed: 9, end: Date.UTC(2026, 10, 20) }, 3);
+      const at = (day: number) => new Date(Date.UTC(2026, 10, 17 + day, 12)).toISOString();
+      // The oldest day names the id alone ('ari:site:1'), the newest the type and id ('ari', 'site:1').
+      await annals.ingest.ingest('c', [
+        { ...drafts[0], time: at(0), context: [{ id: 'ari:site:1', type: 'sites' }] },
+        { ...drafts[1], time: at(1) },
+        { ...drafts[2], time: at(2), context: [{ id: 'site:1', type: 'ari' }] },
+      ]);
+      const contexts = { any: [{ id: 'ari:site:1' }, { type: 'ari', id: 'site:1' }] };
+      const got = await annals.store.aggregate('c', { time: { from: Date.UTC(2026, 10, 17), to: Date.UTC(2026, 10, 20) }, contexts }, { facets: ['action'], scanLimit: 100 });
+      assert.deepEqual([got.complete, got.total], [true, 2]);
+    } finally {
+      // (Closed whatever happened: its writer thread would keep the test file from ending.)
+      await annals.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   test('a count of type:id reads the reading that names something alone: no merge with a reading that names nothing', async () => {
     const project = most(all.flatMap((e) => (e.container ?? []).filter((c) => c.type === 'projects').map((c) => c.id)))[0];
     assert.ok(project !== undefined);

@@ -99,8 +99,8 @@ export class SqliteStore implements Store {
   readonly #writer: Writer;
   readonly #listeners = new Set<(org: string) => void>();
   readonly #rowBudget: number;
-  /** The count #scan is making (annals_tally adds to it). */
-  #counting: { tally: Tally; limit: number; read: number } | undefined;
+  /** The count #scan is making (annals_tally adds to it): `oldest`, the time of the last row added. */
+  #counting: { tally: Tally; limit: number; read: number; oldest: number } | undefined;
 
   constructor(config: SqliteStoreConfig) {
     this.#rowBudget = config.rowBudget ?? ROW_BUDGET;
@@ -120,14 +120,18 @@ export class SqliteStore implements Store {
       ? inlineWriter(new SqliteAppender(db, { ledger }))
       : new ThreadWriter(new URL('./sqlite-writer', import.meta.url), { path: config.path, synchronous: config.synchronous ?? 'FULL', ledger });
     this.concurrentAppends = this.#writer instanceof ThreadWriter ? 2 : 1;
-    // What #scan counts: each row of its statement, up to its limit, into its tally.
+    // What #scan counts: each row of its statement, up to its limit, into its tally. The rows must come newest first
+    // (the one past the limit is the oldest, and is not counted): checked on each, as pages check their order.
     // (Its arguments are AGGREGATE_COLUMNS; better-sqlite3 takes their number from the function's.)
     const step = (_: null, timeMs: number, action: string, actor: string, country: string | null, outcome: number): null => {
-      const counting = this.#counting!;
+      const counting = this.#counting;
+      if (!counting) throw new AnnalsError('ANN_ERR_INTERNAL', 'annals_tally counts for #scan only');
+      if (timeMs > counting.oldest) throw new AnnalsError('ANN_ERR_INTERNAL', 'a count read its rows out of order');
+      counting.oldest = timeMs;
       if (counting.read++ < counting.limit) counting.tally.event(timeMs, action, actor, country, outcome === OUTCOME_CODE.failure ? 'failure' : 'success');
       return null;
     };
-    db.aggregate('annals_tally', { start: null, safeIntegers: false, step: step as (total: null, next: unknown) => null });
+    db.aggregate('annals_tally', { start: null, safeIntegers: false, directOnly: true, step: step as (total: null, next: unknown) => null });
 
     this.#stmt = {
       orgById: db.prepare<[string], OrgRow>('SELECT no, id, name, created_ms FROM orgs WHERE id = ?'),
@@ -472,8 +476,10 @@ export class SqliteStore implements Store {
     options.budget = this.#budget(compiler, driver, options);
     // Each row is counted inside SQLite's loop, by the annals_tally aggregate (see the constructor): a call into
     // JavaScript a row costs about a third of what a row handed over as an array does (58,636 rows: 53 against
-    // 90 ms at 10M, warm). The rows come in the statement's order: the one past the limit, the oldest, is not counted.
-    const counting = { tally, limit, read: 0 };
+    // 90 ms at 10M, warm). The rows come in the statement's order: SQLite does not flatten a subquery with a LIMIT
+    // into an aggregate, so it runs the statement as it is and feeds the aggregate its rows as they come.
+    const counting = { tally, limit, read: 0, oldest: Infinity };
+    const outer = this.#counting;
     this.#counting = counting;
     try {
       this.#selects(compiler, driver, options, (q) => {
@@ -481,7 +487,7 @@ export class SqliteStore implements Store {
         return counting.read;
       });
     } finally {
-      this.#counting = undefined;
+      this.#counting = outer;
     }
     const read = counting.read;
     if (read > limit) return { complete: false };
@@ -508,14 +514,16 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * `f` without the entities named by id alone (no type) that nothing in `days` names: no entity row holds the id
-   * (nor, for `entity:`, is it an actor's). `container:projects:10001` reads as project 10001 and as an entity whose
-   * id is `projects:10001`; counting merges its readings' rows (with a sort of them all) even when one has none.
-   * Undefined when nothing can match. (Pages read a page of each reading and keep them: no sort of them all.)
+   * `f` without the id-alone readings of `type:id` that nothing in `days` names: no entity row holds the id (nor,
+   * for `entity:`, is it an actor's). `container:projects:10001` reads as project 10001 and as an entity whose id
+   * is `projects:10001` (see plan.ts); counting merges the readings' rows (with a sort of them all) even when one has
+   * none. Undefined when nothing can match. (Pages read a page of each reading and keep them: no sort of them all.)
+   * Only ids with a colon are looked for: any other is the only reading of what was asked, and reading its empty
+   * range costs what looking for it would.
    */
   #present(orgNo: number, f: EventFilter, days: readonly number[]): EventFilter | undefined {
     const dayList = JSON.stringify(days);
-    const named = (ref: EntityRef, field: 'contexts' | 'containers' | 'entities') => ref.type !== undefined
+    const named = (ref: EntityRef, field: 'contexts' | 'containers' | 'entities') => ref.type !== undefined || !ref.id.includes(':')
       || this.#stmt.entityInDays.get(orgNo, dayList, ref.id) !== undefined
       || (field === 'entities' && this.#stmt.actorInDays.get(orgNo, dayList, ref.id) !== undefined);
     let out = f;
