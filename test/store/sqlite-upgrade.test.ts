@@ -313,10 +313,10 @@ describe('upgrading a schema-5 store: full-text rows keyed by the time key itsel
   });
 });
 
-describe('upgrading a schema-6 store: actor, country, address and failure indexes of keys alone, entity rows without copies', () => {
+describe('upgrading a schema-6 store: org, actor, country, address and failure indexes of keys alone, entity rows without copies', () => {
   let dir6: string;
   let store: Annals;
-  const columns = (path: string) => readStore(path, (db) => ['events_by_actor', 'events_by_country', 'events_by_ip', 'events_failed'].map((index) =>
+  const columns = (path: string) => readStore(path, (db) => ['events_by_actor', 'events_by_country', 'events_by_ip', 'events_failed', 'events_by_org'].map((index) =>
     (db.prepare('SELECT name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno').pluck().all(index) as string[]).join()));
   const T = Date.now() - 3 * 86_400_000;
   const inputs = Array.from({ length: 45 }, (_, i) => event({
@@ -347,10 +347,11 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
         -- be counted as an event.
         INSERT INTO entities6 SELECT org_no, day, 'ghost', k + 1, 0, 'users' FROM event_entities ORDER BY k DESC LIMIT 1;
         DROP TABLE event_entities; ALTER TABLE entities6 RENAME TO event_entities;
-        DROP INDEX events_failed; CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1`);
+        DROP INDEX events_failed; CREATE INDEX events_failed ON events (org_no) WHERE outcome = 1;
+        DROP INDEX events_by_org; CREATE INDEX events_by_org ON events (org_no)`);
       db.pragma('user_version = 6');
     });
-    assert.deepEqual(columns(path), ['org_no,day,actor_id', 'org_no,day,country', 'org_no,day,ip', 'org_no']);
+    assert.deepEqual(columns(path), ['org_no,day,actor_id', 'org_no,day,country', 'org_no,day,ip', 'org_no', 'org_no']);
     store = await openAnnals({ dataDir: dir6, synchronous: 'NORMAL' });
   });
   after(async () => {
@@ -361,7 +362,7 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
   test('the indexes hold what aggregates count, and their pages and counts are what they were', async () => {
     assert.deepEqual(columns(join(dir6, 'annals.db')), ['org_no,day,actor_id,rowid,time_ms,action,country,outcome',
       'org_no,day,country,rowid,time_ms,action,actor_id,outcome', 'org_no,day,ip,rowid,time_ms,action,actor_id,country,outcome',
-      'org_no,rowid,time_ms,action,actor_id,country,outcome']);
+      'org_no,rowid,time_ms,action,actor_id,country,outcome', 'org_no,rowid,time_ms,action,actor_id,country,outcome']);
     const all = (await store.query.search('acme', { limit: 1000 })).events;
     assert.equal(all.length, 45);
     // Every entity row got its event's copies.
@@ -383,6 +384,10 @@ describe('upgrading a schema-6 store: actor, country, address and failure indexe
       ['context:g-1 outcome:failure', (e) => e.outcome === 'failure'],
       ['entity:u-bob -country:germany', (e) => e.location?.countryName !== 'Germany'],
       ['container:sites:site-1 actor:u-ana', (e) => e.actor.id === 'u-ana'],
+      // Counted from the org's time index (schema 11).
+      ['viewed', (e) => e.action === 'jira_user_actions.viewed_jira_issue'],
+      ['group -actor:u-bob country:ukraine', (e) => e.action === 'user_management.added_user_to_group' && e.actor.id !== 'u-bob' && e.location?.countryName === 'Ukraine'],
+      ['product:jira outcome:failure', (e) => e.action === 'jira_user_actions.viewed_jira_issue' && e.outcome === 'failure'],
     ];
     for (const [q, matches] of cases) {
       const expected = all.filter(matches);

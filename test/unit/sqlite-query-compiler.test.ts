@@ -149,6 +149,40 @@ describe('sqlite query compiler: the plans it makes', () => {
     db.close();
   });
 
+  test('what the time or the full-text index finds is counted from the org\'s time index alone (it holds what aggregates count); its pages read each row', () => {
+    const db = new Database(':memory:');
+    for (const m of MIGRATIONS) m.up(db);
+    createFtsTable(db, 1);
+    const plan = (q: { text: string; params: unknown[] }) => (db.prepare(`EXPLAIN QUERY PLAN ${q.text}`).all(...q.params) as { detail: string }[]).map((p) => p.detail).join(' | ');
+    const options = { order: 'desc', limit: 5001, keys: { lo: 1n, hi: 2n ** 62n }, days: [20500] } as const;
+    const held: [string, EventFilter, Driver][] = [
+      ['a word', { text: { all: ['saml'] } }, { kind: 'text' }],
+      ['a word, an exclusion, actions, actors, countries, outcomes', { text: { all: ['saml'], none: ['bot'] }, actions: { none: ['a.b'] },
+        actors: { any: ['u-1', 'u-2'] }, countries: { none: ['Peru'] }, outcomes: { any: ['failure'] } }, { kind: 'text' }],
+      ['a product', { actions: { any: ['jira.a', 'jira.b'] }, actionsWithin: { products: ['jira'] } }, { kind: 'time' }],
+      ['a window and an excluded word', { time: { from: 1, to: 2 }, text: { none: ['bot'] } }, { kind: 'time' }],
+    ];
+    for (const [what, filter, driver] of held) {
+      const c = new SqliteQueryCompiler(1, filter);
+      for (const budget of [undefined, 1000]) {
+        const counting = plan(c.select(driver, { ...options, columns: 'aggregate', budget }));
+        assert.match(counting, /COVERING INDEX events_by_org \(org_no=\? AND rowid/, `${what}, budget ${budget}: ${counting}`);
+        assert.ok(!/INTEGER PRIMARY KEY|USING INDEX events_by_org/.test(counting), `${what}, budget ${budget}: no row of the table read: ${counting}`);
+        assert.ok(!counting.includes('TEMP B-TREE'), `${what}, budget ${budget}: ${counting}`);
+      }
+      // A page needs each event's row: by its rowid.
+      const paged = plan(c.select(driver, { ...options, columns: 'page', limit: 101 }));
+      assert.ok(!/COVERING INDEX events_by_org/.test(paged), `${what}: ${paged}`);
+    }
+    // Conditions on what the index does not hold (a city, an address, an entity, processing time): each event's row.
+    for (const other of [{ cities: { any: ['Oslo'] } }, { ips: { none: [ipRange('10.0.0.0/8') as IpRange] } },
+      { contexts: { none: [{ id: 'g-7' }] } }, { processed: { from: 1 } }] satisfies EventFilter[]) {
+      const counting = plan(new SqliteQueryCompiler(1, { text: { all: ['saml'] }, ...other }).select({ kind: 'text' }, { ...options, columns: 'aggregate' }));
+      assert.match(counting, /SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\)/, `${JSON.stringify(other)}: ${counting}`);
+    }
+    db.close();
+  });
+
   test('a time window alone reads the time index between two time keys', () => {
     const c = new SqliteQueryCompiler(3, { time: { from: 1000, to: 2000 } });
     const q = c.select({ kind: 'time' }, { columns: 'page', order: 'desc', limit: 101, keys: { lo: keyAt(1000), hi: keyAt(2000) }, days: [] });

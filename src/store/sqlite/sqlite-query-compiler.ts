@@ -48,7 +48,7 @@ const TOKEN_LISTS: readonly TokenList[] = ['actors', 'actions', 'countries'];
  * those the rollups count first (the store bounds their events from the rollups, the others by counting them).
  */
 const COVERING_LISTS = ['actors', 'countries', 'outcomes', 'ips', 'contexts', 'containers', 'entities'] as const satisfies readonly ListField[];
-/** The filter keys every covering list's index holds the columns of (see #holds for a list's own). */
+/** The filter keys every covering index holds the columns of (the lists': see #holds for a list's own; the org's time index). */
 const HELD_KEYS: ReadonlySet<string> = new Set(['time', 'actors', 'actions', 'actionsWithin', 'countries', 'outcomes']);
 /** Lists whose ranges may share an event (an event names several entities, or one entity twice). */
 const ENTITY_LISTS: readonly ListField[] = ['contexts', 'containers', 'entities'];
@@ -269,6 +269,17 @@ export class SqliteQueryCompiler {
     return COVERING_LISTS.filter((field) => this.#arms(field) !== undefined && keys.every((key) => this.#holds(field, key)));
   }
 
+  /**
+   * Whether a read of `options.columns` finds each event's columns in the org's time index (schema 11), looked up by
+   * (org, key), instead of the event's table row: a count (a page needs the row), of a filter of at most time,
+   * text (checked through the full-text index, by key) and what every covering index holds. A word's matches are
+   * scattered over the window, a table page each; the index holds a few hundred events a page.
+   */
+  #countsFromOrgIndex(options: CompileOptions): boolean {
+    return options.columns === 'aggregate'
+      && Object.entries(this.#filter).every(([key, value]) => value === undefined || key === 'text' || HELD_KEYS.has(key));
+  }
+
   /** Whether the index (or the entity rows) of covering list `field` holds what the filter's condition on `key` checks. */
   #holds(field: ListField, key: string): boolean {
     if (HELD_KEYS.has(key)) return true;
@@ -342,9 +353,10 @@ export class SqliteQueryCompiler {
       // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN: the LIMIT stops at a
       // page of matches, and no more than the budget is ever read. The ORDER BY names the order the keys come in
       // (SQLite sorts nothing for it: the test of the compiler checks the plan).
-      if (driver.kind === 'text') residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
+      const byOrg = this.#countsFromOrgIndex(options);
+      if (driver.kind === 'text' || byOrg) residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
       return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [budget])),
-        sql(') u CROSS JOIN events e ON e.rowid = u.k'), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
+        sql(`) u CROSS JOIN events e${byOrg ? ' INDEXED BY events_by_org' : ''} ON e.rowid = u.k`), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
         sql(` ORDER BY ${keyOrder(driver, options.order)} LIMIT ?`, [options.limit])], '');
     }
     switch (driver.kind) {
@@ -363,7 +375,8 @@ export class SqliteQueryCompiler {
         const fts = this.#fts;
         const where = [sql(`${fts} MATCH ?`, [this.#match(true)]), ...textKeyBounds(fts, options.keys),
           sql('e.org_no = ?', [this.#orgNo]), ...this.#residuals(options, 'text')];
-        return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e ON e.rowid = -${fts}.rowid WHERE `), join(where, ' AND '),
+        const byOrg = this.#countsFromOrgIndex(options) ? ' INDEXED BY events_by_org' : '';
+        return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e${byOrg} ON e.rowid = -${fts}.rowid WHERE `), join(where, ' AND '),
           sql(` ORDER BY ${fts}.rowid ${textOrder(options.order)} LIMIT ?`, [options.limit])], '');
       }
       case 'list':

@@ -327,6 +327,20 @@ const ENTITY_ROWS_COVERING = `
   ALTER TABLE event_entities_v10 RENAME TO event_entities;
 `;
 
+/**
+ * Schema 10 → 11: the org's index of time keys holds the columns facets and histograms count (COLUMNS.aggregate),
+ * after the rowid, as the actor's does (ACTOR_INDEX_COVERING): counting what the time index or the full-text index
+ * finds (a window's ragged ends, a product's events, a word's matches) reads the index, not a table row an event.
+ * At 10M, the first count of `saml`'s 5,127 matches in 30 days, in a new process (a page of 16 KB read into SQLite's
+ * cache for each it touches): 70-223 ms through the table's rows, 27-142 ms through the index (six runs each,
+ * alternated); 6-10 and 7.5-11 ms after. The index grows from 0.16 to 1.24 GB; ingest showed no cost (300,000 events
+ * in-process, alternated: the index's rows are appended in key order). Built in 44 s at 10M.
+ */
+const ORG_INDEX_COVERING = `
+  DROP INDEX events_by_org;
+  CREATE INDEX events_by_org ON events (org_no, rowid, time_ms, action, actor_id, country, outcome);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { description: 'the first schema', up: (db) => db.exec(V1) },
   { description: 'time keys, per-org full-text indexes, entities and rollups', up: upgradeToTimeKeys },
@@ -340,4 +354,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { description: "the country's and the failures' indexes cover what facets and histograms count", up: (db) => db.exec(COUNTRY_AND_FAILURE_INDEXES_COVERING) },
   { description: "the address's index covers what facets and histograms count", up: (db) => db.exec(IP_INDEX_COVERING) },
   { description: 'entity rows hold what facets and histograms count', up: (db) => db.exec(ENTITY_ROWS_COVERING) },
+  { description: "the org's time index covers what facets and histograms count", up: (db) => db.exec(ORG_INDEX_COVERING) },
 ];
