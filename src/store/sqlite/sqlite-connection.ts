@@ -15,7 +15,10 @@ export function openDatabase(path: string, synchronous: Synchronous = 'FULL'): D
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 10000');
-  // A large page cache and memory-mapped reads keep index pages hot (see the architecture guide's figures).
+  // A large page cache and memory-mapped reads keep index pages hot (see the architecture guide's figures). SQLite
+  // as better-sqlite3 builds it maps at most the file's first 2 GiB (SQLITE_MAX_MMAP_SIZE: `PRAGMA mmap_size` answers
+  // 2147418112); pages past that are read with pread into the page cache, ~20 us of kernel time each on the project's
+  // VMs the first time a connection reads them (docs/performance.md, the twenty-first VM).
   db.pragma('cache_size = -262144');
   db.pragma('mmap_size = 17179869184');
   db.pragma('temp_store = MEMORY');
