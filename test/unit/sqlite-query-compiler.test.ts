@@ -177,8 +177,12 @@ describe('sqlite query compiler: the plans it makes', () => {
     // Conditions on what the index does not hold (a city, an address, an entity, processing time): each event's row.
     for (const other of [{ cities: { any: ['Oslo'] } }, { ips: { none: [ipRange('10.0.0.0/8') as IpRange] } },
       { contexts: { none: [{ id: 'g-7' }] } }, { processed: { from: 1 } }] satisfies EventFilter[]) {
-      const counting = plan(new SqliteQueryCompiler(1, { text: { all: ['saml'] }, ...other }).select({ kind: 'text' }, { ...options, columns: 'aggregate' }));
-      assert.match(counting, /SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\)/, `${JSON.stringify(other)}: ${counting}`);
+      for (const budget of [undefined, 1000]) {
+        const text = plan(new SqliteQueryCompiler(1, { text: { all: ['saml'] }, ...other }).select({ kind: 'text' }, { ...options, columns: 'aggregate', budget }));
+        assert.match(text, /SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\)/, `${JSON.stringify(other)}, budget ${budget}: ${text}`);
+      }
+      const time = plan(new SqliteQueryCompiler(1, { actions: { none: ['a.b'] }, ...other }).select({ kind: 'time' }, { ...options, columns: 'aggregate', budget: 1000 }));
+      assert.match(time, /SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\)/, `${JSON.stringify(other)}, by time: ${time}`);
     }
     db.close();
   });

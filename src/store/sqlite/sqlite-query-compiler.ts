@@ -3,7 +3,8 @@
 // table number and integer literals of its own (test/unit/sqlite-query-compiler.test.ts checks that).
 //
 // One *driver* reads rows in sort order and every other condition is checked on each row it reads (a residual):
-//   time   the org's events by time key (events_by_org), newest or oldest first;
+//   time   the org's events by time key (events_by_org, which also holds what aggregates count), newest or oldest
+//          first;
 //   seq    the org's events by seq, for the processing-time (events-stream) order;
 //   text   the org's full-text index, whose rowids are time keys negated (sqlite-fts.ts, ftsRowid): matches come
 //          out in time order, newest first in FTS5's ascending order, and a cursor is a rowid bound it seeks to;
@@ -273,7 +274,7 @@ export class SqliteQueryCompiler {
    * Whether a read of `options.columns` finds each event's columns in the org's time index (schema 11), looked up by
    * (org, key), instead of the event's table row: a count (a page needs the row), of a filter of at most time,
    * text (checked through the full-text index, by key) and what every covering index holds. A word's matches are
-   * scattered over the window, a table page each; the index holds a few hundred events a page.
+   * scattered over the window, a table page each; the index holds ~130 events a page (at 10M), the table ~10.
    */
   #countsFromOrgIndex(options: CompileOptions): boolean {
     return options.columns === 'aggregate'
@@ -353,7 +354,8 @@ export class SqliteQueryCompiler {
       // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN: the LIMIT stops at a
       // page of matches, and no more than the budget is ever read. The ORDER BY names the order the keys come in
       // (SQLite sorts nothing for it: the test of the compiler checks the plan).
-      const byOrg = this.#countsFromOrgIndex(options);
+      // (Counts never read by seq: see the store's #scan.)
+      const byOrg = driver.kind !== 'seq' && this.#countsFromOrgIndex(options);
       if (driver.kind === 'text' || byOrg) residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
       return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [budget])),
         sql(`) u CROSS JOIN events e${byOrg ? ' INDEXED BY events_by_org' : ''} ON e.rowid = u.k`), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),

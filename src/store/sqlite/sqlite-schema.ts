@@ -1,6 +1,6 @@
 // The embedded store's schema, as numbered migrations applied in order (PRAGMA user_version holds the last one).
 //
-// Layout (schema 10):
+// Layout (schema 11):
 // - events.rowid is the event's *time key*: time_ms * 2^20 + n, where n counts the events stored before it at that
 //   millisecond (in any org). Within an org, time-key order is (time, seq) order, because a later seq is always
 //   stored later. So the table is clustered by event time, every index that ends in the (implicit) rowid is ordered
@@ -12,7 +12,8 @@
 //   copies for searching only (`annals verify --deep` checks them against the leaf).
 // - ip is 16 bytes (domain/ip.ts), so a CIDR block is one index range. country and city compare case-insensitively.
 // - day is the event's UTC day: the indexes on many-valued columns lead with it (see EVENTS_V2). The actor's, the
-//   country's, the address's and the failures' indexes also hold what facets and histograms count (schemas 7-9).
+//   country's, the address's and the failures' indexes also hold what facets and histograms count (schemas 7-9), and
+//   so does the org's index of time keys, events_by_org (schema 11).
 // - orgs.frontier is the org's Merkle compact range; merkle_nodes holds every complete interior node (level >= 1).
 // - event_entities indexes the entities an event names (context, container, the token that acted) by id, each row
 //   with its event's copies of what facets and histograms count (schema 10).
@@ -331,10 +332,11 @@ const ENTITY_ROWS_COVERING = `
  * Schema 10 → 11: the org's index of time keys holds the columns facets and histograms count (COLUMNS.aggregate),
  * after the rowid, as the actor's does (ACTOR_INDEX_COVERING): counting what the time index or the full-text index
  * finds (a window's ragged ends, a product's events, a word's matches) reads the index, not a table row an event.
- * At 10M, the first count of `saml`'s 5,127 matches in 30 days, in a new process (a page of 16 KB read into SQLite's
- * cache for each it touches): 70-223 ms through the table's rows, 27-142 ms through the index (six runs each,
- * alternated); 6-10 and 7.5-11 ms after. The index grows from 0.16 to 1.24 GB; ingest showed no cost (300,000 events
- * in-process, alternated: the index's rows are appended in key order). Built in 44 s at 10M.
+ * At 10M, `saml`'s 5,127 matches in 30 days touch ~3,500 index pages against 5,127 table pages: their first count in
+ * a new process (each page read into SQLite's cache), 27-142 ms through the index against 70-223 ms through the
+ * table's rows (six runs each, alternated); 6-11 ms either way after. The index grows from 0.16 to 1.24 GB; ingest
+ * showed no cost (1M events in-process, four runs each way alternated: its rows are appended in key order). Built
+ * in 44 s at 10M.
  */
 const ORG_INDEX_COVERING = `
   DROP INDEX events_by_org;
