@@ -354,7 +354,8 @@ export class SqliteQueryCompiler {
       // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN: the LIMIT stops at a
       // page of matches, and no more than the budget is ever read. The ORDER BY names the order the keys come in
       // (SQLite sorts nothing for it: the test of the compiler checks the plan).
-      // (Counts never read by seq: see the store's #scan.)
+      // A count whose filter the org's time index holds looks each key up there rather than in the table
+      // (#countsFromOrgIndex). (Counts never read by seq: see the store's #scan.)
       const byOrg = driver.kind !== 'seq' && this.#countsFromOrgIndex(options);
       if (driver.kind === 'text' || byOrg) residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
       return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [budget])),
