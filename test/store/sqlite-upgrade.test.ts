@@ -389,6 +389,7 @@ describe('upgrading a schema-6 store: org, actor, country, address and failure i
       ['viewed', (e) => e.action === 'jira_user_actions.viewed_jira_issue'],
       ['group -actor:u-bob country:ukraine', (e) => e.action === 'user_management.added_user_to_group' && e.actor.id !== 'u-bob' && e.location?.countryName === 'Ukraine'],
       ['-viewed', (e) => e.action !== 'jira_user_actions.viewed_jira_issue'],
+      // (Through the failures' index.)
       ['product:jira outcome:failure', (e) => e.action === 'jira_user_actions.viewed_jira_issue' && e.outcome === 'failure'],
     ];
     for (const [q, matches] of cases) {

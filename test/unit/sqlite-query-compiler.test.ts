@@ -172,9 +172,9 @@ describe('sqlite query compiler: the plans it makes', () => {
         // By time, the index's entries are read once, with their columns: no key looked up again.
         if (driver.kind === 'time') assert.ok(!/rowid=\?/.test(counting), `${what}, budget ${budget}: ${counting}`);
       }
-      // A page needs each event's row: by its rowid.
+      // A page needs each event's row: read by time, or looked up by its rowid alone (no index lookup first).
       const paged = plan(c.select(driver, { ...options, columns: 'page', limit: 101 }));
-      assert.ok(!/COVERING INDEX events_by_org/.test(paged), `${what}: ${paged}`);
+      assert.match(paged, driver.kind === 'text' ? /SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\)/ : /SEARCH e USING INDEX events_by_org/, `${what}: ${paged}`);
     }
     // Conditions on what the index does not hold (a city, an address, an entity, processing time): each event's row.
     for (const other of [{ cities: { any: ['Oslo'] } }, { ips: { none: [ipRange('10.0.0.0/8') as IpRange] } },

@@ -96,6 +96,9 @@ export const COLUMNS = {
   aggregate: AGGREGATE_COLUMNS.map((c) => `e.${c}`).join(', '),
 } as const;
 
+/** `alias`'s copies of what aggregates count, named as the events' own columns (for conditions and counts after). */
+const aggregateCopies = (alias: string) => AGGREGATE_COLUMNS.map((c) => `${alias}.${c} AS ${c}`);
+
 export interface CompileOptions {
   columns: keyof typeof COLUMNS;
   order: 'asc' | 'desc';
@@ -298,7 +301,7 @@ export class SqliteQueryCompiler {
     return this.#arms(field)!.map((arm) => {
       const k = arm.from === 'events' ? 'e.rowid AS k' : 'x.k AS k';
       // (An address's exclusions are checked on its ranges' rows after them: the address comes along.)
-      const columns = !held ? k : arm.from === 'entities' ? [k, ...AGGREGATE_COLUMNS.map((c) => `x.${c} AS ${c}`)].join(', ')
+      const columns = !held ? k : arm.from === 'entities' ? [k, ...aggregateCopies('x')].join(', ')
         : `${k}, ${COLUMNS.aggregate}${field === 'ips' ? ', e.ip' : ''}`;
       return join([sql(held ? 'SELECT * FROM (' : 'SELECT k FROM ('), this.#armRange(arm, columns, options, read, inner), sql(')')], '');
     });
@@ -358,16 +361,16 @@ export class SqliteQueryCompiler {
       // (its tally checks).
       const byOrg = driver.kind !== 'seq' && this.#countsFromOrgIndex(options);
       if (byOrg && driver.kind === 'time') {
-        const held = ['e.rowid AS rowid', ...AGGREGATE_COLUMNS.map((c) => `e.${c} AS ${c}`)].join(', ');
+        const entries = ['e.rowid AS rowid', ...aggregateCopies('e')].join(', ');
         const range = join([sql('e.org_no = ?', [this.#orgNo]), ...keyBounds('e.rowid', options.keys)], ' AND ');
-        return join([sql(`SELECT ${columns} FROM (SELECT ${held} FROM events e INDEXED BY events_by_org WHERE `), range,
+        return join([sql(`SELECT ${columns} FROM (SELECT ${entries} FROM events e INDEXED BY events_by_org WHERE `), range,
           sql(` ORDER BY e.rowid ${dir} LIMIT ?) e`, [budget]), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
           sql(' LIMIT ?', [options.limit])], '');
       }
       // The driver's first `budget` keys in page order are the outer loop of a CROSS JOIN: the LIMIT stops at a
       // page of matches, and no more than the budget is ever read. The ORDER BY names the order the keys come in
       // (SQLite sorts nothing for it: the test of the compiler checks the plan).
-      if (driver.kind === 'text' || byOrg) residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
+      if (driver.kind === 'text') residuals.unshift(sql('e.org_no = ?', [this.#orgNo]));
       return join([sql(`SELECT ${columns} FROM (`), this.#keys(driver, options, sql(' LIMIT ?', [budget])),
         sql(`) u CROSS JOIN events e${byOrg ? ' INDEXED BY events_by_org' : ''} ON e.rowid = u.k`), ...(residuals.length > 0 ? [sql(' WHERE '), join(residuals, ' AND ')] : []),
         sql(` ORDER BY ${keyOrder(driver, options.order)} LIMIT ?`, [options.limit])], '');
@@ -388,8 +391,8 @@ export class SqliteQueryCompiler {
         const fts = this.#fts;
         const where = [sql(`${fts} MATCH ?`, [this.#match(true)]), ...textKeyBounds(fts, options.keys),
           sql('e.org_no = ?', [this.#orgNo]), ...this.#residuals(options, 'text')];
-        const byOrg = this.#countsFromOrgIndex(options) ? ' INDEXED BY events_by_org' : '';
-        return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e${byOrg} ON e.rowid = -${fts}.rowid WHERE `), join(where, ' AND '),
+        const byOrg = this.#countsFromOrgIndex(options);
+        return join([sql(`SELECT ${columns} FROM ${fts} CROSS JOIN events e${byOrg ? ' INDEXED BY events_by_org' : ''} ON e.rowid = -${fts}.rowid WHERE `), join(where, ' AND '),
           sql(` ORDER BY ${fts}.rowid ${textOrder(options.order)} LIMIT ?`, [options.limit])], '');
       }
       case 'list':
