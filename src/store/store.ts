@@ -7,6 +7,7 @@ import type { ApiKey, Org, Scope } from '../domain/org.js';
 import type { LeafParts } from '../ledger/leaf.js';
 import type { NodeID } from '../ledger/node-id.js';
 import type { PageLeaves } from './page-leaves.js';
+import type { WarmOptions } from './warm.js';
 
 /**
  * An event validated and identified by ingest, waiting to be sequenced: its ledger leaf (less processedAt and seq,
@@ -326,6 +327,15 @@ export interface Store {
    * function that stops it. Wakes long polls of the events-stream.
    */
   watch(listener: (org: string) => void): Promise<() => void>;
+
+  /**
+   * Reads each org's newest `days` of events (back from its newest event) through the time index searches start
+   * from, newest first, a slice at a time, the orgs in turn, yielding to the event loop between slices; stops at
+   * `maxEntries` or when the store closes. Resolves to the index entries read. Only reads: answers do not change, only
+   * how soon the first ones come after a start (SQLite's page cache is the process's own and starts empty; on
+   * PostgreSQL it matters after the database server restarts). `annals serve` calls it once it listens.
+   */
+  warm(options: WarmOptions): Promise<number>;
 
   /** Cheap round trip for readiness checks; throws if reads or appends cannot be served. */
   ping(): Promise<void>;

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { event, TEST_STORE } from '../support/annals.js';
 import { MAIN, serveAnnals } from '../support/serve.js';
 import { createSchema, dropSchema, newSchema, schemaUrl } from '../support/postgres.js';
@@ -266,9 +267,15 @@ describe('annals CLI', () => {
     assert.equal(annals('tail', '--org', 'ing', '-n', 'many').code, 1);
   });
 
-  test('serve prints a bootstrap admin key on first start, answers, and stops cleanly', async () => {
+  test('serve prints a bootstrap admin key on first start, warms its store, answers, and stops cleanly', async () => {
     const data = join(dir, 'served');
-    const { url: address, output: out, child } = await serveAnnals(['--data-dir', data], { env: env('served'), args: ['--demo', '500'], stderr: 'pipe' });
+    const { url: address, output: out, child } = await serveAnnals(['--data-dir', data],
+      { env: env('served'), args: ['--demo', '500', '--log-level', 'info'], stderr: 'pipe' });
+    let logged = out;
+    child.stdout!.on('data', (chunk) => { logged += chunk; });
+    const warmed = /"entries":(\d+),"ms":\d+,"msg":"read the last 30 days of each org's time index"/;
+    for (let i = 0; i < 100 && !warmed.test(logged); i++) await sleep(50);
+    assert.equal(warmed.exec(logged)?.[1], '500', 'the demo\'s 500 events, all in its last 30 days, read once listening');
     const token = /(ann_[a-z0-9]{16}_[A-Za-z0-9_-]{43})/.exec(out)![1];
     const res = await fetch(`${address}/admin/v1/orgs/demo/events?limit=10`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);

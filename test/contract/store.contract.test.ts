@@ -1115,6 +1115,52 @@ for (const s of STORES) {
       });
     });
 
+    describe('warm', () => {
+      const DAY = 86_400_000;
+      /** An event `days` (and `ms`) before T0. */
+      const daysBefore = (days: number, ms = 0) => pending({ time: new Date(T0 - days * DAY - ms).toISOString() });
+
+      test("reads each org's newest days, back from its newest event and including the first instant, and no more", async () => {
+        const own = await s.open();
+        try {
+          const a = await newOrg(own.store, 'warm-a');
+          const b = await newOrg(own.store, 'warm-b');
+          await newOrg(own.store, 'warm-empty');
+          // a's newest event is a minute before T0: its 30 days reach back to daysBefore(30, 60_000), included. It has 13
+          // events in them and 3 older; b, whose newest event is 100 days older than a's, 2 and 1.
+          await appendOne(own.store, a, [
+            ...Array.from({ length: 11 }, (_, i) => daysBefore(i * 2, 60_000)), daysBefore(30), daysBefore(30, 60_000),
+            daysBefore(30, 60_001), daysBefore(31), daysBefore(45),
+          ]);
+          await appendOne(own.store, b, [daysBefore(101), daysBefore(100 + 29), daysBefore(100 + 40)]);
+          assert.equal(await own.store.warm({ days: 30 }), 13 + 2);
+          assert.equal(await own.store.warm({ days: 30, sliceEntries: 1 }), 15, 'a slice at a time, the orgs in turn');
+          assert.equal(await own.store.warm({ days: 30, sliceEntries: 2 }), 15, 'slices that end where a window does');
+          assert.equal(await own.store.warm({ days: 1000 }), 19, 'every event');
+          assert.equal(await own.store.warm({ days: 30, sliceEntries: 4, maxEntries: 9 }), 9, 'stops at maxEntries');
+          const page = await own.store.queryEvents(a, {}, { limit: 100, order: 'desc', by: 'time' });
+          assert.equal(page.events.length, 16, 'warming changes no answer');
+        } finally {
+          await own.cleanup();
+        }
+      });
+
+      test('a store without events reads nothing, and closing one while it warms ends the warm-up quietly', async () => {
+        const own = await s.open();
+        try {
+          assert.equal(await own.store.warm({ days: 30 }), 0);
+          const org = await newOrg(own.store, 'warm-close');
+          await appendOne(own.store, org, Array.from({ length: 200 }, (_, i) => daysBefore(0, i)));
+          const warming = own.store.warm({ days: 30, sliceEntries: 1 });
+          await own.store.close();
+          const read = await warming;
+          assert.ok(read >= 0 && read <= 200, `read ${read}`);
+        } finally {
+          await own.cleanup();
+        }
+      });
+    });
+
     // -- api keys ------------------------------------------------------------------------------------------------
 
     describe('api keys', () => {

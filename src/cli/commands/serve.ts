@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { type Annals, openAnnals } from '../../annals.js';
 import { buildApp } from '../../api/app.js';
 import { storeConfig, wholeNumber } from '../context.js';
@@ -18,7 +18,9 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on (env ANNALS_HOST)', process.env.ANNALS_HOST ?? '127.0.0.1')
     .option('--demo [events]', 'fill organization "demo" with demo events first, if it has none (default 100000)', wholeNumber(1))
     .option('--log-level <level>', 'pino log level', process.env.ANNALS_LOG_LEVEL ?? 'info')
-    .action(async (opts: { port: string; host: string; demo?: number | true; logLevel: string }, command: Command) => {
+    .addOption(new Option('--warm-days <days>', "once listening, read each org's newest days of events into memory, "
+      + 'so that the first searches after a start are as quick as later ones (0: none)').env('ANNALS_WARM_DAYS').argParser(wholeNumber(0)).default(30))
+    .action(async (opts: { port: string; host: string; demo?: number | true; logLevel: string; warmDays: number }, command: Command) => {
       const annals = await openAnnals(storeConfig(command));
       const token = await bootstrapKey(annals);
       if (opts.demo !== undefined && !(await annals.store.getOrg('demo'))) {
@@ -33,13 +35,19 @@ export function serveCommand(): Command {
         process.stdout.write(`\nFirst start: this is the admin API key (instance-wide; shown once, keep it safe):\n\n  ${token}\n\n`);
       }
       process.stdout.write(`Annals is listening on ${address}  (API reference: ${address}/docs)\n`);
+      let closing = false;
+      if (opts.warmDays > 0) {
+        const started = performance.now();
+        annals.store.warm({ days: opts.warmDays }).then(
+          (entries) => app.log.info({ entries, ms: Math.round(performance.now() - started) }, `read the last ${opts.warmDays} days of each org's time index`),
+          (error: unknown) => { if (!closing) app.log.warn({ err: error }, 'warming the store failed (searches answer all the same)'); });
+      }
       // Checkpoints on a schedule: every org whose log grew since its last one gets a new signed checkpoint.
       const every = Number(process.env.ANNALS_CHECKPOINT_SECONDS ?? 60) * 1000;
       const timer = setInterval(() => {
         annals.ledger.cutAll().catch((error: unknown) => app.log.error({ err: error }, 'scheduled checkpoint failed'));
       }, every);
       timer.unref();
-      let closing = false;
       const shutdown = async () => {
         if (closing) return;
         closing = true;

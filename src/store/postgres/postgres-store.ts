@@ -12,7 +12,8 @@ import type {
   AggregateRequest, Aggregates, AppendGroup, FacetField, AppendResult, EventFilter, EventPage, IndexFinding, LeafPage, NewApiKey,
   PageRequest, PublishedKey, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
-import { rollupFinding, windowParts } from '../rollups.js';
+import { DAY_MS, rollupFinding, windowParts } from '../rollups.js';
+import { type WarmOptions, type WarmSlice, warmInTurn } from '../warm.js';
 import { Tally } from '../tally.js';
 import { PageLeaves } from '../page-leaves.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
@@ -550,6 +551,29 @@ export class PostgresStore implements Store {
   /** Wakes every watcher for every org this process knows: they look again. */
   #wakeAll(): void {
     for (const org of this.#orgs) for (const l of this.#listeners) l(org);
+  }
+
+  async warm(options: WarmOptions): Promise<number> {
+    const windows: WarmSlice[] = [];
+    for (const { id } of await this.#q<{ id: string }>('SELECT id FROM orgs')) {
+      const [newest] = await this.#q<{ time_ms: number; seq: number }>(
+        'SELECT time_ms, seq FROM events WHERE org_id = $1 ORDER BY time_ms DESC, seq DESC LIMIT 1', [id]);
+      if (!newest) continue;
+      const lo = newest.time_ms - options.days * DAY_MS;
+      // Below (time, seq), exclusive: the next slice starts under the oldest entry of the last.
+      let below = [newest.time_ms, newest.seq + 1];
+      windows.push(async (entries) => {
+        const [last] = await this.#q<{ n: number; time_ms: number; seq: number }>(
+          `WITH s AS MATERIALIZED (SELECT time_ms, seq FROM events WHERE org_id = $1 AND time_ms >= $2
+             AND (time_ms, seq) < ($3, $4) ORDER BY time_ms DESC, seq DESC LIMIT $5)
+           SELECT (SELECT count(*) FROM s)::int AS n, time_ms, seq FROM s ORDER BY time_ms, seq LIMIT 1`,
+          [id, lo, below[0], below[1], entries]);
+        if (!last) return 0;
+        below = [last.time_ms, last.seq];
+        return last.n;
+      });
+    }
+    return warmInTurn(windows, options, () => this.#closed);
   }
 
   async ping(): Promise<void> {

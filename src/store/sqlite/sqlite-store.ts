@@ -29,6 +29,7 @@ import { ROLLUP_COUNTS } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
 import { inPageOrder, joinRows, leafPage, packedSql, type PageRows, type Position, readPacked, readRows } from './sqlite-page-rows.js';
 import { PageLeaves } from '../page-leaves.js';
+import { type WarmOptions, type WarmSlice, warmInTurn } from '../warm.js';
 import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 
 export interface SqliteStoreConfig {
@@ -199,6 +200,11 @@ export class SqliteStore implements Store {
       getMeta: db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?'),
       insertMeta: db.prepare('INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)'),
       ping: db.prepare('SELECT 1'),
+      newestKey: db.prepare<[number], { k: bigint | null }>('SELECT max(rowid) AS k FROM events INDEXED BY events_by_org WHERE org_no = ?').safeIntegers(true),
+      // One slice of a warm-up: the next entries of the org's index below `hi`, newest first (see warm()).
+      warmSlice: db.prepare<[number, bigint, bigint, number], { n: bigint; k: bigint | null }>(
+        `SELECT count(*) AS n, min(k) AS k FROM (SELECT rowid AS k FROM events INDEXED BY events_by_org
+         WHERE org_no = ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?)`).safeIntegers(true),
       // (better-sqlite3's transaction: BEGIN, COMMIT, or ROLLBACK on an error; refuses a function that returns a promise.)
       read: db.transaction((read: () => unknown) => read()),
     };
@@ -938,6 +944,22 @@ export class SqliteStore implements Store {
       for (const r of rows) found.set(r.key, r.fingerprint);
     }
     return found;
+  }
+
+  async warm(options: WarmOptions): Promise<number> {
+    const windows: WarmSlice[] = [];
+    for (const org of this.#stmt.orgs.all()) {
+      const newest = this.#stmt.newestKey.get(org.no)?.k;
+      if (newest === null || newest === undefined) continue;
+      const lo = keyAt(Number(newest >> KEY_SHIFT) - options.days * DAY_MS);
+      let hi = newest + 1n;
+      windows.push((entries) => {
+        const { n, k } = this.#stmt.warmSlice.get(org.no, lo, hi, entries)!;
+        if (k !== null) hi = k;
+        return Number(n);
+      });
+    }
+    return warmInTurn(windows, options, () => !this.#db.open);
   }
 
   async ping(): Promise<void> {
