@@ -4,6 +4,8 @@
 // rows). The log is built once through Annals' own ingest (so every index is as production writes it) and reused.
 // Beside each page case, its HTTP floor, timed in turn with Annals: a bare server that runs the case's bare statement
 // and sends Annals' response (floor-server.ts). On a noisy VM a p99 over HTTP is the machine's before it is Annals'.
+// Last, four cases again while a producer ingests into another org of the store (the org `ingest`, which grows by a
+// few thousand events a run), against the same requests with none.
 //
 // Targets (issue 4): qualifier queries p99 <= 5 ms, free text p99 <= 50 ms, facets and histogram over a 30-day
 // window <= 150 ms, page 1,000 no slower than page 1 (timed against page 2 too: every later page carries a cursor).
@@ -93,6 +95,63 @@ async function alternated(rounds: number, a: () => Promise<unknown>, b: () => Pr
   return [as, bs];
 }
 
+/** POSTs a second of the producer in the cases under ingest (10 demo events each), into the org `ingest`. */
+const INGEST_RATE = Number(process.env.BENCH_INGEST_RATE ?? 100);
+
+/**
+ * A producer posting 10-event batches into the org `ingest` at INGEST_RATE requests a second, on a connection of its
+ * own, until stopped; resolves to the events a second it achieved.
+ */
+function produce(client: HttpClient): { stop: () => Promise<number> } {
+  // (More than a run posts: the demo spreads its events over the day hour by hour, so its count sets the memory.)
+  const batches = demoEvents({ events: 200_000, seed: 7, days: 1, users: 50 }, 10);
+  const t0 = performance.now();
+  let posted = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const status = await client.post('/v1/orgs/ingest/events', JSON.stringify(batches.next().value));
+      if (status >= 300) throw new Error(`ingest: ${status}`);
+      posted += 10;
+      const wait = 1000 / INGEST_RATE - (performance.now() - started);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return posted / ((performance.now() - t0) / 1000);
+    },
+  };
+}
+
+/**
+ * The same requests with and without a producer writing into another org of the store, in blocks taken in turn
+ * (quiet, busy, busy, quiet, ...). Every commit of the writer thread resets the page cache of the connection that
+ * reads (SQLite in WAL mode drops a reader's cached pages once another connection has changed the file), so under
+ * steady ingest a search reads its pages from the OS again, as a first one after a start does.
+ */
+async function underIngest(client: HttpClient, producer: HttpClient, cases: { what: string; path: string; rounds: number }[]): Promise<Row[]> {
+  const quiet = cases.map((): number[] => []);
+  const busy = cases.map((): number[] => []);
+  const rates: number[] = [];
+  for (let block = 0; block < 6; block++) {
+    for (const ingesting of block % 2 === 0 ? [false, true] : [true, false]) {
+      const running = ingesting ? produce(producer) : undefined;
+      if (running) await new Promise((resolve) => setTimeout(resolve, 200));
+      for (const [i, c] of cases.entries()) {
+        for (let r = 0; r < c.rounds; r++) await time(() => client.get(c.path), (ingesting ? busy : quiet)[i]);
+      }
+      if (running) rates.push(await running.stop());
+    }
+  }
+  const rate = Math.round(rates.reduce((a, b) => a + b, 0) / rates.length);
+  return cases.map((c, i) => latencyRow(`${c.what}, while ingesting`, quiet[i], busy[i],
+    `${rate.toLocaleString('en-US')} events/s into another org; baseline: the same request with none`));
+}
+
 /** Servers and clients of one run: `floor` runs a case's bare statement and answers with Annals' bytes. */
 interface Http { client: HttpClient; floor: FloorServer; floorClient: HttpClient }
 
@@ -124,6 +183,8 @@ async function main(): Promise<void> {
   await build();
   const annals = await openAnnals({ dataDir: DIR });
   const token = (await annals.keys.create(null, 'bench', ['admin'])).token;
+  // The org the producer of the cases under ingest writes into (the searched org, `bench`, stays as built).
+  if (!(await annals.store.getOrg('ingest'))) await annals.store.createOrg({ id: 'ingest', name: 'ingest' });
   // Values that occur in the data: a busy and a quiet actor, an address, a group, a rare country.
   const db = new Database(join(DIR, 'annals.db'), { readonly: true });
   db.pragma('mmap_size = 17179869184');
@@ -200,6 +261,7 @@ async function main(): Promise<void> {
   const client = new HttpClient(url, token);
   let floor: FloorServer | undefined;
   let floorClient: HttpClient | undefined;
+  let producer: HttpClient | undefined;
   const rows: Row[] = [];
   try {
     floor = await startFloorServer(DIR);
@@ -238,9 +300,18 @@ async function main(): Promise<void> {
         rows.push(latencyRow(`page ${depth.toLocaleString('en-US')} vs page ${name}: ${what}`, base, deep, `baseline: page ${name} over HTTP`));
       }
     }
+    process.stderr.write('\rwhile ingesting                              ');
+    producer = new HttpClient(url, token);
+    rows.push(...await underIngest(client, producer, [
+      { what: 'newest page', path: cases[0].path, rounds: 20 },
+      { what: 'actor: (busiest)', path: cases[1].path, rounds: 20 },
+      { what: 'free text: a common word (jira)', path: q('jira'), rounds: 20 },
+      { what: 'facets, 30 days, free text: saml', path: `/v1/orgs/bench/events/facets?${window}&q=saml`, rounds: 3 },
+    ]));
   } finally {
     process.stderr.write('\n');
     client.close();
+    producer?.close();
     floorClient?.close();
     floor?.close();
     child.kill('SIGTERM');
