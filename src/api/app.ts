@@ -39,6 +39,27 @@ function nonFiniteError(values: unknown, part: string): AnnalsError | undefined 
   return undefined;
 }
 
+/** How a whole number is written in a URL: decimal digits, after a minus sign for a negative one. */
+const DECIMAL = /^-?[0-9]+$/;
+
+/**
+ * The refusal of the first value in `values` (a URL's parameters as sent, before ajv reads them) that `schema` says
+ * is an integer but is not written in decimal digits: ajv reads `0x10` as 16, `1e2` as 100 and ` 5` as 5.
+ */
+function notDecimalError(values: unknown, schema: unknown, part: string): AnnalsError | undefined {
+  const properties = (schema as { properties?: Record<string, { type?: string; items?: { type?: string } }> } | undefined)?.properties;
+  if (!properties || values === null || typeof values !== 'object') return undefined;
+  for (const [name, value] of Object.entries(values)) {
+    const property = properties[name];
+    if (property?.type !== 'integer' && property?.items?.type !== 'integer') continue;
+    const raw: unknown[] = Array.isArray(value) ? value : [value];
+    if (raw.some((v) => typeof v === 'string' && !DECIMAL.test(v))) {
+      return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} '${name}' must be a whole number written in decimal digits`, { parameter: name });
+    }
+  }
+  return undefined;
+}
+
 export async function buildApp(annals: Annals, options: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? 10 * 1024 * 1024;
   const app = Fastify({
@@ -119,8 +140,12 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
       done(body);
     }
   });
-  // Ajv reads a query or path number such as `1e309` as Infinity and lets it pass `integer` and `maximum`: every
-  // number a request's URL gives must be finite.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const schema = request.routeOptions.schema;
+    done(notDecimalError(request.query, schema?.querystring, 'querystring') ?? notDecimalError(request.params, schema?.params, 'params'));
+  });
+  // Ajv reads a query or path number such as `1e309` (or 400 digits) as Infinity and lets it pass `integer` and
+  // `maximum`: every number a request's URL gives must be finite.
   app.addHook('preHandler', (request, _reply, done) => {
     done(nonFiniteError(request.query, 'querystring') ?? nonFiniteError(request.params, 'params'));
   });

@@ -493,6 +493,13 @@ describe('bad input gets a 4xx problem and writes nothing', () => {
     ['a checkpoint size too small to be a number', '/v1/orgs/acme/checkpoints?from=-1e309', 'ANN_ERR_REQUEST_INVALID', 'from'],
     ['a checkpoint size in the path too large to be a number', '/v1/orgs/acme/checkpoints/1e309', 'ANN_ERR_REQUEST_INVALID', 'size'],
     ['a proof tree size too small to be a number', '/v1/orgs/acme/proofs/inclusion?index=0&treeSize=-1e309', 'ANN_ERR_REQUEST_INVALID', 'treeSize'],
+    ['a checkpoint size in the path of 400 digits', `/v1/orgs/acme/checkpoints/${'9'.repeat(400)}`, 'ANN_ERR_REQUEST_INVALID', 'size'],
+    // Whole numbers are written in decimal digits: ajv would read these as 16, 100, 5 and 10.
+    ['a limit in hexadecimal', '/v1/orgs/acme/events?limit=0x10', 'ANN_ERR_REQUEST_INVALID', 'limit'],
+    ['a limit with an exponent', '/v1/orgs/acme/events?limit=1e2', 'ANN_ERR_REQUEST_INVALID', 'limit'],
+    ['a limit after a space', '/v1/orgs/acme/events?limit=%205', 'ANN_ERR_REQUEST_INVALID', 'limit'],
+    ['a facet size with a decimal point', '/v1/orgs/acme/events/facets?size=10.0', 'ANN_ERR_REQUEST_INVALID', 'size'],
+    ['a checkpoint size in the path in hexadecimal', '/v1/orgs/acme/checkpoints/0x10', 'ANN_ERR_REQUEST_INVALID', 'size'],
   ] as const) {
     test(name, async () => {
       const body = assertProblem(await get(url), 400, code);
