@@ -100,7 +100,7 @@ const INGEST_RATE = Number(process.env.BENCH_INGEST_RATE ?? 100);
 
 /**
  * A producer posting 10-event batches into the org `ingest` at INGEST_RATE requests a second, on a connection of its
- * own, until stopped; resolves to the events a second it achieved.
+ * own, until stopped; `stop` resolves to the events a second it achieved, or throws what stopped it sooner.
  */
 function produce(client: HttpClient): { stop: () => Promise<number> } {
   // (More than a run posts: the demo spreads its events over the day hour by hour, so its count sets the memory.)
@@ -108,20 +108,24 @@ function produce(client: HttpClient): { stop: () => Promise<number> } {
   const t0 = performance.now();
   let posted = 0;
   let running = true;
+  let failure: unknown;
   const loop = (async () => {
     while (running) {
       const started = performance.now();
-      const status = await client.post('/v1/orgs/ingest/events', JSON.stringify(batches.next().value));
+      const batch = batches.next();
+      if (batch.done) throw new Error('the producer ran out of demo events: a lower BENCH_INGEST_RATE');
+      const status = await client.post('/v1/orgs/ingest/events', JSON.stringify(batch.value));
       if (status >= 300) throw new Error(`ingest: ${status}`);
-      posted += 10;
+      posted += batch.value.length;
       const wait = 1000 / INGEST_RATE - (performance.now() - started);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
-  })();
+  })().catch((error: unknown) => { failure = error; });
   return {
     async stop() {
       running = false;
       await loop;
+      if (failure !== undefined) throw failure;
       return posted / ((performance.now() - t0) / 1000);
     },
   };
@@ -140,11 +144,14 @@ async function underIngest(client: HttpClient, producer: HttpClient, cases: { wh
   for (let block = 0; block < 6; block++) {
     for (const ingesting of block % 2 === 0 ? [false, true] : [true, false]) {
       const running = ingesting ? produce(producer) : undefined;
-      if (running) await new Promise((resolve) => setTimeout(resolve, 200));
-      for (const [i, c] of cases.entries()) {
-        for (let r = 0; r < c.rounds; r++) await time(() => client.get(c.path), (ingesting ? busy : quiet)[i]);
+      try {
+        if (running) await new Promise((resolve) => setTimeout(resolve, 200));
+        for (const [i, c] of cases.entries()) {
+          for (let r = 0; r < c.rounds; r++) await time(() => client.get(c.path), (ingesting ? busy : quiet)[i]);
+        }
+      } finally {
+        if (running) rates.push(await running.stop());
       }
-      if (running) rates.push(await running.stop());
     }
   }
   const rate = Math.round(rates.reduce((a, b) => a + b, 0) / rates.length);

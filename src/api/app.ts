@@ -40,7 +40,7 @@ function nonFiniteError(values: unknown, part: string): AnnalsError | undefined 
 }
 
 /** How a whole number is written in a URL: decimal digits, after a minus sign for a negative one. */
-const DECIMAL = /^-?[0-9]+$/;
+const DECIMAL_DIGITS = /^-?[0-9]+$/;
 
 /**
  * The refusal of the first value in `values` (a URL's parameters as sent, before ajv reads them) that `schema` says
@@ -53,7 +53,7 @@ function notDecimalError(values: unknown, schema: unknown, part: string): Annals
     const property = properties[name];
     if (property?.type !== 'integer' && property?.items?.type !== 'integer') continue;
     const raw: unknown[] = Array.isArray(value) ? value : [value];
-    if (raw.some((v) => typeof v === 'string' && !DECIMAL.test(v))) {
+    if (raw.some((v) => typeof v === 'string' && !DECIMAL_DIGITS.test(v))) {
       return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} '${name}' must be a whole number written in decimal digits`, { parameter: name });
     }
   }

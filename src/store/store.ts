@@ -332,8 +332,10 @@ export interface Store {
    * Reads each org's newest `days` of events (back from its newest event) through the time index searches start
    * from, newest first, a slice at a time, the orgs in turn, yielding to the event loop between slices; stops at
    * `maxEntries` or when the store closes. Resolves to the index entries read. Only reads: answers do not change, only
-   * how soon the first ones come after a start (SQLite's page cache is the process's own and starts empty; on
-   * PostgreSQL it matters after the database server restarts). `annals serve` calls it once it listens.
+   * how soon the first ones come after a quiet start (SQLite's page cache is the process's own and starts empty, and
+   * a commit of the writer thread empties it again: it helps a store that is mostly read; on PostgreSQL it matters
+   * after the database server restarts). `annals serve` calls it once it listens. Throws a RangeError for options
+   * that are not whole numbers (days up to 1,000,000; slices of at least 1).
    */
   warm(options: WarmOptions): Promise<number>;
 

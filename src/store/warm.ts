@@ -22,17 +22,31 @@ export const WARM_SLICE = 5_000;
  * warm-up reads leaves room for the pages requests read. 10M events over a year are ~820,000 in 30 days.
  */
 export const WARM_MAX = 1_000_000;
+/** The most days a warm-up reads back (about 2,700 years: every event a store can hold). */
+const MAX_DAYS = 1_000_000;
 
 /**
  * One org's window: reads up to `entries` more of its index entries, newest first, from where the previous call
- * stopped, and returns how many it read (fewer than asked once the window is done).
+ * stopped (the first call finds where the window is), and returns how many it read (fewer than asked once the window
+ * is done).
  */
 export type WarmSlice = (entries: number) => Promise<number> | number;
 
+/** `options.days`, once checked: a whole number of days from 0 to MAX_DAYS. */
+export function warmDays(options: WarmOptions): number {
+  const { days, sliceEntries = WARM_SLICE, maxEntries = WARM_MAX } = options;
+  for (const [name, value, min, max] of [['days', days, 0, MAX_DAYS], ['sliceEntries', sliceEntries, 1, Infinity], ['maxEntries', maxEntries, 0, Infinity]] as const) {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new RangeError(`warm: ${name} must be a whole number from ${min}${max === Infinity ? '' : ` to ${max}`} (got ${value})`);
+    }
+  }
+  return days;
+}
+
 /**
  * Reads the windows a slice at a time, one slice of each in turn (every org's newest days first), yielding to the
- * event loop before each; stops when every window is read, at `maxEntries`, or once `stopped()` (the store closed).
- * Returns the entries read.
+ * event loop before each; stops when every window is read, at `maxEntries`, or once `stopped()` (the store closed:
+ * a slice that fails then is the close, not an error). Returns the entries read.
  */
 export async function warmInTurn(windows: readonly WarmSlice[], options: WarmOptions, stopped: () => boolean): Promise<number> {
   const slice = options.sliceEntries ?? WARM_SLICE;
@@ -46,7 +60,13 @@ export async function warmInTurn(windows: readonly WarmSlice[], options: WarmOpt
       await yieldToRequests();
       if (stopped()) return read;
       const asked = Math.min(slice, max - read);
-      const n = await window(asked);
+      let n: number;
+      try {
+        n = await window(asked);
+      } catch (error) {
+        if (stopped()) return read;
+        throw error;
+      }
       read += n;
       if (n === asked) unfinished.push(window);
     }

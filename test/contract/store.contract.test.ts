@@ -1126,20 +1126,25 @@ for (const s of STORES) {
           const a = await newOrg(own.store, 'warm-a');
           const b = await newOrg(own.store, 'warm-b');
           await newOrg(own.store, 'warm-empty');
-          // a's newest event is a minute before T0: its 30 days reach back to daysBefore(30, 60_000), included. It has 13
-          // events in them and 3 older; b, whose newest event is 100 days older than a's, 2 and 1.
+          // a's newest event is a minute before T0: its 30 days reach back to daysBefore(30, 60_000), included. It has 15
+          // events in them (three in one millisecond) and 3 older; b, whose newest event is 100 days older than a's, 2
+          // and 1.
           await appendOne(own.store, a, [
-            ...Array.from({ length: 11 }, (_, i) => daysBefore(i * 2, 60_000)), daysBefore(30), daysBefore(30, 60_000),
-            daysBefore(30, 60_001), daysBefore(31), daysBefore(45),
+            ...Array.from({ length: 11 }, (_, i) => daysBefore(i * 2, 60_000)), daysBefore(2, 60_000), daysBefore(2, 60_000),
+            daysBefore(30), daysBefore(30, 60_000), daysBefore(30, 60_001), daysBefore(31), daysBefore(45),
           ]);
           await appendOne(own.store, b, [daysBefore(101), daysBefore(100 + 29), daysBefore(100 + 40)]);
-          assert.equal(await own.store.warm({ days: 30 }), 13 + 2);
-          assert.equal(await own.store.warm({ days: 30, sliceEntries: 1 }), 15, 'a slice at a time, the orgs in turn');
-          assert.equal(await own.store.warm({ days: 30, sliceEntries: 2 }), 15, 'slices that end where a window does');
-          assert.equal(await own.store.warm({ days: 1000 }), 19, 'every event');
+          assert.equal(await own.store.warm({ days: 30 }), 15 + 2);
+          assert.equal(await own.store.warm({ days: 30, sliceEntries: 1 }), 17, 'a slice at a time, the orgs in turn');
+          assert.equal(await own.store.warm({ days: 30, sliceEntries: 2 }), 17, 'slices that end where a window does');
+          assert.equal(await own.store.warm({ days: 1000 }), 21, 'every event');
           assert.equal(await own.store.warm({ days: 30, sliceEntries: 4, maxEntries: 9 }), 9, 'stops at maxEntries');
+          assert.equal(await own.store.warm({ days: 0 }), 1 + 1, 'the newest millisecond of each');
+          for (const bad of [{ days: -1 }, { days: 1.5 }, { days: 1e7 }, { days: 30, sliceEntries: 0 }, { days: 30, maxEntries: -1 }]) {
+            await assert.rejects(own.store.warm(bad), RangeError, JSON.stringify(bad));
+          }
           const page = await own.store.queryEvents(a, {}, { limit: 100, order: 'desc', by: 'time' });
-          assert.equal(page.events.length, 16, 'warming changes no answer');
+          assert.equal(page.events.length, 18, 'warming changes no answer');
         } finally {
           await own.cleanup();
         }

@@ -18,8 +18,8 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on (env ANNALS_HOST)', process.env.ANNALS_HOST ?? '127.0.0.1')
     .option('--demo [events]', 'fill organization "demo" with demo events first, if it has none (default 100000)', wholeNumber(1))
     .option('--log-level <level>', 'pino log level', process.env.ANNALS_LOG_LEVEL ?? 'info')
-    .addOption(new Option('--warm-days <days>', "once listening, read each org's newest days of events into memory, "
-      + 'so that the first searches after a start are as quick as later ones (0: none)').env('ANNALS_WARM_DAYS').argParser(wholeNumber(0)).default(30))
+    .addOption(new Option('--warm-days <days>', "once listening, read each org's newest days of events into memory, so "
+      + 'that the first searches after a quiet start are as quick as later ones (0: none)').env('ANNALS_WARM_DAYS').argParser(wholeNumber(0)).default(30))
     .action(async (opts: { port: string; host: string; demo?: number | true; logLevel: string; warmDays: number }, command: Command) => {
       const annals = await openAnnals(storeConfig(command));
       const token = await bootstrapKey(annals);
@@ -39,7 +39,7 @@ export function serveCommand(): Command {
       if (opts.warmDays > 0) {
         const started = performance.now();
         annals.store.warm({ days: opts.warmDays }).then(
-          (entries) => app.log.info({ entries, ms: Math.round(performance.now() - started) }, `read the last ${opts.warmDays} days of each org's time index`),
+          (entries) => { if (!closing) app.log.info({ entries, ms: Math.round(performance.now() - started) }, `warmed: read each org's newest ${opts.warmDays} days from its time index`); },
           (error: unknown) => { if (!closing) app.log.warn({ err: error }, 'warming the store failed (searches answer all the same)'); });
       }
       // Checkpoints on a schedule: every org whose log grew since its last one gets a new signed checkpoint.

@@ -13,7 +13,7 @@ import type {
   PageRequest, PublishedKey, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { DAY_MS, rollupFinding, windowParts } from '../rollups.js';
-import { type WarmOptions, type WarmSlice, warmInTurn } from '../warm.js';
+import { warmDays, type WarmOptions, type WarmSlice, warmInTurn } from '../warm.js';
 import { Tally } from '../tally.js';
 import { PageLeaves } from '../page-leaves.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
@@ -554,25 +554,35 @@ export class PostgresStore implements Store {
   }
 
   async warm(options: WarmOptions): Promise<number> {
-    const windows: WarmSlice[] = [];
-    for (const { id } of await this.#q<{ id: string }>('SELECT id FROM orgs')) {
-      const [newest] = await this.#q<{ time_ms: number; seq: number }>(
-        'SELECT time_ms, seq FROM events WHERE org_id = $1 ORDER BY time_ms DESC, seq DESC LIMIT 1', [id]);
-      if (!newest) continue;
-      const lo = newest.time_ms - options.days * DAY_MS;
-      // Below (time, seq), exclusive: the next slice starts under the oldest entry of the last.
-      let below = [newest.time_ms, newest.seq + 1];
-      windows.push(async (entries) => {
+    const days = warmDays(options);
+    let orgs: { id: string }[];
+    try {
+      orgs = await this.#q<{ id: string }>('SELECT id FROM orgs');
+    } catch (error) {
+      if (this.#closed) return 0;
+      throw error;
+    }
+    const windows = orgs.map(({ id }): WarmSlice => {
+      // Found by the first slice; `below` is the (time, seq) the next slice starts under, exclusive.
+      let window: { lo: number; below: [number, number] } | null | undefined;
+      return async (entries) => {
+        if (window === undefined) {
+          const [newest] = await this.#q<{ time_ms: number; seq: number }>(
+            'SELECT time_ms, seq FROM events WHERE org_id = $1 ORDER BY time_ms DESC, seq DESC LIMIT 1', [id]);
+          // (Kept a safe integer: pg writes a larger number with an exponent, which is no bigint.)
+          window = newest ? { lo: Math.max(newest.time_ms - days * DAY_MS, -Number.MAX_SAFE_INTEGER), below: [newest.time_ms, newest.seq + 1] } : null;
+        }
+        if (window === null) return 0;
         const [last] = await this.#q<{ n: number; time_ms: number; seq: number }>(
           `WITH s AS MATERIALIZED (SELECT time_ms, seq FROM events WHERE org_id = $1 AND time_ms >= $2
              AND (time_ms, seq) < ($3, $4) ORDER BY time_ms DESC, seq DESC LIMIT $5)
            SELECT (SELECT count(*) FROM s)::int AS n, time_ms, seq FROM s ORDER BY time_ms, seq LIMIT 1`,
-          [id, lo, below[0], below[1], entries]);
+          [id, window.lo, window.below[0], window.below[1], entries]);
         if (!last) return 0;
-        below = [last.time_ms, last.seq];
+        window.below = [last.time_ms, last.seq];
         return last.n;
-      });
-    }
+      };
+    });
     return warmInTurn(windows, options, () => this.#closed);
   }
 
