@@ -27,34 +27,28 @@ function noProto(key: string, value: unknown): unknown {
   return value;
 }
 
-/** The refusal of the first number in `values` (what ajv made of a URL's parameters) that is not finite. */
-function nonFiniteError(values: unknown, part: string): AnnalsError | undefined {
-  if (values === null || typeof values !== 'object') return undefined;
-  for (const [name, value] of Object.entries(values)) {
-    const numbers: unknown[] = Array.isArray(value) ? value : [value];
-    if (numbers.some((n) => typeof n === 'number' && !Number.isFinite(n))) {
-      return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} '${name}' must be a finite number`, { parameter: name });
-    }
-  }
-  return undefined;
-}
-
 /** How a whole number is written in a URL: decimal digits, after a minus sign for a negative one. */
 const DECIMAL_DIGITS = /^-?[0-9]+$/;
 
 /**
- * The refusal of the first value in `values` (a URL's parameters as sent, before ajv reads them) that `schema` says
- * is an integer but is not written in decimal digits: ajv reads `0x10` as 16, `1e2` as 100 and ` 5` as 5.
+ * The refusal of the first number in `values` (a URL's parameters as sent, before ajv reads them) that is not one:
+ * an integer not written in decimal digits (ajv reads `0x10` as 16, `1e2` as 100 and ` 5` as 5), or any number too
+ * large for a double (ajv reads `1e309`, or 400 digits, as Infinity, and lets it pass `integer` and `maximum`).
  */
-function notDecimalError(values: unknown, schema: unknown, part: string): AnnalsError | undefined {
+function urlNumberError(values: unknown, schema: unknown, part: string): AnnalsError | undefined {
   const properties = (schema as { properties?: Record<string, { type?: string; items?: { type?: string } }> } | undefined)?.properties;
   if (!properties || values === null || typeof values !== 'object') return undefined;
   for (const [name, value] of Object.entries(values)) {
-    const property = properties[name];
-    if (property?.type !== 'integer' && property?.items?.type !== 'integer') continue;
-    const raw: unknown[] = Array.isArray(value) ? value : [value];
-    if (raw.some((v) => typeof v === 'string' && !DECIMAL_DIGITS.test(v))) {
-      return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} '${name}' must be a whole number written in decimal digits`, { parameter: name });
+    const type = properties[name]?.type === 'array' ? properties[name]?.items?.type : properties[name]?.type;
+    if (type !== 'integer' && type !== 'number') continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string') continue;
+      if (type === 'integer' && !DECIMAL_DIGITS.test(v)) {
+        return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} '${name}' must be a whole number written in decimal digits`, { parameter: name });
+      }
+      if (!Number.isFinite(Number(v))) {
+        return new AnnalsError('ANN_ERR_REQUEST_INVALID', `${part} '${name}' must be a finite number`, { parameter: name });
+      }
     }
   }
   return undefined;
@@ -142,12 +136,7 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   });
   app.addHook('preValidation', (request, _reply, done) => {
     const schema = request.routeOptions.schema;
-    done(notDecimalError(request.query, schema?.querystring, 'querystring') ?? notDecimalError(request.params, schema?.params, 'params'));
-  });
-  // Ajv reads a query or path number such as `1e309` (or 400 digits) as Infinity and lets it pass `integer` and
-  // `maximum`: every number a request's URL gives must be finite.
-  app.addHook('preHandler', (request, _reply, done) => {
-    done(nonFiniteError(request.query, 'querystring') ?? nonFiniteError(request.params, 'params'));
+    done(urlNumberError(request.query, schema?.querystring, 'querystring') ?? urlNumberError(request.params, schema?.params, 'params'));
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, new AnnalsError('ANN_ERR_REQUEST_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));

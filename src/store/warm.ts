@@ -32,15 +32,16 @@ const MAX_DAYS = 1_000_000;
  */
 export type WarmSlice = (entries: number) => Promise<number> | number;
 
-/** `options.days`, once checked: a whole number of days from 0 to MAX_DAYS. */
-export function warmDays(options: WarmOptions): number {
-  const { days, sliceEntries = WARM_SLICE, maxEntries = WARM_MAX } = options;
-  for (const [name, value, min, max] of [['days', days, 0, MAX_DAYS], ['sliceEntries', sliceEntries, 1, Infinity], ['maxEntries', maxEntries, 0, Infinity]] as const) {
+/** `options` checked (whole numbers: days up to MAX_DAYS, slices of at least 1), with their defaults. */
+export function warmOptions(options: WarmOptions): Required<WarmOptions> {
+  const checked = { days: options.days, sliceEntries: options.sliceEntries ?? WARM_SLICE, maxEntries: options.maxEntries ?? WARM_MAX };
+  for (const [name, min, max] of [['days', 0, MAX_DAYS], ['sliceEntries', 1, Infinity], ['maxEntries', 0, Infinity]] as const) {
+    const value = checked[name];
     if (!Number.isSafeInteger(value) || value < min || value > max) {
       throw new RangeError(`warm: ${name} must be a whole number from ${min}${max === Infinity ? '' : ` to ${max}`} (got ${value})`);
     }
   }
-  return days;
+  return checked;
 }
 
 /**
@@ -48,18 +49,16 @@ export function warmDays(options: WarmOptions): number {
  * event loop before each; stops when every window is read, at `maxEntries`, or once `stopped()` (the store closed:
  * a slice that fails then is the close, not an error). Returns the entries read.
  */
-export async function warmInTurn(windows: readonly WarmSlice[], options: WarmOptions, stopped: () => boolean): Promise<number> {
-  const slice = options.sliceEntries ?? WARM_SLICE;
-  const max = options.maxEntries ?? WARM_MAX;
+export async function warmInTurn(windows: readonly WarmSlice[], options: Required<WarmOptions>, stopped: () => boolean): Promise<number> {
   let live = windows;
   let read = 0;
-  while (live.length > 0 && read < max) {
+  while (live.length > 0 && read < options.maxEntries) {
     const unfinished: WarmSlice[] = [];
     for (const window of live) {
-      if (read >= max) break;
+      if (read >= options.maxEntries) break;
       await yieldToRequests();
       if (stopped()) return read;
-      const asked = Math.min(slice, max - read);
+      const asked = Math.min(options.sliceEntries, options.maxEntries - read);
       let n: number;
       try {
         n = await window(asked);

@@ -13,7 +13,7 @@ import type {
   PageRequest, PublishedKey, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { DAY_MS, rollupFinding, windowParts } from '../rollups.js';
-import { warmDays, type WarmOptions, type WarmSlice, warmInTurn } from '../warm.js';
+import { type WarmOptions, warmOptions, type WarmSlice, warmInTurn } from '../warm.js';
 import { Tally } from '../tally.js';
 import { PageLeaves } from '../page-leaves.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
@@ -554,7 +554,8 @@ export class PostgresStore implements Store {
   }
 
   async warm(options: WarmOptions): Promise<number> {
-    const days = warmDays(options);
+    const checked = warmOptions(options);
+    const { days } = checked;
     let orgs: { id: string }[];
     try {
       orgs = await this.#q<{ id: string }>('SELECT id FROM orgs');
@@ -583,7 +584,7 @@ export class PostgresStore implements Store {
         return last.n;
       };
     });
-    return warmInTurn(windows, options, () => this.#closed);
+    return warmInTurn(windows, checked, () => this.#closed);
   }
 
   async ping(): Promise<void> {

@@ -29,7 +29,7 @@ import { ROLLUP_COUNTS } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
 import { inPageOrder, joinRows, leafPage, packedSql, type PageRows, type Position, readPacked, readRows } from './sqlite-page-rows.js';
 import { PageLeaves } from '../page-leaves.js';
-import { warmDays, type WarmOptions, type WarmSlice, warmInTurn } from '../warm.js';
+import { type WarmOptions, warmOptions, type WarmSlice, warmInTurn } from '../warm.js';
 import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 
 export interface SqliteStoreConfig {
@@ -947,7 +947,8 @@ export class SqliteStore implements Store {
   }
 
   async warm(options: WarmOptions): Promise<number> {
-    const days = warmDays(options);
+    const checked = warmOptions(options);
+    const { days } = checked;
     if (!this.#db.open) return 0;
     const windows = this.#stmt.orgs.all().map((org): WarmSlice => {
       // Found by the first slice (not here: with many orgs, finding them all at once would hold requests up).
@@ -963,7 +964,7 @@ export class SqliteStore implements Store {
         return Number(n);
       };
     });
-    return warmInTurn(windows, options, () => !this.#db.open);
+    return warmInTurn(windows, checked, () => !this.#db.open);
   }
 
   async ping(): Promise<void> {
