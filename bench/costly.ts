@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { ftsTable } from '../src/store/sqlite/sqlite-fts.js';
 import { HttpClient } from './http-client.js';
 import { percentile, ratio, type Row } from './report.js';
+import { timed, timedSync } from './timing.js';
 
 interface Case {
   what: string;
@@ -63,17 +64,11 @@ export async function costlyRequests(db: Database.Database, client: HttpClient):
   for (const c of cases) {
     const base: number[] = [];
     const stmt = db.prepare(c.sql);
-    for (let i = 0; i < BASE_ROUNDS; i++) {
-      const t0 = performance.now();
-      stmt.all();
-      base.push(performance.now() - t0);
-    }
+    for (let i = 0; i < BASE_ROUNDS; i++) timedSync(() => stmt.all(), base);
     const http: number[] = [];
     let measured = true;
     for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      const body = await client.get(c.path);
-      http.push(performance.now() - t0);
+      const body = await timed(() => client.get(c.path), http);
       measured &&= c.check(JSON.parse(body.toString('utf8')) as Parameters<Case['check']>[0]);
     }
     rows.push({

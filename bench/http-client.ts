@@ -3,6 +3,7 @@
 // library. On the project's 2-core VM, a bare node:http server answers this client with a p50 / p99 of about
 // 0.1 / 0.5 ms, and node:http's own client (keep-alive agent) with about 0.4 / 3 ms; fetch is slower still.
 import net from 'node:net';
+import { timed } from './timing.js';
 
 interface Response { status: number; body: Buffer }
 
@@ -190,15 +191,8 @@ export class HttpClient {
 export async function pageLatencies(client: HttpClient, path: string, rounds: number): Promise<number[]> {
   const http: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    let t0 = performance.now();
-    const body = await client.get(path);
-    http.push(performance.now() - t0);
-    const next = nextCursor(body);
-    if (next) {
-      t0 = performance.now();
-      await client.get(`${path}&cursor=${encodeURIComponent(next)}`);
-      http.push(performance.now() - t0);
-    }
+    const next = nextCursor(await timed(() => client.get(path), http));
+    if (next) await timed(() => client.get(`${path}&cursor=${encodeURIComponent(next)}`), http);
   }
   return http;
 }

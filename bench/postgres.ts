@@ -20,6 +20,7 @@ import { createPartitions, monthOf, ROLE_CODE } from '../src/store/postgres/post
 import { HttpClient, pageLatencies } from './http-client.js';
 import { latencyRow, pageRow, printTable, ratio, type Row } from './report.js';
 import { type BenchServer, startBenchServer } from './server.js';
+import { timed } from './timing.js';
 import { fresh, type IngestRun, ingestOverHttp, N, pool, timeIngest } from './workload.js';
 
 const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -177,11 +178,7 @@ async function counts(db: pg.Client, client: HttpClient): Promise<Row[]> {
       base.push(performance.now() - t0);
     }
     const http: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      await client.get(c.path);
-      http.push(performance.now() - t0);
-    }
+    for (let i = 0; i < ROUNDS; i++) await timed(() => client.get(c.path), http);
     rows.push(latencyRow(c.what, base, http, `p50 / p99 over ${inWindow.rows[0].n} events; baseline: the bare GROUP BY in-process, Annals (rollups) over HTTP`));
   }
   return rows;

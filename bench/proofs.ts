@@ -5,6 +5,7 @@ import type { Annals } from '../src/annals.js';
 import { openDatabase } from '../src/store/sqlite/sqlite-connection.js';
 import { HttpClient } from './http-client.js';
 import { percentile, ratio, type Row } from './report.js';
+import { timed } from './timing.js';
 
 /** Proofs asked for (of random leaves) before the measured rounds, in-process and over HTTP. */
 const WARM_UP = 500;
@@ -43,11 +44,7 @@ export async function proofFigures(annals: Annals, org: string, size: number, se
   const http: number[] = [];
   const client = new HttpClient(server.url, server.token);
   for (let i = 0; i < WARM_UP; i++) await client.get(`/v1/orgs/${org}/proofs/inclusion?index=${random(size)}&treeSize=${size}`);
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    await client.get(`/v1/orgs/${org}/proofs/inclusion?index=${random(size)}&treeSize=${size}`);
-    http.push(performance.now() - t0);
-  }
+  for (let i = 0; i < rounds; i++) await timed(() => client.get(`/v1/orgs/${org}/proofs/inclusion?index=${random(size)}&treeSize=${size}`), http);
   client.close();
   const ms = (xs: number[]) => `${percentile(xs, 50).toFixed(3)} / ${percentile(xs, 99).toFixed(3)} ms`;
   const b99 = percentile(base, 99);

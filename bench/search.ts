@@ -19,6 +19,7 @@ import { type FloorServer, startFloorServer } from './floor-server.js';
 import { HttpClient } from './http-client.js';
 import { latency, latencyRow, machineNotes, printTable, type Row } from './report.js';
 import { spawnServer } from './server.js';
+import { timed, timedSync } from './timing.js';
 
 const N = Number(process.env.BENCH_SEARCH_EVENTS ?? 10_000_000);
 const DIR = join(process.env.BENCH_DIR ?? '.bench', `search-${N}`);
@@ -27,6 +28,8 @@ const DAY = 86_400_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 /** Pages asked for before the measured cases. */
 const WARM_UP = 200;
+/** Rounds of each page case, on Annals and on its floor in turn, before the measured ones. */
+const CASE_WARM_UP = 30;
 
 async function build(): Promise<void> {
   if (existsSync(join(DIR, 'built'))) return;
@@ -68,13 +71,6 @@ interface Case {
   aggregate?: true;
 }
 
-/** Adds the time `f` takes, in milliseconds, to `xs`. */
-async function time(f: () => Promise<unknown>, xs: number[]): Promise<void> {
-  const t0 = performance.now();
-  await f();
-  xs.push(performance.now() - t0);
-}
-
 /**
  * Latencies of `a` and of `b`, `rounds` each, taken in turn (a, b, b, a, a, b, ...): a drift of the machine over the
  * run weighs on both alike, where two blocks of rounds one after the other differed by 0.2 ms either way from that
@@ -85,11 +81,11 @@ async function alternated(rounds: number, a: () => Promise<unknown>, b: () => Pr
   const bs: number[] = [];
   for (let i = 0; i < rounds; i++) {
     if (i % 2 === 0) {
-      await time(a, as);
-      await time(b, bs);
+      await timed(a, as);
+      await timed(b, bs);
     } else {
-      await time(b, bs);
-      await time(a, as);
+      await timed(b, bs);
+      await timed(a, as);
     }
   }
   return [as, bs];
@@ -147,7 +143,7 @@ async function underIngest(client: HttpClient, producer: HttpClient, cases: { wh
       try {
         if (running) await new Promise((resolve) => setTimeout(resolve, 200));
         for (const [i, c] of cases.entries()) {
-          for (let r = 0; r < c.rounds; r++) await time(() => client.get(c.path), (ingesting ? busy : quiet)[i]);
+          for (let r = 0; r < c.rounds; r++) await timed(() => client.get(c.path), (ingesting ? busy : quiet)[i]);
         }
       } finally {
         if (running) rates.push(await running.stop());
@@ -166,22 +162,19 @@ async function measure(http: Http, db: Database.Database, c: Case): Promise<Row>
   const rounds = c.rounds ?? ROUNDS;
   const stmt = db.prepare(c.sql);
   const base: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    // Timed without an await: the baseline pays for no microtask.
-    const t0 = performance.now();
-    stmt.all(...c.args);
-    base.push(performance.now() - t0);
-  }
+  // Timed without an await: the baseline pays for no microtask.
+  for (let i = 0; i < rounds; i++) timedSync(() => stmt.all(...c.args), base);
   const get = () => http.client.get(c.path);
   if (c.aggregate) {
     const annals: number[] = [];
-    for (let i = 0; i < rounds; i++) await time(get, annals);
+    for (let i = 0; i < rounds; i++) await timed(get, annals);
     return latencyRow(c.what, base, annals, c.note);
   }
   await http.floor.serve({ sql: c.sql, args: c.args, body: await get() });
   const floorGet = () => http.floorClient.get(c.path);
-  // Its first run of the statement, untimed, as Annals' first page of the case (the get above) is.
-  await floorGet();
+  // The case's first rounds, untimed, on both servers: a query of a new shape makes Annals' server compile its path
+  // (the first ~25 rounds of a case held most of its slow samples when only one was untimed).
+  await alternated(CASE_WARM_UP, get, floorGet);
   const [annals, floor] = await alternated(rounds, get, floorGet);
   return latencyRow(c.what, base, annals, c.note, floor);
 }
@@ -275,7 +268,7 @@ async function main(): Promise<void> {
     floorClient = new HttpClient(floor.url, token);
     // What a request that does no work costs here, p50 / p99.
     const healthz: number[] = [];
-    for (let i = 0; i < ROUNDS * 2; i++) await time(() => client.get('/healthz'), healthz);
+    for (let i = 0; i < ROUNDS * 2; i++) await timed(() => client.get('/healthz'), healthz);
     rows.push({ what: 'GET /healthz', baseline: '', annals: latency(healthz), ratio: '', note: 'what any request costs here, before its work' });
     // The server's first pages compile the page path: not any one case's latency. (Pages of other windows than
     // the cases read, so no case finds its rows read for it.)

@@ -59,7 +59,22 @@ export async function spawnServer(dataDir: string, args: string[] = []): Promise
     });
     child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
+  await warmedUp(url);
   return { url, output, child };
+}
+
+/**
+ * Resolves once the server's warm-up after its start (Store.warm) is done, as /readyz says: requests that arrive
+ * meanwhile wait behind its slices (up to a few ms each), which is a start's latency, not the one a bench times.
+ */
+async function warmedUp(url: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ready = await fetch(`${url}/readyz`).then((res) => res.json() as Promise<{ warming?: boolean }>);
+    if (ready.warming === false) return;
+    if (Date.now() > deadline) throw new Error(`the server at ${url} was still warming up after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A server started on `dir` (and `args`), its bootstrap admin key, and the organization `bench` made through it. */

@@ -18,6 +18,11 @@ export interface AppOptions {
   /** Largest request body accepted, in bytes (default 10 MiB). */
   bodyLimit?: number;
   logger?: FastifyServerOptions['logger'];
+  /**
+   * Whether the store's warm-up after a start (Store.warm, begun by `annals serve` once it listens) is still
+   * reading: /readyz says so, so that whoever times the server (the benches) can wait for it to finish.
+   */
+  warming?: () => boolean;
 }
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
@@ -168,7 +173,7 @@ export async function buildApp(annals: Annals, options: AppOptions = {}): Promis
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
   registerAuth(app, annals);
-  healthRoutes(app, annals);
+  healthRoutes(app, annals, options.warming ?? (() => false));
   adminRoutes(app, annals);
   eventRoutes(app, annals);
   actionRoutes(app, annals);

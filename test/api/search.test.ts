@@ -428,9 +428,10 @@ describe('organizations, keys, docs and health', () => {
 
   test('health and readiness', async () => {
     assert.deepEqual((await t.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
-    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: TEST_STORE });
+    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: TEST_STORE, warming: false });
     // A store that does not answer: not ready, and a client that backs off is told for how long.
-    const down = await startAnnals();
+    const down = await startAnnals({ warming: () => true });
+    assert.deepEqual((await down.app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: TEST_STORE, warming: true }, 'a store still warming up is ready, and says it is warming');
     try {
       await down.annals.store.close();
       const res = await down.app.inject({ method: 'GET', url: '/readyz' });

@@ -281,7 +281,7 @@ describe('annals CLI', () => {
     assert.equal(res.status, 200);
     const body = await res.json() as any;
     assert.equal(body.data.length, 10);
-    assert.equal((await fetch(`${address}/readyz`)).status, 200);
+    assert.deepEqual(await (await fetch(`${address}/readyz`)).json(), { status: 'ready', store: TEST_STORE, warming: false }, 'warmed: says so');
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);

@@ -26,14 +26,14 @@ export interface TestAnnals {
  */
 export const TEST_STORE = process.env.ANNALS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
-export async function startAnnals(options: { maxBatch?: number; bodyLimit?: number } = {}): Promise<TestAnnals> {
+export async function startAnnals(options: { maxBatch?: number; bodyLimit?: number; warming?: () => boolean } = {}): Promise<TestAnnals> {
   const dir = mkdtempSync(join(tmpdir(), 'annals-test-'));
   const schema = TEST_STORE === 'postgres' ? newSchema() : undefined;
   const annals = await openAnnals({
     dataDir: dir, synchronous: 'NORMAL', maxBatch: options.maxBatch,
     ...(schema === undefined ? {} : { databaseUrl: POSTGRES_URL, databaseSchema: schema }),
   });
-  const app = await buildApp(annals, { bodyLimit: options.bodyLimit });
+  const app = await buildApp(annals, { bodyLimit: options.bodyLimit, warming: options.warming });
   const admin = (await annals.keys.create(null, 'test admin', ['admin'])).token;
   return {
     dir, annals, app, admin,

@@ -29,7 +29,8 @@ export function serveCommand(): Command {
         const { stored, ms } = await runDemo(annals, { org: 'demo', events });
         process.stderr.write(`stored ${stored} demo events in ${(ms / 1000).toFixed(1)} s\n`);
       }
-      const app = await buildApp(annals, { logger: { level: opts.logLevel } });
+      let warming = opts.warmDays > 0;
+      const app = await buildApp(annals, { logger: { level: opts.logLevel }, warming: () => warming });
       const address = await app.listen({ port: Number(opts.port), host: opts.host });
       if (token) {
         process.stdout.write(`\nFirst start: this is the admin API key (instance-wide; shown once, keep it safe):\n\n  ${token}\n\n`);
@@ -40,7 +41,8 @@ export function serveCommand(): Command {
         const started = performance.now();
         annals.store.warm({ days: opts.warmDays }).then(
           (entries) => { if (!closing) app.log.info({ entries, ms: Math.round(performance.now() - started) }, `warmed: read each org's newest ${opts.warmDays} days from its time index`); },
-          (error: unknown) => { if (!closing) app.log.warn({ err: error }, 'warming the store failed (searches answer all the same)'); });
+          (error: unknown) => { if (!closing) app.log.warn({ err: error }, 'warming the store failed (searches answer all the same)'); })
+          .finally(() => { warming = false; });
       }
       // Checkpoints on a schedule: every org whose log grew since its last one gets a new signed checkpoint.
       const every = Number(process.env.ANNALS_CHECKPOINT_SECONDS ?? 60) * 1000;

@@ -1,0 +1,39 @@
+// Timing one call at a time, with the bench's own garbage collected between calls rather than inside one.
+//
+// Each page a bench reads over HTTP leaves ~230 KB of Buffers in the bench's process (the socket's chunks and the
+// joined body). Left to V8, that garbage was collected by a full mark-compact every ~70 rounds, which stopped the
+// bench's process for several milliseconds while a request was in flight: at 10M events, the slowest samples of
+// bench:search fell on the same round numbers for Annals and for the bare floor server timed in turn with it (rounds
+// 72-73, 143-147, 216-221, 289-295 of every case), and set the p99 of both. A young-generation collection every
+// COLLECT_EVERY calls, outside the timed span, frees those Buffers before they add up: the floor's p99s then fell
+// from up to 14 ms to under 5 (docs/performance.md, the twenty-third VM). The bench scripts run with --expose-gc.
+
+/** Calls between two collections: ~4 MB of a page's garbage each, well short of what V8 would collect itself. */
+const COLLECT_EVERY = 16;
+
+type Gc = (options?: { type: 'minor' | 'major' }) => void;
+const gc = (globalThis as { gc?: Gc }).gc;
+let calls = 0;
+
+function between(): void {
+  if (gc === undefined) throw new Error('the benches collect their own garbage between timed calls: run them with node --expose-gc (npm run bench does)');
+  if (++calls % COLLECT_EVERY === 0) gc({ type: 'minor' });
+}
+
+/** Adds the milliseconds `f` takes to `xs`, and returns what it returned. */
+export async function timed<T>(f: () => Promise<T>, xs: number[]): Promise<T> {
+  between();
+  const t0 = performance.now();
+  const out = await f();
+  xs.push(performance.now() - t0);
+  return out;
+}
+
+/** `timed` for a synchronous call (a baseline statement run in-process: timed without an await). */
+export function timedSync<T>(f: () => T, xs: number[]): T {
+  between();
+  const t0 = performance.now();
+  const out = f();
+  xs.push(performance.now() - t0);
+  return out;
+}
