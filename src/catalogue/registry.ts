@@ -1,5 +1,5 @@
 // Every action an org may use: the built-in catalogue plus the org's own registered actions (kept in the store).
-import { type ActionDefinition, OPERATIONS, type Operation, slug } from '../domain/action.js';
+import { type ActionDefinition, OPERATIONS, type Operation } from '../domain/action.js';
 import { AnnalsError } from '../domain/errors.js';
 import { isText, NOT_TEXT } from '../domain/text.js';
 import type { Store } from '../store/store.js';
@@ -64,12 +64,6 @@ export class ActionRegistry {
     });
     this.#remember(org, action);
     return action;
-  }
-
-  /** Keys of every action (built-in and the org's own) in any of `categories` or `products`, matched by slug. */
-  async keysWhere(org: string, field: 'category' | 'product', values: string[]): Promise<string[]> {
-    const wanted = new Set(values.map(slug));
-    return (await this.list(org)).filter((a) => wanted.has(slug(a[field]))).map((a) => a.key);
   }
 
   #remember(org: string, action: ActionDefinition): void {

@@ -75,8 +75,11 @@ export type Driver =
   | { kind: 'time' }
   | { kind: 'seq' }
   | { kind: 'text' }
-  /** `daily`: the caller runs the query once per day, in order, until the page is full (for lists that do not merge). */
-  | { kind: 'list'; field: ListField; daily?: boolean };
+  /**
+   * `daily`: the caller runs the query over a few days at a time, newest (or oldest) first, until the page is full
+   * (for lists that do not merge); `perDay`: the matches found on the first day it reads, when they were counted.
+   */
+  | { kind: 'list'; field: ListField; daily?: boolean; perDay?: number };
 
 /**
  * One index range a list driver reads: `ordered` when it comes out in time-key order (so a LIMIT cuts it early);
