@@ -1052,7 +1052,7 @@ for (const s of STORES) {
       });
     });
 
-    describe('a large list that cannot merge in order (an address block), read one day at a time', () => {
+    describe('a large list that cannot merge in order (an address block), read a few days at a time', () => {
       let org: string;
       let all: StoredEvent[];
       before(async () => {
