@@ -15,9 +15,19 @@ type Gc = (options?: { type: 'minor' | 'major' }) => void;
 const gc = (globalThis as { gc?: Gc }).gc;
 let calls = 0;
 
-function between(): void {
+function collector(): Gc {
   if (gc === undefined) throw new Error('the benches collect their own garbage between timed calls: run them with node --expose-gc (npm run bench does)');
-  if (++calls % COLLECT_EVERY === 0) gc({ type: 'minor' });
+  return gc;
+}
+
+function between(): void {
+  const collect = collector();
+  if (++calls % COLLECT_EVERY === 0) collect({ type: 'minor' });
+}
+
+/** A full collection, before a block of rounds that follows work leaving much garbage (an ingest of 1M events). */
+export function collectAll(): void {
+  collector()({ type: 'major' });
 }
 
 /** Adds the milliseconds `f` takes to `xs`, and returns what it returned. */
