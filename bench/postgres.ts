@@ -133,14 +133,15 @@ async function queries(server: Server): Promise<Row[]> {
       const n = c.args.length;
       const first = `SELECT body, time_ms, seq FROM events WHERE org_id = 'bench' ${c.where} ORDER BY time_ms DESC, seq DESC LIMIT 100`;
       const deep = `SELECT body, time_ms, seq FROM events WHERE org_id = 'bench' ${c.where} AND (time_ms, seq) < ($${n + 1}, $${n + 2}) ORDER BY time_ms DESC, seq DESC LIMIT 100`;
-      const base: number[] = [];
+      const pairs: number[] = [];
       for (let i = 0; i < ROUNDS; i++) {
-        const t0 = performance.now();
-        const page = (await db.query({ name: `first-${c.name}`, text: first, values: c.args })).rows as { time_ms: string; seq: string }[];
-        const last = page[page.length - 1];
-        if (last) await db.query({ name: `deep-${c.name}`, text: deep, values: [...c.args, last.time_ms, last.seq] });
-        base.push((performance.now() - t0) / 2);
+        await timed(async () => {
+          const page = (await db.query({ name: `first-${c.name}`, text: first, values: c.args })).rows as { time_ms: string; seq: string }[];
+          const last = page[page.length - 1];
+          if (last) await db.query({ name: `deep-${c.name}`, text: deep, values: [...c.args, last.time_ms, last.seq] });
+        }, pairs);
       }
+      const base = pairs.map((ms) => ms / 2);
       const http = await pageLatencies(client, `/v1/orgs/bench/events?limit=100&from=0${c.params ? `&${c.params}` : ''}`, ROUNDS);
       rows.push(pageRow(c.name, base, http, 'p50 / p99; baseline in-process SELECT through pg, Annals over HTTP'));
     }
@@ -172,11 +173,7 @@ async function counts(db: pg.Client, client: HttpClient): Promise<Row[]> {
   const ROUNDS = 20;
   for (const c of cases) {
     const base: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now();
-      await db.query(c.sql, [from, to]);
-      base.push(performance.now() - t0);
-    }
+    for (let i = 0; i < ROUNDS; i++) await timed(() => db.query(c.sql, [from, to]), base);
     const http: number[] = [];
     for (let i = 0; i < ROUNDS; i++) await timed(() => client.get(c.path), http);
     rows.push(latencyRow(c.what, base, http, `p50 / p99 over ${inWindow.rows[0].n} events; baseline: the bare GROUP BY in-process, Annals (rollups) over HTTP`));

@@ -5,8 +5,9 @@
 // bench's process for several milliseconds while a request was in flight: at 10M events, the slowest samples of
 // bench:search fell on the same round numbers for Annals and for the bare floor server timed in turn with it (rounds
 // 72-73, 143-147, 216-221, 289-295 of every case), and set the p99 of both. A young-generation collection every
-// COLLECT_EVERY calls, outside the timed span, frees those Buffers before they add up: the floor's p99s then fell
-// from up to 14 ms to under 5 (docs/performance.md, the twenty-third VM). The bench scripts run with --expose-gc.
+// COLLECT_EVERY calls, outside the timed span, frees those Buffers before they add up: in runs one after the other
+// on the same store, the floor's qualifier p99s went from 2.7-10.0 ms to 0.7-5.1 (docs/performance.md, the
+// twenty-third VM). The bench scripts run with --expose-gc.
 
 /** Calls between two collections: ~4 MB of a page's garbage each, well short of what V8 would collect itself. */
 const COLLECT_EVERY = 16;
