@@ -1,16 +1,19 @@
 // Timing one call at a time, with the bench's own garbage collected between calls rather than inside one.
 //
 // Each page a bench reads over HTTP leaves ~230 KB of Buffers in the bench's process (the socket's chunks and the
-// joined body). Left to V8, that garbage was collected by a full mark-compact every ~70 rounds, which stopped the
+// joined body of a ~115 KB page). Left to V8, that garbage was collected by a full mark-compact every ~70 rounds, which stopped the
 // bench's process for several milliseconds while a request was in flight: at 10M events, the slowest samples of
 // bench:search fell on the same round numbers for Annals and for the bare floor server timed in turn with it (rounds
 // 72-73, 143-147, 216-221, 289-295 of every case), and set the p99 of both. A young-generation collection every
-// COLLECT_EVERY calls, outside the timed span, frees those Buffers before they add up: in runs one after the other
+// few calls, outside the timed span, frees those Buffers before they add up: in runs one after the other
 // on the same store, the floor's qualifier p99s went from 2.7-10.0 ms to 0.7-5.1 (docs/performance.md, the
 // twenty-third VM). The bench scripts run with --expose-gc.
 
-/** Calls between two collections: ~4 MB of a page's garbage each, well short of what V8 would collect itself. */
-const COLLECT_EVERY = 16;
+/**
+ * Calls between two collections: ~3.5 MB of pages' garbage, well short of what V8 would collect itself. Odd, so that
+ * a collection does not always come just before the same one of two requests timed in turn (a, b, b, a, ...).
+ */
+const COLLECT_EVERY = 15;
 
 type Gc = (options?: { type: 'minor' | 'major' }) => void;
 const gc = (globalThis as { gc?: Gc }).gc;

@@ -73,13 +73,16 @@ export function globMatch(glob: string, text: string): boolean {
 /**
  * The slug of an action's category or product name, made once per name: a `category:` or `product:` compares every
  * action's, and making ~1,000 slugs with regular expressions took about a sixth of such a search's time in-process.
- * (Only names of actions the catalogue or an organization holds are kept: they are few.)
+ * Only the names of actions the catalogue or an organization holds are kept, and never more than NAME_SLUGS_MAX
+ * (organizations name their own categories: on a server of many, the map starts again when full).
  */
 const NAME_SLUGS = new Map<string, string>();
+const NAME_SLUGS_MAX = 10_000;
 function nameSlug(name: string): string {
   let s = NAME_SLUGS.get(name);
   if (s === undefined) {
     s = slug(name);
+    if (NAME_SLUGS.size >= NAME_SLUGS_MAX) NAME_SLUGS.clear();
     NAME_SLUGS.set(name, s);
   }
   return s;

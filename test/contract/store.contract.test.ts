@@ -1086,6 +1086,36 @@ for (const s of STORES) {
           assert.deepEqual({ total: got.total, action: got.facets.action }, (({ total, facets }) => ({ total, action: facets.action }))(modelAggregates(all.filter((e) => model(e, filter)))));
         });
       }
+
+      test('sparse days, days without a match and a gap longer than a statement reads: every page, both orders', async () => {
+        // 300 days, each with an event outside the block: ten in it a day for 120 days, then none for 80, three a
+        // day for 50, none for the newest 50. A read newest first finds none on its first day and looks further and
+        // further; then few a day, so it reads as many days a statement as it may, across the 80 without any.
+        const sparse = await newOrg(store, 'daily-sparse');
+        const events: PendingEvent[] = [];
+        for (let d = 0; d < 300; d++) {
+          const inBlock = d < 120 ? 10 : d >= 200 && d < 250 ? 3 : 0;
+          for (let j = 0; j <= inBlock; j++) {
+            events.push(pending({
+              time: new Date(Date.UTC(2025, 0, 1) + d * 86_400_000 + j * 3_600_000).toISOString(),
+              location: { ip: j < inBlock ? `10.7.${d % 5}.${j}` : '10.200.0.1' },
+            }));
+          }
+        }
+        const appended = [...await appendOne(store, sparse, events.slice(0, 800)), ...await appendOne(store, sparse, events.slice(800))];
+        const every = events.map((p, i) => stored(p, sparse, appended[i]));
+        const filter: EventFilter = { ips: { any: [ip('10.7.0.0/16')] } };
+        const model = modelMatches(every, new Map());
+        for (const order of ['asc', 'desc'] as const) {
+          const expected = sortEvents(every.filter((e) => model(e, filter)), 'time', order);
+          assert.equal(expected.length, 1350);
+          for (const limit of [7, 250]) {
+            const { events: got } = await walk(store, sparse, filter, { limit, order, by: 'time' });
+            assert.deepEqual(got.map((e) => e.seq), expected.map((e) => e.seq), `${order}, limit ${limit}`);
+          }
+        }
+        assert.equal((await store.aggregate(sparse, filter, { facets: [], scanLimit: 100_000 })).total, 1350);
+      });
     });
 
     describe('checkIndexes', () => {
@@ -1155,14 +1185,18 @@ for (const s of STORES) {
         try {
           assert.equal(await own.store.warm({ days: 30 }), 0);
           const org = await newOrg(own.store, 'warm-close');
-          const n = 3000;
+          const n = 2000;
           await appendOne(own.store, org, Array.from({ length: n }, (_, i) => daysBefore(0, i)));
-          // How long the whole warm-up takes here, a slice of one entry at a time; then one closed halfway through.
-          const t0 = performance.now();
-          assert.equal(await own.store.warm({ days: 30, sliceEntries: 1 }), n);
-          const whole = performance.now() - t0;
+          // How long a whole warm-up takes here, a slice of one entry at a time (the quicker of two); then one closed a
+          // third of the way through.
+          let whole = Infinity;
+          for (let run = 0; run < 2; run++) {
+            const t0 = performance.now();
+            assert.equal(await own.store.warm({ days: 30, sliceEntries: 1 }), n);
+            whole = Math.min(whole, performance.now() - t0);
+          }
           const warming = own.store.warm({ days: 30, sliceEntries: 1 });
-          await sleep(whole / 2);
+          await sleep(whole / 3);
           await own.store.close();
           const read = await warming;
           assert.ok(read > 0 && read < n, `read ${read} of ${n}`);

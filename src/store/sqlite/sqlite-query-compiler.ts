@@ -622,7 +622,7 @@ export const PROBE_COST = 6.5;
  */
 export function chooseDriver(
   compiler: SqliteQueryCompiler, counts: ReadonlyMap<ListField | 'text', number>, small: number, cap = Infinity,
-  /** Whether reading `field` one day at a time beats the time index (see the store's #dailyPays). */
+  /** Whether reading `field` by days (each day's matches sorted) beats the time index (see the store's #dailyPays). */
   daily: (field: ListField) => boolean = () => false,
 ): Driver {
   const lists = compiler.candidates();
@@ -638,7 +638,7 @@ export function chooseDriver(
   }
   const merging = (counted.length > 0 ? counted : lists).find((l) => l.mergeable);
   if (merging) return { kind: 'list', field: merging.field };
-  // A list that cannot be cut early (address blocks, long lists) still drives one day at a time, when its matches
+  // A list that cannot be cut early (address blocks, long lists) still drives, read by days, when its matches
   // are rare enough that sorting a day of them costs less than scanning by time past the others.
   const unordered = counted.find((l) => daily(l.field));
   return unordered ? { kind: 'list', field: unordered.field, daily: true } : { kind: 'time' };

@@ -106,6 +106,8 @@ export class SqliteStore implements Store {
   readonly #rowBudget: number;
   /** The count #scan is making (annals_tally adds to it): `oldest`, the time of the last row added. */
   #counting: { tally: Tally; limit: number; read: number; oldest: number } | undefined;
+  /** close() has begun. */
+  #closing = false;
 
   constructor(config: SqliteStoreConfig) {
     this.#rowBudget = config.rowBudget ?? ROW_BUDGET;
@@ -460,7 +462,8 @@ export class SqliteStore implements Store {
 
   /**
    * The statements that read up to `options.limit` rows through `driver`, each run by `read` (which says how many
-   * rows have been read so far): one, or for a daily list driver one per day, in order, until there are enough.
+   * rows have been read so far): one, or for a daily list driver one per run of days, in order, until there are
+   * enough.
    */
   #selects(compiler: SqliteQueryCompiler, driver: Driver, options: CompileOptions, read: (q: { text: string; params: unknown[] }) => number): void {
     if (driver.kind !== 'list' || !driver.daily) {
@@ -491,7 +494,7 @@ export class SqliteStore implements Store {
    */
   #scan(compiler: SqliteQueryCompiler, driver: Driver, keys: KeyRange, days: readonly number[], limit: number, tally: Tally): { complete: boolean; coveredFrom?: number } {
     // Counting reads every row of its window (up to the limits): text it does not drive is one set of matches,
-    // except for a list read a day at a time (each day's statement would make the set again).
+    // except for a list read a few days at a time (each statement would make the set again).
     const daily = driver.kind === 'list' && driver.daily === true;
     const options: CompileOptions = { columns: 'aggregate', order: 'desc', limit: limit + 1, keys, days, textSet: !daily };
     options.budget = this.#budget(compiler, driver, options);
@@ -967,7 +970,7 @@ export class SqliteStore implements Store {
   async warm(options: WarmOptions): Promise<number> {
     const checked = warmOptions(options);
     const { days } = checked;
-    if (!this.#db.open) return 0;
+    if (this.#closing) return 0;
     const windows = this.#stmt.orgs.all().map((org): WarmSlice => {
       // Found by the first slice (not here: with many orgs, finding them all at once would hold requests up).
       let window: { lo: bigint; hi: bigint } | null | undefined;
@@ -982,7 +985,7 @@ export class SqliteStore implements Store {
         return Number(n);
       };
     });
-    return warmInTurn(windows, checked, () => !this.#db.open);
+    return warmInTurn(windows, checked, () => this.#closing);
   }
 
   async ping(): Promise<void> {
@@ -992,6 +995,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.#db.open) return;
+    // Said at once: a warm-up stops at its next slice rather than reading on while the writer thread ends.
+    this.#closing = true;
     await this.#writer.close();
     this.#db.pragma('optimize');
     this.#db.close();
