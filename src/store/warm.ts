@@ -32,6 +32,18 @@ const MAX_DAYS = 1_000_000;
  */
 export type WarmSlice = (entries: number) => Promise<number> | number;
 
+/**
+ * A WarmSlice over a window found by its first call (`find`: null when the org has nothing to read), so that a
+ * warm-up of many orgs does not look for every window before its first yield; `read` then reads slices of it.
+ */
+export function lazyWindow<W>(find: () => W | null | Promise<W | null>, read: (window: W, entries: number) => number | Promise<number>): WarmSlice {
+  let window: W | null | undefined;
+  return async (entries) => {
+    if (window === undefined) window = await find();
+    return window === null ? 0 : read(window, entries);
+  };
+}
+
 /** `options` checked (whole numbers: days up to MAX_DAYS, slices of at least 1), with their defaults. */
 export function warmOptions(options: WarmOptions): Required<WarmOptions> {
   const checked = { days: options.days, sliceEntries: options.sliceEntries ?? WARM_SLICE, maxEntries: options.maxEntries ?? WARM_MAX };

@@ -2,7 +2,7 @@
 // every window is read, at maxEntries, or once the store says it is closing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { warmInTurn, warmOptions, type WarmSlice } from '../../src/store/warm.js';
+import { lazyWindow, warmInTurn, warmOptions, type WarmSlice } from '../../src/store/warm.js';
 
 /** A window of `size` entries that records each slice asked of it (its name and size) in `log`. */
 function window(name: string, size: number, log: string[]): WarmSlice {
@@ -44,4 +44,14 @@ test('stops before the next slice once stopped() says so, and a slice that fails
   assert.equal(await warmInTurn([failing], warmOptions({ days: 1 }), () => closing), 0);
   // Not closing: the failure is the caller's to see.
   await assert.rejects(warmInTurn([() => { throw new Error('disk I/O error'); }], warmOptions({ days: 1 }), () => false), /disk I\/O error/);
+});
+
+test('a lazy window is found by its first slice, once; an org with nothing to read reads nothing', async () => {
+  const found: string[] = [];
+  const windows = ['a', 'empty'].map((name) => lazyWindow(
+    () => { found.push(name); return name === 'empty' ? null : { left: 5 }; },
+    (w, entries) => { const n = Math.min(entries, w.left); w.left -= n; return n; },
+  ));
+  assert.equal(await warmInTurn(windows, warmOptions({ days: 1, sliceEntries: 2 }), () => false), 5);
+  assert.deepEqual(found, ['a', 'empty']);
 });

@@ -13,7 +13,7 @@ import type {
   PageRequest, PublishedKey, Store, StoredApiKey, StoredCheckpoint, StoredLeaf,
 } from '../store.js';
 import { DAY_MS, rollupFinding, windowParts } from '../rollups.js';
-import { type WarmOptions, warmOptions, type WarmSlice, warmInTurn } from '../warm.js';
+import { lazyWindow, type WarmOptions, warmOptions, warmInTurn } from '../warm.js';
 import { Tally } from '../tally.js';
 import { PageLeaves } from '../page-leaves.js';
 import { fromWire, InlineWriter, ThreadWriter, toWireResults, type Writer } from '../writer-thread.js';
@@ -563,17 +563,15 @@ export class PostgresStore implements Store {
       if (this.#closed) return 0;
       throw error;
     }
-    const windows = orgs.map(({ id }): WarmSlice => {
-      // Found by the first slice; `below` is the (time, seq) the next slice starts under, exclusive.
-      let window: { lo: number; below: [number, number] } | null | undefined;
-      return async (entries) => {
-        if (window === undefined) {
-          const [newest] = await this.#q<{ time_ms: number; seq: number }>(
-            'SELECT time_ms, seq FROM events WHERE org_id = $1 ORDER BY time_ms DESC, seq DESC LIMIT 1', [id]);
-          // (Kept a safe integer: pg writes a larger number with an exponent, which is no bigint.)
-          window = newest ? { lo: Math.max(newest.time_ms - days * DAY_MS, -Number.MAX_SAFE_INTEGER), below: [newest.time_ms, newest.seq + 1] } : null;
-        }
-        if (window === null) return 0;
+    // `below`: the (time, seq) the next slice starts under, exclusive.
+    const windows = orgs.map(({ id }) => lazyWindow(
+      async (): Promise<{ lo: number; below: [number, number] } | null> => {
+        const [newest] = await this.#q<{ time_ms: number; seq: number }>(
+          'SELECT time_ms, seq FROM events WHERE org_id = $1 ORDER BY time_ms DESC, seq DESC LIMIT 1', [id]);
+        // (Kept a safe integer: pg writes a larger number with an exponent, which is no bigint.)
+        return newest ? { lo: Math.max(newest.time_ms - days * DAY_MS, -Number.MAX_SAFE_INTEGER), below: [newest.time_ms, newest.seq + 1] } : null;
+      },
+      async (window, entries) => {
         const [last] = await this.#q<{ n: number; time_ms: number; seq: number }>(
           `WITH s AS MATERIALIZED (SELECT time_ms, seq FROM events WHERE org_id = $1 AND time_ms >= $2
              AND (time_ms, seq) < ($3, $4) ORDER BY time_ms DESC, seq DESC LIMIT $5)
@@ -582,8 +580,8 @@ export class PostgresStore implements Store {
         if (!last) return 0;
         window.below = [last.time_ms, last.seq];
         return last.n;
-      };
-    });
+      },
+    ));
     return warmInTurn(windows, checked, () => this.#closed);
   }
 

@@ -29,7 +29,7 @@ import { ROLLUP_COUNTS } from './sqlite-rollups.js';
 import { createFtsTable } from './sqlite-fts.js';
 import { inPageOrder, joinRows, leafPage, packedSql, type PageRows, type Position, readPacked, readRows } from './sqlite-page-rows.js';
 import { PageLeaves } from '../page-leaves.js';
-import { type WarmOptions, warmOptions, type WarmSlice, warmInTurn } from '../warm.js';
+import { lazyWindow, type WarmOptions, warmOptions, warmInTurn } from '../warm.js';
 import { DERIVED_ENTITIES, MIGRATIONS, OUTCOME_CODE } from './sqlite-schema.js';
 
 export interface SqliteStoreConfig {
@@ -971,20 +971,17 @@ export class SqliteStore implements Store {
     const checked = warmOptions(options);
     const { days } = checked;
     if (this.#closing) return 0;
-    const windows = this.#stmt.orgs.all().map((org): WarmSlice => {
-      // Found by the first slice (not here: with many orgs, finding them all at once would hold requests up).
-      let window: { lo: bigint; hi: bigint } | null | undefined;
-      return (entries) => {
-        if (window === undefined) {
-          const newest = this.#stmt.newestKey.get(org.no)?.k ?? null;
-          window = newest === null ? null : { lo: keyAt(Number(newest >> KEY_SHIFT) - days * DAY_MS), hi: newest + 1n };
-        }
-        if (window === null) return 0;
+    const windows = this.#stmt.orgs.all().map((org) => lazyWindow(
+      () => {
+        const newest = this.#stmt.newestKey.get(org.no)?.k ?? null;
+        return newest === null ? null : { lo: keyAt(Number(newest >> KEY_SHIFT) - days * DAY_MS), hi: newest + 1n };
+      },
+      (window, entries) => {
         const { n, k } = this.#stmt.warmSlice.get(org.no, window.lo, window.hi, entries)!;
         if (k !== null) window.hi = k;
         return Number(n);
-      };
-    });
+      },
+    ));
     return warmInTurn(windows, checked, () => this.#closing);
   }
 
