@@ -14,6 +14,8 @@ export interface FloorCase { sql: string; args: unknown[]; body: Buffer }
 
 export interface FloorServer {
   url: string;
+  /** The floor's process (its CPU time: report.ts cpuTime). */
+  pid: number;
   /** Makes `c` the work and the answer of every request from now on (one call at a time: replies come in order). */
   serve(c: FloorCase): Promise<void>;
   close(): void;
@@ -40,6 +42,7 @@ export async function startFloorServer(dir: string): Promise<FloorServer> {
   const port = await reply() as number;
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     serve: async (c) => {
       await reply(c);
     },

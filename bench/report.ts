@@ -49,6 +49,23 @@ export function pageRow(name: string, base: number[], http: number[], note: stri
   return latencyRow(`page query: ${name} (100 rows)`, base, http, note);
 }
 
+/** A thread's time on a CPU, and ready to run but waiting for one, in ms: Linux's /proc/<pid>/schedstat. */
+export interface CpuTime { running: number; waiting: number }
+
+/**
+ * The CPU time of process `pid`'s main thread so far (its JavaScript's thread, in Node), or undefined where the
+ * kernel does not say (not Linux). `waiting` is time it could have run but the CPU ran something else: on the
+ * project's 2-core VMs a server that answers a client on the same machine waits so for milliseconds at a time.
+ */
+export function cpuTime(pid: number): CpuTime | undefined {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { running: running / 1e6, waiting: waiting / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
 const DAMON = '/sys/kernel/mm/damon/admin/kdamonds';
 
 /**
