@@ -24,13 +24,17 @@ export function ratio(numerator: number, denominator: number): string {
 }
 
 export function printTable(title: string, rows: Row[]): void {
-  const head: Row = { what: 'measure', baseline: 'baseline', annals: 'annals', ratio: 'ratio', note: 'note', floor: 'HTTP floor' };
-  const all = [head, ...rows];
   const keys = rows.some((r) => r.floor !== undefined)
     ? ['what', 'baseline', 'annals', 'ratio', 'floor', 'note'] as const
     : ['what', 'baseline', 'annals', 'ratio', 'note'] as const;
-  const widths = keys.map((k) => Math.max(...all.map((r) => (r[k] ?? '').length)));
-  const line = (r: Row) => keys.map((k, i) => (r[k] ?? '').padEnd(widths[i])).join(' | ').trimEnd();
+  const head: Row = { what: 'measure', baseline: 'baseline', annals: 'annals', ratio: 'ratio', note: 'note', floor: 'HTTP floor' };
+  printColumns(title, keys.map((k) => head[k] ?? ''), rows.map((r) => keys.map((k) => r[k] ?? '')));
+}
+
+/** A plain-text table: `title`, then `head` and `rows` in columns as wide as their widest cell. */
+export function printColumns(title: string, head: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: readonly string[]) => r.map((cell, i) => cell.padEnd(widths[i])).join(' | ').trimEnd();
   process.stdout.write(`\n${title}\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
 }
 
@@ -49,18 +53,19 @@ export function pageRow(name: string, base: number[], http: number[], note: stri
   return latencyRow(`page query: ${name} (100 rows)`, base, http, note);
 }
 
-/** A thread's time on a CPU, and ready to run but waiting for one, in ms: Linux's /proc/<pid>/schedstat. */
+/** A thread's time running, and runnable but waiting for a CPU, in ms: Linux's /proc/<pid>/schedstat. */
 export interface CpuTime { running: number; waiting: number }
 
 /**
- * The CPU time of process `pid`'s main thread so far (its JavaScript's thread, in Node), or undefined where the
- * kernel does not say (not Linux). `waiting` is time it could have run but the CPU ran something else: on the
- * project's 2-core VMs a server that answers a client on the same machine waits so for milliseconds at a time.
+ * The CPU time so far of process `pid`'s main thread (the thread-group leader: its JavaScript's thread, in Node; not
+ * V8's or libuv's helper threads), or undefined where the kernel does not say (not Linux, or no scheduler
+ * statistics: all zeros). `waiting` is time it could have run while the CPU ran something else: on the project's
+ * 2-core VMs a server that answers a client on the same machine waits so for milliseconds at a time.
  */
 export function cpuTime(pid: number): CpuTime | undefined {
   try {
     const [running, waiting] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
-    return { running: running / 1e6, waiting: waiting / 1e6 };
+    return running > 0 ? { running: running / 1e6, waiting: waiting / 1e6 } : undefined;
   } catch {
     return undefined;
   }

@@ -17,7 +17,7 @@ import { demoEvents } from '../src/demo/demo-events.js';
 import { ftsTable } from '../src/store/sqlite/sqlite-fts.js';
 import { type FloorServer, startFloorServer } from './floor-server.js';
 import { HttpClient } from './http-client.js';
-import { type CpuTime, cpuTime, latency, latencyRow, machineNotes, printTable, type Row } from './report.js';
+import { type CpuTime, cpuTime, latency, latencyRow, machineNotes, printColumns, printTable, type Row } from './report.js';
 import { spawnServer } from './server.js';
 import { timed, timedSync } from './timing.js';
 
@@ -156,37 +156,37 @@ async function underIngest(client: HttpClient, producer: HttpClient, cases: { wh
 }
 
 /**
- * Servers and clients of one run: `floor` runs a case's bare statement and answers with Annals' bytes; `server` is
- * Annals' server process; each page case's CPU times go to `cpu`.
+ * Servers and clients of one run: `floor` runs a case's bare statement and answers with Annals' bytes;
+ * `serverPid` is Annals' server process; each page case's CPU times go to `cpu`.
  */
-interface Http { client: HttpClient; floor: FloorServer; floorClient: HttpClient; server: number; cpu: CaseCpu[] }
+interface Http { client: HttpClient; floor: FloorServer; floorClient: HttpClient; serverPid: number; cpu: CaseCpu[] }
 
-/** The CPU time of both servers' main threads over a page case's timed rounds, a request each, and the bench's own. */
+/**
+ * The CPU time of the main threads over a page case's timed rounds, a round each: both servers' (a round is one
+ * request to each) and the bench's own (both requests, and its collections between timed calls: timing.ts).
+ */
 interface CaseCpu { what: string; annals?: CpuTime; floor?: CpuTime; client?: CpuTime }
 
-/** What each of `pids`' main threads took of a CPU while `work` ran, a request each (`requests` of them). */
-async function cpuOf<T>(pids: readonly number[], requests: number, work: () => Promise<T>): Promise<[T, (CpuTime | undefined)[]]> {
+/** What each of `pids`' main threads took of a CPU while `work` ran, a round each (`rounds` of them). */
+async function cpuOf<T>(pids: readonly number[], rounds: number, work: () => Promise<T>): Promise<[T, (CpuTime | undefined)[]]> {
   const before = pids.map(cpuTime);
   const result = await work();
   return [result, pids.map((pid, i) => {
     const [a, b] = [before[i], cpuTime(pid)];
-    return a && b ? { running: (b.running - a.running) / requests, waiting: (b.waiting - a.waiting) / requests } : undefined;
+    return a && b ? { running: (b.running - a.running) / rounds, waiting: (b.waiting - a.waiting) / rounds } : undefined;
   })];
 }
 
 /**
- * The servers' main threads' CPU time a request, case by case: the time each ran, and the time it was ready but
- * waited while the CPU ran something else; and the bench's own (the client of both: a round is a request to each).
- * On the project's 2-core VMs a request's CPU time is its exposure to stalls of several ms (docs/performance.md, the
- * twenty-fourth VM).
+ * Each page case's CPU time a round of the servers' main threads and the bench's: time running, and time runnable
+ * but waiting for a CPU. On the project's 2-core VMs a request is exposed to the machine's stalls for as long as
+ * it runs (docs/performance.md, the twenty-fourth VM).
  */
 function printCpu(cases: readonly CaseCpu[]): void {
   const ms = (t?: CpuTime) => (t ? `${t.running.toFixed(2)} / ${t.waiting.toFixed(2)}` : 'n/a');
-  const lines = cases.map((c) => [c.what, ms(c.annals), ms(c.floor), ms(c.client)]);
-  const head = ['page case (ms a request: on a CPU / ready, waiting for one)', 'annals', 'HTTP floor', 'bench client (a round)'];
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const line = (l: string[]) => l.map((x, i) => x.padEnd(widths[i])).join(' | ').trimEnd();
-  process.stdout.write(`\nServers' main threads over the timed rounds (/proc/<pid>/schedstat)\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${lines.map(line).join('\n')}\n`);
+  printColumns('Main threads over the timed rounds (/proc/<pid>/schedstat)',
+    ['page case (ms a round: running / runnable, waiting for a CPU)', 'annals server', 'HTTP floor', 'bench client'],
+    cases.map((c) => [c.what, ms(c.annals), ms(c.floor), ms(c.client)]));
 }
 
 async function measure(http: Http, db: Database.Database, c: Case): Promise<Row> {
@@ -206,7 +206,7 @@ async function measure(http: Http, db: Database.Database, c: Case): Promise<Row>
   // The case's first rounds, untimed, on both servers: a query of a new shape makes Annals' server compile its path
   // (the first ~25 rounds of a case held most of its slow samples when only one was untimed).
   await alternated(CASE_WARM_UP, get, floorGet);
-  const [[annals, floor], [annalsCpu, floorCpu, clientCpu]] = await cpuOf([http.server, http.floor.pid, process.pid], rounds, () => alternated(rounds, get, floorGet));
+  const [[annals, floor], [annalsCpu, floorCpu, clientCpu]] = await cpuOf([http.serverPid, http.floor.pid, process.pid], rounds, () => alternated(rounds, get, floorGet));
   http.cpu.push({ what: c.what, annals: annalsCpu, floor: floorCpu, client: clientCpu });
   return latencyRow(c.what, base, annals, c.note, floor);
 }
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARM_UP; i++) await floorClient.get('/');
     for (const c of cases) {
       process.stderr.write(`\r${c.what}                              `);
-      rows.push(await measure({ client, floor, floorClient, server: child.pid!, cpu }, db, c));
+      rows.push(await measure({ client, floor, floorClient, serverPid: child.pid!, cpu }, db, c));
     }
     // Deep pages: follow the cursor 999 times, then time page 1,000 against page 1 and against page 2. A page after
     // the first carries a cursor (its MAC checked, its filters compared, a way back made: ~45 us in-process at 10M),
