@@ -133,15 +133,14 @@ async function queries(server: Server): Promise<Row[]> {
       const n = c.args.length;
       const first = `SELECT body, time_ms, seq FROM events WHERE org_id = 'bench' ${c.where} ORDER BY time_ms DESC, seq DESC LIMIT 100`;
       const deep = `SELECT body, time_ms, seq FROM events WHERE org_id = 'bench' ${c.where} AND (time_ms, seq) < ($${n + 1}, $${n + 2}) ORDER BY time_ms DESC, seq DESC LIMIT 100`;
-      const pairs: number[] = [];
+      const base: number[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         await timed(async () => {
           const page = (await db.query({ name: `first-${c.name}`, text: first, values: c.args })).rows as { time_ms: string; seq: string }[];
           const last = page[page.length - 1];
           if (last) await db.query({ name: `deep-${c.name}`, text: deep, values: [...c.args, last.time_ms, last.seq] });
-        }, pairs);
+        }, base, 2);
       }
-      const base = pairs.map((ms) => ms / 2);
       const http = await pageLatencies(client, `/v1/orgs/bench/events?limit=100&from=0${c.params ? `&${c.params}` : ''}`, ROUNDS);
       rows.push(pageRow(c.name, base, http, 'p50 / p99; baseline in-process SELECT through pg, Annals over HTTP'));
     }

@@ -106,15 +106,14 @@ async function queries(server: Server): Promise<Row[]> {
     const order = c.sql.includes(' day IN ') ? 'ORDER BY day DESC, rowid DESC' : 'ORDER BY rowid DESC';
     const stmt = db.prepare(`SELECT body, rowid AS k FROM events ${c.sql} ${order} LIMIT 100`).safeIntegers(true);
     const deep = db.prepare(`SELECT body, rowid AS k FROM events ${c.sql} AND rowid < ? ${order} LIMIT 100`).safeIntegers(true);
-    const pairs: number[] = [];
+    const base: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       timedSync(() => {
         const first = stmt.all(...c.args) as { k: bigint }[];
         const last = first[first.length - 1];
         if (last) deep.all(...c.args, last.k);
-      }, pairs);
+      }, base, 2);
     }
-    const base = pairs.map((ms) => ms / 2);
     // Annals over HTTP: page 1, then follow the cursor (the same two pages each round).
     const http = await pageLatencies(client, `/v1/orgs/bench/events?limit=100${c.params ? `&${c.params}` : ''}`, ROUNDS);
     rows.push(pageRow(c.name, base, http, 'p50 / p99; baseline in-process SELECT, Annals over HTTP'));
